@@ -1,0 +1,123 @@
+#pragma once
+// Plain configuration structs: what the YAML says, validated by the loader, never mutated
+// after loading. Compiled forms (regexes, address lookups) are built from these by their
+// modules (routing/, upstream/, server/).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rampart::config {
+
+// Where a value came from, for error messages that name file and line.
+struct SourceMark {
+  std::string file;
+  int line = 0;  // 1-based
+};
+
+struct ListenerConfig {
+  std::string address;  // "host:port"; IPv6 as "[::1]:8080"
+  SourceMark mark;
+};
+
+struct AdminConfig {
+  std::string address;  // empty: no admin listener
+};
+
+struct ServerConfig {
+  std::string address;  // "host:port"
+  uint32_t weight = 1;
+  bool backup = false;
+  uint32_t max_connections = 0;  // 0: unlimited
+  SourceMark mark;
+};
+
+struct PoolConfig {
+  std::string name;
+  std::string balance = "round_robin";
+  std::vector<ServerConfig> servers;
+  uint64_t connect_timeout_ms = 5'000;
+  uint64_t read_timeout_ms = 60'000;   // idle time waiting for response bytes
+  uint64_t write_timeout_ms = 60'000;  // idle time waiting to send request bytes
+  uint32_t keepalive_idle = 32;        // idle connections kept per worker and server
+  uint64_t keepalive_timeout_ms = 60'000;
+  uint32_t retries = 1;                // extra attempts on connect failure
+  SourceMark mark;
+};
+
+// How a route matches; every given condition must hold. First matching route wins.
+struct MatchConfig {
+  std::string host;         // exact "example.com" or wildcard "*.example.com"; empty: any
+  std::string path_prefix;  // e.g. "/api/"
+  std::string path;         // exact path
+  std::string path_regex;   // PCRE2, matched against the path
+  std::vector<std::string> methods;                 // upper case; empty: any
+  std::map<std::string, std::string> headers;       // header name -> exact value
+};
+
+struct RewriteConfig {
+  std::string regex;        // PCRE2 over the path
+  std::string replacement;  // $1 ... references
+};
+
+struct RedirectConfig {
+  std::string to;   // absolute URL or path; "$request_uri" is replaced by the original target
+  int status = 302; // 301, 302, 303, 307 or 308
+};
+
+struct RouteConfig {
+  std::string name;  // defaults to "route<N>"
+  MatchConfig match;
+  std::string pool;  // a key of Config::pools, unless redirect is set
+  bool strip_prefix = false;  // remove match.path_prefix before forwarding
+  std::optional<RewriteConfig> rewrite;
+  std::optional<RedirectConfig> redirect;
+  std::vector<std::pair<std::string, std::string>> set_request_headers;   // empty value: remove
+  std::vector<std::pair<std::string, std::string>> set_response_headers;  // empty value: remove
+  bool preserve_host = true;  // false: Host becomes the server's address
+  std::optional<uint64_t> max_body_size;  // bytes; over it -> 413
+  SourceMark mark;
+};
+
+struct LimitsConfig {
+  uint32_t max_connections = 10'000;       // whole process
+  uint32_t max_connections_per_ip = 256;   // per client address
+  uint64_t max_request_line = 8 * 1024;    // -> 414
+  uint64_t max_header_bytes = 32 * 1024;   // -> 431
+  uint32_t max_header_count = 100;         // -> 431
+  uint64_t max_body_size = 1ULL << 30;     // default request body limit (1 GiB) -> 413
+  uint32_t max_requests_per_connection = 10'000;
+};
+
+struct TimeoutsConfig {
+  uint64_t client_header_ms = 10'000;  // whole request head must arrive within this
+  uint64_t client_body_ms = 60'000;    // idle time between body reads
+  uint64_t keepalive_ms = 60'000;      // idle time between requests
+  uint64_t send_ms = 60'000;           // idle time writing to a client
+  uint64_t drain_ms = 30'000;          // SIGTERM: in-flight requests get this long
+};
+
+struct LoggingConfig {
+  std::string access_log;              // empty: no access log; "-": stdout
+  std::string access_log_format = "json";  // json | combined
+  std::string attack_log;              // empty: none
+  std::string level = "info";          // operational log level
+  std::string error_log;               // operational log file; empty: stderr
+};
+
+struct Config {
+  std::string source_file;  // the file this came from ("<embedded>" for the default)
+  uint32_t workers = 0;     // 0: one per core ("auto")
+  std::vector<ListenerConfig> listen;
+  AdminConfig admin;
+  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Request-Id / traceparent we keep
+  std::map<std::string, PoolConfig> pools;
+  std::vector<RouteConfig> routes;
+  LimitsConfig limits;
+  TimeoutsConfig timeouts;
+  LoggingConfig logging;
+};
+
+}  // namespace rampart::config

@@ -1,0 +1,255 @@
+// Entry points of the configuration loader and the top-level schema: the root keys, listeners,
+// admin, trusted proxies, limits, timeouts and logging. Pools and routes have their own files.
+
+#include "config/loader.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+
+#include "config/diagnostics.h"
+#include "config/schema.h"
+#include "config/value_syntax.h"
+
+namespace rampart::config {
+
+namespace {
+
+void ReadWorkers(const Field& field, uint32_t* workers) {
+  const std::optional<std::string> text = field.PlainScalar();
+  if (text == "auto") {
+    *workers = 0;
+    return;
+  }
+  const bool numeric = text && !text->empty() && ((*text)[0] == '-' || std::isdigit(
+                                                      static_cast<unsigned char>((*text)[0])));
+  if (!numeric) {
+    field.Fail("expected auto or a positive integer");
+    return;
+  }
+  if (auto n = field.AsInteger(1, 1024)) *workers = static_cast<uint32_t>(*n);
+}
+
+void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
+  const Field* field = top.Find("listen");
+  if (field == nullptr) {
+    top.field().FailChild("listen", "at least one listener is required");
+    return;
+  }
+  auto items = field->AsList();
+  if (!items) return;
+  if (items->empty()) {
+    field->Fail("at least one listener is required");
+    return;
+  }
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Field& item = (*items)[i];
+    const MapReader map = SchemaMap(item, {"address"});
+    if (!map.is_map()) continue;
+    const Field* address_field = map.Require("address");
+    if (address_field == nullptr) continue;
+    std::optional<std::string> address = ReadAddress(*address_field);
+    if (!address) continue;
+    for (size_t j = 0; j < out->size(); ++j) {
+      if ((*out)[j].address == *address) {
+        address_field->Fail("already used by listen[" + std::to_string(j) + "]");
+        break;
+      }
+    }
+    out->push_back(ListenerConfig{std::move(*address), MarkOf(item)});
+  }
+}
+
+void ReadAdmin(const Field& field, const std::vector<ListenerConfig>& listeners,
+               AdminConfig* admin) {
+  const MapReader map = SchemaMap(field, {"address"});
+  const Field* f = map.Find("address");
+  if (f == nullptr) return;
+  std::optional<std::string> text = f->AsString();
+  if (!text || text->empty()) return;  // "": no admin listener
+  std::optional<std::string> address = ReadAddress(*f);
+  if (!address) return;
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    if (listeners[i].address == *address) {
+      f->Fail("already used by listen[" + std::to_string(i) + "]");
+      return;
+    }
+  }
+  admin->address = std::move(*address);
+}
+
+void ReadTrustedProxies(const Field& field, std::vector<std::string>* out) {
+  auto items = field.AsList();
+  if (!items) return;
+  for (const Field& item : *items) {
+    std::optional<std::string> cidr = item.AsString();
+    if (!cidr) continue;
+    if (!IsCidr(*cidr)) {
+      item.Fail("expected an IP address or CIDR such as 10.0.0.0/8");
+      continue;
+    }
+    out->push_back(std::move(*cidr));
+  }
+}
+
+void ReadLimits(const Field& field, LimitsConfig* limits) {
+  const MapReader map =
+      SchemaMap(field, {"max_connections", "max_connections_per_ip", "max_request_line",
+                        "max_header_bytes", "max_header_count", "max_body_size",
+                        "max_requests_per_connection"});
+  map.ReadInteger("max_connections", &limits->max_connections, 1, UINT32_MAX);
+  map.ReadInteger("max_connections_per_ip", &limits->max_connections_per_ip, 1, UINT32_MAX);
+  map.ReadSize("max_request_line", &limits->max_request_line, 1);
+  map.ReadSize("max_header_bytes", &limits->max_header_bytes, 1);
+  map.ReadInteger("max_header_count", &limits->max_header_count, 1, UINT32_MAX);
+  map.ReadSize("max_body_size", &limits->max_body_size);
+  map.ReadInteger("max_requests_per_connection", &limits->max_requests_per_connection, 1,
+                  UINT32_MAX);
+}
+
+void ReadTimeouts(const Field& field, TimeoutsConfig* timeouts) {
+  const MapReader map =
+      SchemaMap(field, {"client_header", "client_body", "keepalive", "send", "drain"});
+  map.ReadDurationMs("client_header", &timeouts->client_header_ms, 1);
+  map.ReadDurationMs("client_body", &timeouts->client_body_ms, 1);
+  map.ReadDurationMs("keepalive", &timeouts->keepalive_ms);  // 0: no keep-alive
+  map.ReadDurationMs("send", &timeouts->send_ms, 1);
+  map.ReadDurationMs("drain", &timeouts->drain_ms);  // 0: stop at once
+}
+
+// A log destination: a path as written (relative paths stay relative), "-" for stdout; a
+// null or empty value turns that log off.
+void ReadLogPath(const MapReader& map, std::string_view key, std::string* out) {
+  const Field* f = map.Find(key);
+  if (f == nullptr) return;
+  if (f->IsNull()) {
+    out->clear();
+    return;
+  }
+  std::optional<std::string> path = f->AsString();
+  if (!path) return;
+  if (HasLineBreakOrNul(*path)) {
+    f->Fail("must not contain CR, LF or NUL");
+    return;
+  }
+  *out = std::move(*path);
+}
+
+void ReadLogging(const Field& field, LoggingConfig* logging) {
+  const MapReader map =
+      SchemaMap(field, {"access_log", "access_log_format", "attack_log", "level", "error_log"});
+  ReadLogPath(map, "access_log", &logging->access_log);
+  if (const Field* f = map.Find("access_log_format")) {
+    if (auto format = ReadEnum(*f, {"json", "combined"})) logging->access_log_format = *format;
+  }
+  ReadLogPath(map, "attack_log", &logging->attack_log);
+  if (const Field* f = map.Find("level")) {
+    if (auto level = ReadEnum(*f, {"trace", "debug", "info", "warn", "error", "critical", "off"})) {
+      logging->level = *level;
+    }
+  }
+  ReadLogPath(map, "error_log", &logging->error_log);
+}
+
+Config ReadConfig(const Field& root) {
+  Config config;
+  config.source_file = root.file();
+  const MapReader top =
+      SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools", "routes",
+                       "limits", "timeouts", "logging"});
+  if (!top.is_map()) return config;
+  if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
+  ReadListen(top, &config.listen);
+  if (const Field* f = top.Find("admin")) ReadAdmin(*f, config.listen, &config.admin);
+  if (const Field* f = top.Find("trusted_proxies")) {
+    ReadTrustedProxies(*f, &config.trusted_proxies);
+  }
+  // Pools before routes whatever the file order: routes name pools.
+  if (const Field* f = top.Find("pools")) ReadPools(*f, &config.pools);
+  if (const Field* f = top.Find("routes")) {
+    ReadRoutes(*f, config.pools, &config.routes);
+  } else {
+    root.FailChild("routes", "at least one route is required");
+  }
+  if (const Field* f = top.Find("limits")) ReadLimits(*f, &config.limits);
+  if (const Field* f = top.Find("timeouts")) ReadTimeouts(*f, &config.timeouts);
+  if (const Field* f = top.Find("logging")) ReadLogging(*f, &config.logging);
+  return config;
+}
+
+LoadResult Finish(Config config, const Diagnostics& diag) {
+  if (diag.empty()) return config;
+  return LoadErrors{diag.SortedMessages()};
+}
+
+}  // namespace
+
+std::optional<std::string> ReadEnum(const Field& field,
+                                    std::initializer_list<std::string_view> allowed) {
+  std::optional<std::string> value = field.AsString();
+  if (!value) return std::nullopt;
+  for (std::string_view a : allowed) {
+    if (*value == a) return value;
+  }
+  std::string reason = "expected one of: ";
+  bool first = true;
+  for (std::string_view a : allowed) {
+    if (!first) reason.append(", ");
+    reason.append(a);
+    first = false;
+  }
+  field.Fail(reason);
+  return std::nullopt;
+}
+
+std::optional<std::string> ReadAddress(const Field& field) {
+  std::optional<std::string> address = field.AsString();
+  if (!address) return std::nullopt;
+  core::Status status = CheckHostPort(*address);
+  if (!status.ok()) {
+    field.Fail(status.error().message);
+    return std::nullopt;
+  }
+  return address;
+}
+
+LoadResult LoadString(const std::string& yaml, const std::string& name) {
+  Diagnostics diag(name);
+  std::optional<Field> root = ParseDocument(yaml, &diag);
+  if (!root) return LoadErrors{diag.SortedMessages()};
+  try {
+    Config config = ReadConfig(*root);
+    return Finish(std::move(config), diag);
+  } catch (const std::exception& e) {
+    // yaml-cpp throws on misuse of a node; none is expected, but a loader error must never
+    // escape as an exception.
+    diag.Add(0, "(internal)", e.what());
+    return LoadErrors{diag.SortedMessages()};
+  }
+}
+
+LoadResult LoadFile(const std::string& path) {
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  std::string text;
+  int error = file ? 0 : errno;
+  if (file) {
+    char buffer[16 * 1024];
+    size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) text.append(buffer, n);
+    if (std::ferror(file.get())) error = errno != 0 ? errno : EIO;
+  }
+  if (error != 0) {
+    Diagnostics diag(path);
+    diag.Add(0, "(file)", std::string("cannot read: ") + std::strerror(error));
+    return LoadErrors{diag.SortedMessages()};
+  }
+  return LoadString(text, path);
+}
+
+}  // namespace rampart::config

@@ -1,0 +1,306 @@
+// The `routes` section: which requests go where, and what is changed on the way.
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+#include "config/regex_check.h"
+#include "config/schema.h"
+#include "config/value_syntax.h"
+#include "core/strings.h"
+
+namespace rampart::config {
+
+namespace {
+
+// Headers a route may not set or remove: they frame the message or belong to one connection,
+// and letting configuration rewrite them would desynchronise rampart and the peer.
+constexpr std::string_view kProtectedHeaders[] = {
+    "connection", "content-length", "keep-alive", "proxy-connection",
+    "te",         "trailer",        "transfer-encoding", "upgrade",
+};
+
+constexpr int kRedirectStatuses[] = {301, 302, 303, 307, 308};
+
+// A path written in the configuration: starts with '/', no spaces or control bytes.
+std::optional<std::string> ReadPath(const Field& field) {
+  std::optional<std::string> path = field.AsString();
+  if (!path) return std::nullopt;
+  if (path->empty() || path->front() != '/') {
+    field.Fail("must start with '/'");
+    return std::nullopt;
+  }
+  if (HasSpaceOrControl(*path)) {
+    field.Fail("must not contain spaces or control characters");
+    return std::nullopt;
+  }
+  return path;
+}
+
+// A regex compiled once to validate it; returns the pattern and its capture count.
+std::optional<std::pair<std::string, uint32_t>> ReadRegex(const Field& field) {
+  std::optional<std::string> pattern = field.AsString();
+  if (!pattern) return std::nullopt;
+  core::Result<uint32_t> captures = CheckRegex(*pattern);
+  if (!captures.ok()) {
+    field.Fail("invalid regex: " + captures.error().message);
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*pattern), captures.value());
+}
+
+bool HasHeader(const std::vector<std::string>& seen, std::string_view name) {
+  return std::any_of(seen.begin(), seen.end(),
+                     [&](const std::string& s) { return core::EqualsIgnoreCase(s, name); });
+}
+
+// Checks a header name key; records the error and returns false when it is unusable.
+bool CheckHeaderName(const std::string& name, const Field& field,
+                     std::vector<std::string>* seen) {
+  if (!IsHttpToken(name)) {
+    field.Fail("invalid header name");
+    return false;
+  }
+  if (HasHeader(*seen, name)) {
+    field.Fail("duplicate header");
+    return false;
+  }
+  seen->push_back(name);
+  return true;
+}
+
+std::optional<std::string> ReadHeaderValue(const Field& field, bool null_is_empty) {
+  if (null_is_empty && field.IsNull()) return std::string();
+  std::optional<std::string> value = field.AsString();
+  if (value && HasLineBreakOrNul(*value)) {
+    field.Fail("must not contain CR, LF or NUL");
+    return std::nullopt;
+  }
+  return value;
+}
+
+// set_request_headers / set_response_headers: name -> value in YAML order; a null or empty
+// value removes the header.
+std::vector<std::pair<std::string, std::string>> ReadHeaderEdits(const Field& field) {
+  std::vector<std::pair<std::string, std::string>> edits;
+  auto entries = field.AsEntries();
+  if (!entries) return edits;
+  std::vector<std::string> seen;
+  for (const auto& [name, value_field] : *entries) {
+    if (!CheckHeaderName(name, value_field, &seen)) continue;
+    const bool is_protected =
+        std::any_of(std::begin(kProtectedHeaders), std::end(kProtectedHeaders),
+                    [&](std::string_view p) { return core::EqualsIgnoreCase(p, name); });
+    if (is_protected) {
+      value_field.Fail("a hop-by-hop or framing header cannot be set");
+      continue;
+    }
+    if (auto value = ReadHeaderValue(value_field, true)) edits.emplace_back(name, *value);
+  }
+  return edits;
+}
+
+struct MatchResult {
+  MatchConfig match;
+  bool has_path_prefix = false;  // the key was given (even if its value was rejected)
+};
+
+void ReadMethods(const Field& field, std::vector<std::string>* methods) {
+  auto items = field.AsList();
+  if (!items) return;
+  if (items->empty()) field.Fail("expected at least one method");
+  for (const Field& item : *items) {
+    std::optional<std::string> method = item.AsString();
+    if (!method) continue;
+    const bool upper_token = IsHttpToken(*method) &&
+                             std::none_of(method->begin(), method->end(),
+                                          [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!upper_token) {
+      item.Fail("expected an upper-case method such as GET");
+      continue;
+    }
+    methods->push_back(std::move(*method));
+  }
+}
+
+MatchResult ReadMatch(const Field& field) {
+  MatchResult result;
+  MatchConfig& match = result.match;
+  const MapReader map =
+      SchemaMap(field, {"host", "path_prefix", "path", "path_regex", "methods", "headers"});
+  if (const Field* f = map.Find("host")) {
+    if (auto host = f->AsString()) {
+      if (IsHostPattern(*host)) {
+        match.host = core::ToLower(*host);  // host names compare case-insensitively
+      } else {
+        f->Fail("expected a host name such as example.com or *.example.com");
+      }
+    }
+  }
+  if (const Field* f = map.Find("path_prefix")) {
+    result.has_path_prefix = true;
+    if (auto path = ReadPath(*f)) match.path_prefix = std::move(*path);
+  }
+  if (const Field* f = map.Find("path")) {
+    if (auto path = ReadPath(*f)) match.path = std::move(*path);
+  }
+  if (const Field* f = map.Find("path_regex")) {
+    if (auto regex = ReadRegex(*f)) match.path_regex = std::move(regex->first);
+  }
+  if (const Field* f = map.Find("methods")) ReadMethods(*f, &match.methods);
+  if (const Field* f = map.Find("headers")) {
+    if (auto entries = f->AsEntries()) {
+      std::vector<std::string> seen;
+      for (const auto& [name, value_field] : *entries) {
+        if (!CheckHeaderName(name, value_field, &seen)) continue;
+        if (auto value = ReadHeaderValue(value_field, false)) match.headers[name] = *value;
+      }
+    }
+  }
+  return result;
+}
+
+std::optional<RewriteConfig> ReadRewrite(const Field& field) {
+  const MapReader map = SchemaMap(field, {"regex", "replacement"});
+  const Field* regex_field = map.Require("regex");
+  const Field* replacement_field = map.Require("replacement");
+  std::optional<std::pair<std::string, uint32_t>> regex;
+  std::optional<std::string> replacement;
+  if (regex_field != nullptr) regex = ReadRegex(*regex_field);
+  if (replacement_field != nullptr) replacement = replacement_field->AsString();
+  if (replacement && HasSpaceOrControl(*replacement)) {
+    replacement_field->Fail("must not contain spaces or control characters");
+    replacement.reset();
+  }
+  if (!regex || !replacement) return std::nullopt;
+  core::Status refs = CheckReplacement(*replacement, regex->second);
+  if (!refs.ok()) {
+    replacement_field->Fail(refs.error().message);
+    return std::nullopt;
+  }
+  return RewriteConfig{std::move(regex->first), std::move(*replacement)};
+}
+
+std::optional<RedirectConfig> ReadRedirect(const Field& field) {
+  RedirectConfig redirect;
+  const MapReader map = SchemaMap(field, {"to", "status"});
+  bool ok = map.is_map();
+  if (const Field* f = map.Require("to")) {
+    std::optional<std::string> to = f->AsString();
+    if (to && to->empty()) {
+      f->Fail("must not be empty");
+      to.reset();
+    } else if (to && HasSpaceOrControl(*to)) {
+      f->Fail("must not contain spaces or control characters");
+      to.reset();
+    }
+    if (to) redirect.to = std::move(*to);
+    ok = ok && to.has_value();
+  } else {
+    ok = false;
+  }
+  if (const Field* f = map.Find("status")) {
+    constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    std::optional<int64_t> status = f->AsInteger(kMin, kMax);
+    const bool allowed = status && std::find(std::begin(kRedirectStatuses),
+                                             std::end(kRedirectStatuses),
+                                             *status) != std::end(kRedirectStatuses);
+    if (status && !allowed) f->Fail("expected one of 301, 302, 303, 307, 308");
+    if (allowed) redirect.status = static_cast<int>(*status);
+    ok = ok && allowed;
+  }
+  if (!ok) return std::nullopt;
+  return redirect;
+}
+
+RouteConfig ReadRoute(const Field& field, size_t index,
+                      const std::map<std::string, PoolConfig>& pools) {
+  RouteConfig route;
+  route.name = "route" + std::to_string(index);
+  route.mark = MarkOf(field);
+  const MapReader map = SchemaMap(
+      field, {"name", "match", "pool", "strip_prefix", "rewrite", "redirect",
+              "set_request_headers", "set_response_headers", "preserve_host", "max_body_size"});
+  if (!map.is_map()) return route;
+
+  if (const Field* f = map.Find("name")) {
+    if (auto name = f->AsString()) {
+      if (name->empty()) {
+        f->Fail("must not be empty");
+      } else {
+        route.name = std::move(*name);
+      }
+    }
+  }
+  bool has_path_prefix = false;
+  if (const Field* f = map.Find("match")) {
+    MatchResult result = ReadMatch(*f);
+    route.match = std::move(result.match);
+    has_path_prefix = result.has_path_prefix;
+  }
+  if (const Field* f = map.Find("pool")) {
+    if (auto pool = f->AsString()) {
+      if (pools.count(*pool) == 0) {
+        f->Fail("unknown pool '" + *pool + "'");
+      } else {
+        route.pool = std::move(*pool);
+      }
+    }
+  }
+  if (const Field* f = map.Find("strip_prefix")) {
+    if (auto strip = f->AsBool()) {
+      if (*strip && !has_path_prefix) {
+        f->Fail("requires match.path_prefix");
+      } else {
+        route.strip_prefix = *strip;
+      }
+    }
+  }
+  if (const Field* f = map.Find("rewrite")) {
+    route.rewrite = ReadRewrite(*f);
+    if (route.strip_prefix) f->Fail("cannot be combined with strip_prefix");
+  }
+  if (const Field* f = map.Find("redirect")) route.redirect = ReadRedirect(*f);
+  if (const Field* f = map.Find("set_request_headers")) {
+    route.set_request_headers = ReadHeaderEdits(*f);
+  }
+  if (const Field* f = map.Find("set_response_headers")) {
+    route.set_response_headers = ReadHeaderEdits(*f);
+  }
+  map.ReadBool("preserve_host", &route.preserve_host);
+  if (const Field* f = map.Find("max_body_size")) {
+    if (auto size = f->AsSize()) route.max_body_size = *size;
+  }
+  if (map.Has("pool") == map.Has("redirect")) {
+    field.Fail("needs exactly one of pool or redirect");
+  }
+  return route;
+}
+
+}  // namespace
+
+void ReadRoutes(const Field& routes, const std::map<std::string, PoolConfig>& pools,
+                std::vector<RouteConfig>* out) {
+  auto items = routes.AsList();
+  if (!items) return;
+  if (items->empty()) {
+    routes.Fail("at least one route is required");
+    return;
+  }
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Field& item = (*items)[i];
+    RouteConfig route = ReadRoute(item, i, pools);
+    for (const RouteConfig& earlier : *out) {
+      if (earlier.name == route.name) {
+        item.Fail("duplicate route name '" + route.name + "' (also at line " +
+                  std::to_string(earlier.mark.line) + ")");
+        break;
+      }
+    }
+    out->push_back(std::move(route));
+  }
+}
+
+}  // namespace rampart::config

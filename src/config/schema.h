@@ -1,0 +1,48 @@
+#pragma once
+// Shared pieces of the configuration schema (internal to src/config): the keys a later
+// version understands, typed helpers used by every section reader, and the section readers
+// that live in their own files.
+
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "config/yaml_reader.h"
+
+namespace rampart::config {
+
+// Sections of later rampart versions: reported as "not supported in this version" wherever
+// they appear, so an operator with a newer config learns why it is refused.
+inline constexpr std::string_view kLaterVersionKeys[] = {
+    "tls",  "health", "waf",  "rate_limit", "geo",
+    "bot",  "cache",  "auth", "signatures", "proxy_protocol",
+};
+
+// A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
+// version", anything else is an "unknown key".
+inline MapReader SchemaMap(const Field& field, std::initializer_list<std::string_view> keys) {
+  return MapReader(field, keys, kLaterVersionKeys);
+}
+
+inline SourceMark MarkOf(const Field& field) { return SourceMark{field.file(), field.line()}; }
+
+// A string that must be one of `allowed`: "expected one of: a, b, c" otherwise.
+std::optional<std::string> ReadEnum(const Field& field,
+                                    std::initializer_list<std::string_view> allowed);
+
+// A "host:port" address (see CheckHostPort); records its error otherwise.
+std::optional<std::string> ReadAddress(const Field& field);
+
+// Reads `pools` (a map of name -> pool) into `out`. A pool with errors is still added, so that
+// routes naming it are not also reported as naming an unknown pool.
+void ReadPools(const Field& pools, std::map<std::string, PoolConfig>* out);
+
+// Reads `routes` (a non-empty list) into `out`, resolving pool names against `pools`.
+void ReadRoutes(const Field& routes, const std::map<std::string, PoolConfig>& pools,
+                std::vector<RouteConfig>* out);
+
+}  // namespace rampart::config

@@ -1,0 +1,37 @@
+#pragma once
+// Syntax checks for configuration values: listen and server addresses, host names, CIDRs and
+// HTTP header and method tokens. Pure functions; no name resolution, no I/O.
+
+#include <string_view>
+
+#include "core/result.h"
+
+namespace rampart::config {
+
+// Accepts "host:port" where host is an IPv4 literal, a bracketed IPv6 literal ("[::1]"),
+// "localhost" or a host name, and port is 1-65535. The error names what is wrong, e.g.
+// "expected host:port" or "port must be between 1 and 65535".
+core::Status CheckHostPort(std::string_view address);
+
+// True for a DNS name of letters, digits, '-' and '_' in dot-separated labels of 1-63 bytes
+// (253 in all, an optional trailing dot), no label starting or ending with '-'.
+bool IsHostName(std::string_view host);
+
+// True for a route host pattern: a host name, an IPv4 literal, a bracketed IPv6 literal, or
+// "*." followed by a host name.
+bool IsHostPattern(std::string_view pattern);
+
+// True for an IPv4 or IPv6 address, optionally followed by "/prefix" (0-32 or 0-128).
+bool IsCidr(std::string_view text);
+
+// True for an RFC 9110 token (header field names, methods): one or more tchar bytes.
+bool IsHttpToken(std::string_view text);
+
+// True when `text` holds CR, LF or NUL, which would split or cut a header line.
+bool HasLineBreakOrNul(std::string_view text);
+
+// True when `text` holds a byte below 0x21 or DEL: spaces and control bytes, which have no
+// place in a path or URL written in the configuration.
+bool HasSpaceOrControl(std::string_view text);
+
+}  // namespace rampart::config

@@ -1,0 +1,47 @@
+#pragma once
+// Small ASCII string helpers shared by the parser, the config loader and the router.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rampart::core {
+
+inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+inline std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLower(c);
+  return out;
+}
+
+inline std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+inline bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Parses a duration such as "500ms", "5s", "10m", "1h" into milliseconds.
+std::optional<uint64_t> ParseDurationMs(std::string_view text);
+
+// Parses a size such as "512", "64KiB", "1MiB", "2GiB", "10KB", "1MB" into bytes.
+std::optional<uint64_t> ParseSize(std::string_view text);
+
+// Escapes a value for a JSON string body (no surrounding quotes); control bytes become \u00XX
+// and bytes >= 0x80 are kept only when they form valid UTF-8.
+void AppendJsonEscaped(std::string& out, std::string_view value);
+
+}  // namespace rampart::core

@@ -1,0 +1,77 @@
+#include "pipeline/chain.h"
+
+#include "pipeline/exchange.h"
+
+namespace rampart::pipeline {
+
+Chain::Chain(std::vector<std::shared_ptr<const StageFactory>> factories)
+    : factories_(std::move(factories)) {
+  for (const auto& f : factories_) {
+    inspects_request_body_ = inspects_request_body_ || f->InspectsRequestBody();
+    inspects_response_body_ = inspects_response_body_ || f->InspectsResponseBody();
+  }
+}
+
+ChainRun::ChainRun(const Chain& chain) : chain_(chain) {
+  stages_.reserve(chain.factories().size());
+  for (const auto& f : chain.factories()) stages_.push_back(f->Create());
+}
+
+ChainResult ChainRun::RunRequestHeaders(Exchange& ex) { return RunHeadersFrom(ex, 0); }
+
+ChainResult ChainRun::ResumeRequestHeaders(Exchange& ex) {
+  // A pending stage may have decided to answer itself.
+  if (ex.local_reply()) return ChainResult::kRespond;
+  return RunHeadersFrom(ex, pending_index_ + 1);
+}
+
+ChainResult ChainRun::RunHeadersFrom(Exchange& ex, size_t first) {
+  for (size_t i = first; i < stages_.size(); ++i) {
+    switch (stages_[i]->OnRequestHeaders(ex)) {
+      case Action::kContinue:
+        break;
+      case Action::kStopAndBuffer:
+        wants_buffered_body_ = true;
+        break;
+      case Action::kRespond:
+        return ChainResult::kRespond;
+      case Action::kPending:
+        pending_index_ = i;
+        return ChainResult::kPending;
+    }
+  }
+  return ChainResult::kContinue;
+}
+
+ChainResult ChainRun::RunRequestBody(Exchange& ex, std::string_view chunk, bool end) {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    if (!chain_.factories()[i]->InspectsRequestBody()) continue;
+    if (stages_[i]->OnRequestBody(ex, chunk, end) == Action::kRespond) return ChainResult::kRespond;
+  }
+  return ChainResult::kContinue;
+}
+
+ChainResult ChainRun::RunResponseHeaders(Exchange& ex) {
+  for (auto& stage : stages_) {
+    if (stage->OnResponseHeaders(ex) == Action::kRespond) return ChainResult::kRespond;
+  }
+  return ChainResult::kContinue;
+}
+
+ChainResult ChainRun::RunResponseBody(Exchange& ex, std::string_view chunk, bool end) {
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    if (!chain_.factories()[i]->InspectsResponseBody()) continue;
+    if (stages_[i]->OnResponseBody(ex, chunk, end) == Action::kRespond) {
+      return ChainResult::kRespond;
+    }
+  }
+  return ChainResult::kContinue;
+}
+
+void ChainRun::Complete(const Exchange& ex) {
+  if (completed_) return;
+  completed_ = true;
+  for (auto& stage : stages_) stage->OnComplete(ex);
+}
+
+}  // namespace rampart::pipeline

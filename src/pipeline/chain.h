@@ -1,0 +1,63 @@
+#pragma once
+// The chain runner: the only code that knows in which order a route's stages run.
+// Chain is the immutable list of factories (part of a route, in the runtime snapshot);
+// ChainRun is its per-request instance, owned by the downstream session.
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/stage.h"
+
+namespace rampart::pipeline {
+
+class Chain {
+ public:
+  explicit Chain(std::vector<std::shared_ptr<const StageFactory>> factories);
+  Chain() = default;
+  const std::vector<std::shared_ptr<const StageFactory>>& factories() const { return factories_; }
+  bool inspects_request_body() const { return inspects_request_body_; }
+  bool inspects_response_body() const { return inspects_response_body_; }
+
+ private:
+  std::vector<std::shared_ptr<const StageFactory>> factories_;
+  bool inspects_request_body_ = false;
+  bool inspects_response_body_ = false;
+};
+
+// Where a chain phase ended.
+enum class ChainResult : uint8_t {
+  kContinue,  // every stage let the request (or response) through
+  kRespond,   // a stage set the exchange's local reply; send it
+  kPending,   // a stage waits; the session waits for Exchange::Resume, then calls Resume...()
+};
+
+class ChainRun {
+ public:
+  ChainRun(const Chain& chain);  // NOLINT(google-explicit-constructor)
+
+  // Runs OnRequestHeaders in order from the first stage.
+  ChainResult RunRequestHeaders(Exchange& ex);
+  // After Exchange::Resume: goes on with the stage after the one that was pending.
+  ChainResult ResumeRequestHeaders(Exchange& ex);
+  // True when some stage returned kStopAndBuffer: the body must be buffered whole first.
+  bool wants_buffered_body() const { return wants_buffered_body_; }
+
+  // Body bytes (streamed, or the whole body once when wants_buffered_body()).
+  ChainResult RunRequestBody(Exchange& ex, std::string_view chunk, bool end);
+  ChainResult RunResponseHeaders(Exchange& ex);
+  ChainResult RunResponseBody(Exchange& ex, std::string_view chunk, bool end);
+  // Runs every stage's OnComplete once; later calls do nothing.
+  void Complete(const Exchange& ex);
+
+ private:
+  ChainResult RunHeadersFrom(Exchange& ex, size_t first);
+
+  const Chain& chain_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  size_t pending_index_ = 0;
+  bool wants_buffered_body_ = false;
+  bool completed_ = false;
+};
+
+}  // namespace rampart::pipeline

@@ -1,0 +1,94 @@
+#pragma once
+// Exchange: one request/response pair as it moves through the proxy, from parsed head to the
+// access-log line. Owned by the downstream session; used on that session's worker thread only.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.h"
+
+namespace rampart::pipeline {
+
+struct ClientInfo {
+  std::string ip;     // peer address as text ("127.0.0.1", "::1")
+  uint16_t port = 0;
+  bool tls = false;
+};
+
+// A response the proxy makes itself (error page, block page, redirect, challenge).
+struct LocalReply {
+  int status = 0;
+  http::HeaderMap headers;
+  std::string body;
+};
+
+// A decision a stage took, for the attack log. A verdict is not an error.
+struct Decision {
+  std::string source;  // "waf", "signatures", "rate_limit", ...
+  std::string action;  // "blocked", "challenged", "rate_limited", "detected"
+  std::string reason;
+  std::vector<std::string> rule_ids;
+};
+
+class Exchange {
+ public:
+  explicit Exchange(ClientInfo client)
+      : client_(std::move(client)), start_(std::chrono::steady_clock::now()),
+        start_wall_(std::chrono::system_clock::now()) {}
+
+  http::Request& request() { return request_; }
+  const http::Request& request() const { return request_; }
+  http::Response& response() { return response_; }
+  const http::Response& response() const { return response_; }
+  const ClientInfo& client() const { return client_; }
+  // Set by the proxy once the head is parsed (a trusted client's id may be kept).
+  const std::string& request_id() const { return request_id_; }
+  void set_request_id(std::string id) { request_id_ = std::move(id); }
+
+  // The route that matched, by name ("" before routing or when none matched).
+  const std::string& route_name() const { return route_name_; }
+  void set_route_name(std::string name) { route_name_ = std::move(name); }
+
+  // Sets the reply a stage (or the proxy) answers with instead of a backend response.
+  void SetLocalReply(int reply_status, std::string body, std::string_view content_type = "text/html");
+  const std::optional<LocalReply>& local_reply() const { return local_reply_; }
+  std::optional<LocalReply>& local_reply() { return local_reply_; }
+
+  void AddDecision(Decision decision) { decisions_.push_back(std::move(decision)); }
+  const std::vector<Decision>& decisions() const { return decisions_; }
+
+  // Called by a stage that returned Action::kPending, once, when its work is done.
+  void Resume() {
+    if (resume_) resume_();
+  }
+  void set_resume(std::function<void()> fn) { resume_ = std::move(fn); }
+
+  // Filled by the proxy for logs and metrics.
+  std::chrono::steady_clock::time_point start() const { return start_; }
+  std::chrono::system_clock::time_point start_wall() const { return start_wall_; }
+  int status = 0;              // status sent to the client
+  uint64_t bytes_received = 0; // request head + body bytes from the client
+  uint64_t bytes_sent = 0;     // response bytes to the client
+  std::string upstream_address;
+  int upstream_status = 0;
+  std::string original_target;  // the target as the client sent it (before rewrites)
+
+ private:
+  ClientInfo client_;
+  std::string request_id_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::system_clock::time_point start_wall_;
+  http::Request request_;
+  http::Response response_;
+  std::string route_name_;
+  std::optional<LocalReply> local_reply_;
+  std::vector<Decision> decisions_;
+  std::function<void()> resume_;
+};
+
+}  // namespace rampart::pipeline

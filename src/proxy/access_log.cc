@@ -1,0 +1,159 @@
+#include "proxy/access_log.h"
+
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+
+#include "core/strings.h"
+#include "pipeline/exchange.h"
+
+namespace rampart::proxy {
+
+namespace {
+
+std::atomic<int> g_logger_seq{0};
+
+std::shared_ptr<spdlog::details::thread_pool> SharedThreadPool() {
+  // One background writer for every access log; a full queue blocks rather than drops lines.
+  static std::shared_ptr<spdlog::details::thread_pool> pool =
+      std::make_shared<spdlog::details::thread_pool>(65536, 1);
+  return pool;
+}
+
+void AppendField(std::string& out, std::string_view name, std::string_view value) {
+  out += '"';
+  out.append(name);
+  out += "\":\"";
+  core::AppendJsonEscaped(out, value);
+  out += "\",";
+}
+
+void AppendNumber(std::string& out, std::string_view name, uint64_t value) {
+  out += '"';
+  out.append(name);
+  out += "\":";
+  out += std::to_string(value);
+  out += ',';
+}
+
+std::string IsoTime(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count() % 1000));
+  return out;
+}
+
+std::string CombinedTime(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// Combined-format fields are quoted; escape quotes, backslashes and control bytes.
+void AppendQuoted(std::string& out, std::string_view value) {
+  out += '"';
+  core::AppendJsonEscaped(out, value);
+  out += '"';
+}
+
+}  // namespace
+
+core::Result<std::shared_ptr<AccessLog>> AccessLog::Open(const std::string& path,
+                                                         enum Format format) {
+  std::shared_ptr<AccessLog> log(new AccessLog());
+  log->format_ = format;
+  const std::string name = "access" + std::to_string(g_logger_seq.fetch_add(1));
+  try {
+    spdlog::sink_ptr sink;
+    if (path == "-") {
+      sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+    } else {
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
+    }
+    log->logger_ = std::make_shared<spdlog::async_logger>(
+        name, std::move(sink), SharedThreadPool(), spdlog::async_overflow_policy::block);
+    log->logger_->set_pattern("%v");
+    log->logger_->set_level(spdlog::level::info);
+    log->logger_->flush_on(spdlog::level::warn);  // lines are flushed every second by the server
+  } catch (const spdlog::spdlog_ex& e) {
+    return core::MakeError("cannot open access log '" + path + "': " + e.what());
+  }
+  return log;
+}
+
+AccessLog::~AccessLog() {
+  if (logger_) logger_->flush();
+}
+
+void AccessLog::Flush() {
+  if (logger_) logger_->flush();
+}
+
+std::string AccessLog::Format(const pipeline::Exchange& ex) const {
+  const auto& req = ex.request();
+  const std::string* ua = req.headers.Get("User-Agent");
+  const std::string* referer = req.headers.Get("Referer");
+  const auto duration = std::chrono::steady_clock::now() - ex.start();
+  const auto duration_us = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+  std::string line;
+  line.reserve(512);
+  if (format_ == Format::kCombined) {
+    line += ex.client().ip;
+    line += " - - [";
+    line += CombinedTime(ex.start_wall());
+    line += "] ";
+    std::string request_line = req.method + " " + ex.original_target +
+                               (req.version == http::Version::kHttp10 ? " HTTP/1.0" : " HTTP/1.1");
+    AppendQuoted(line, request_line);
+    line += ' ';
+    line += std::to_string(ex.status);
+    line += ' ';
+    line += std::to_string(ex.bytes_sent);
+    line += ' ';
+    AppendQuoted(line, referer ? *referer : "-");
+    line += ' ';
+    AppendQuoted(line, ua ? *ua : "-");
+    line += ' ';
+    AppendQuoted(line, ex.request_id());
+    return line;
+  }
+  line += '{';
+  AppendField(line, "time", IsoTime(ex.start_wall()));
+  AppendField(line, "request_id", ex.request_id());
+  AppendField(line, "client_ip", ex.client().ip);
+  AppendField(line, "method", req.method);
+  AppendField(line, "host", req.host);
+  AppendField(line, "uri", ex.original_target);
+  AppendField(line, "protocol", req.version == http::Version::kHttp10 ? "HTTP/1.0" : "HTTP/1.1");
+  AppendField(line, "route", ex.route_name());
+  AppendNumber(line, "status", static_cast<uint64_t>(ex.status));
+  AppendNumber(line, "bytes_received", ex.bytes_received);
+  AppendNumber(line, "bytes_sent", ex.bytes_sent);
+  AppendNumber(line, "duration_us", static_cast<uint64_t>(duration_us));
+  AppendField(line, "upstream", ex.upstream_address);
+  AppendNumber(line, "upstream_status", static_cast<uint64_t>(ex.upstream_status));
+  AppendField(line, "user_agent", ua ? *ua : "");
+  line += "\"referer\":\"";
+  core::AppendJsonEscaped(line, referer ? *referer : "");
+  line += "\"}";
+  return line;
+}
+
+void AccessLog::Write(const pipeline::Exchange& ex) {
+  logger_->info(Format(ex));
+}
+
+}  // namespace rampart::proxy

@@ -1,0 +1,44 @@
+#pragma once
+// What a proxy changes in the headers it forwards (RFC 9110 §7.6): hop-by-hop fields removed,
+// X-Forwarded-*, Via, the request id and W3C trace context set. Pure functions over HeaderMap,
+// unit-tested on their own.
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "http/header_map.h"
+
+namespace rampart::proxy {
+
+// Removes Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade and
+// every field that Connection names. With `keep_upgrade` (a WebSocket handshake) Upgrade stays
+// and Connection becomes "upgrade".
+void RemoveHopByHop(http::HeaderMap& headers, bool keep_upgrade);
+
+// True for a request id we can safely keep and log: 1-128 of [A-Za-z0-9._-].
+bool IsValidRequestId(std::string_view id);
+
+// 32 lower-case hex characters from `rng`.
+std::string RandomHex(std::mt19937_64& rng, size_t chars);
+
+// Sets traceparent for the upstream request: a valid incoming one keeps its trace id and flags
+// and gets a new parent id (rampart's span); a missing or invalid one is replaced by a new trace
+// (trace id = `trace_id_hint` when it is 32 hex chars, else random). An invalid traceparent
+// also drops tracestate.
+void PropagateTraceContext(http::HeaderMap& headers, std::string_view trace_id_hint,
+                           std::mt19937_64& rng);
+
+// What the proxy knows about the client connection when forwarding.
+struct ForwardedFor {
+  std::string_view client_ip;
+  std::string_view proto;  // "http" or "https"
+  std::string_view host;   // the Host the client asked for
+};
+
+// Sets X-Forwarded-For (the peer address: a client's own value is not trusted and replaced),
+// X-Forwarded-Proto, X-Forwarded-Host and appends "1.1 rampart" to Via.
+void SetForwardedHeaders(http::HeaderMap& headers, const ForwardedFor& forwarded);
+
+}  // namespace rampart::proxy

@@ -1,0 +1,179 @@
+#include "proxy/metrics.h"
+
+#include <fmt/format.h>
+
+namespace rampart::proxy {
+
+namespace {
+
+constexpr std::array<std::string_view, static_cast<size_t>(UpstreamError::kCount)>
+    kUpstreamErrorNames = {"connect", "timeout", "reset", "bad_response"};
+constexpr std::array<std::string_view, static_cast<size_t>(ClientTimeout::kCount)>
+    kTimeoutNames = {"header", "body", "keepalive", "send"};
+constexpr std::array<std::string_view, static_cast<size_t>(ConnectionRejection::kCount)>
+    kRejectionNames = {"global_limit", "per_ip_limit"};
+
+// Label values come from config (route and pool names), never from requests; still escaped.
+std::string Label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+Metrics::Metrics(size_t workers) {
+  for (size_t i = 0; i < std::max<size_t>(workers, 1); ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+  }
+}
+
+void Metrics::CountRequest(size_t worker, std::string_view route, int status, double seconds) {
+  Shard& shard = *shards_[worker % shards_.size()];
+  size_t bucket = 0;
+  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  auto it = shard.requests.find(route);
+  if (it == shard.requests.end()) it = shard.requests.emplace(std::string(route), std::map<int, uint64_t>{}).first;
+  ++it->second[status];
+  ++shard.buckets[bucket];
+  shard.sum_seconds += seconds;
+  ++shard.count;
+}
+
+void Metrics::CountMalformed(http::ParseError reason) {
+  const auto index = static_cast<size_t>(reason);
+  if (index < malformed_.size()) malformed_[index].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::CountUpstreamError(std::string_view pool, UpstreamError kind) {
+  std::lock_guard<std::mutex> lock(upstream_mutex_);
+  auto it = upstream_errors_.find(pool);
+  if (it == upstream_errors_.end()) it = upstream_errors_.emplace(std::string(pool), decltype(it->second){}).first;
+  ++it->second[static_cast<size_t>(kind)];
+}
+
+void Metrics::CountClientTimeout(ClientTimeout kind) {
+  timeouts_[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::CountRejectedConnection(ConnectionRejection kind) {
+  rejected_[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::CountReload(bool ok) {
+  (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::AddBytes(uint64_t received, uint64_t sent) {
+  bytes_received_.fetch_add(received, std::memory_order_relaxed);
+  bytes_sent_.fetch_add(sent, std::memory_order_relaxed);
+}
+
+std::string Metrics::RenderPrometheus() const {
+  std::string out;
+  out.reserve(8192);
+  auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+
+  // Merge the worker shards.
+  std::map<std::string, std::map<int, uint64_t>> requests;
+  std::array<uint64_t, kBuckets.size() + 1> buckets{};
+  double sum = 0;
+  uint64_t count = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mutex);
+    for (const auto& [route, statuses] : shard->requests) {
+      for (const auto& [status, n] : statuses) requests[route][status] += n;
+    }
+    for (size_t i = 0; i < buckets.size(); ++i) buckets[i] += shard->buckets[i];
+    sum += shard->sum_seconds;
+    count += shard->count;
+  }
+
+  out += "# HELP rampart_requests_total Requests answered, by route and status.\n";
+  out += "# TYPE rampart_requests_total counter\n";
+  for (const auto& [route, statuses] : requests) {
+    for (const auto& [status, n] : statuses) {
+      out += fmt::format("rampart_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", Label(route),
+                         status, n);
+    }
+  }
+
+  out += "# HELP rampart_request_duration_seconds Time from request head to response end.\n";
+  out += "# TYPE rampart_request_duration_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += buckets[i];
+    out += fmt::format("rampart_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", kBuckets[i],
+                       cumulative);
+  }
+  cumulative += buckets[kBuckets.size()];
+  out += fmt::format("rampart_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
+  out += fmt::format("rampart_request_duration_seconds_sum {}\n", sum);
+  out += fmt::format("rampart_request_duration_seconds_count {}\n", count);
+
+  out += "# HELP rampart_active_connections Client connections open now.\n";
+  out += "# TYPE rampart_active_connections gauge\n";
+  out += fmt::format("rampart_active_connections {}\n",
+                     active_connections.load(std::memory_order_relaxed));
+  out += "# HELP rampart_connections_total Client connections accepted.\n";
+  out += "# TYPE rampart_connections_total counter\n";
+  out += fmt::format("rampart_connections_total {}\n", load(connections_total));
+  out += "# HELP rampart_connections_rejected_total Client connections refused by a limit.\n";
+  out += "# TYPE rampart_connections_rejected_total counter\n";
+  for (size_t i = 0; i < rejected_.size(); ++i) {
+    out += fmt::format("rampart_connections_rejected_total{{reason=\"{}\"}} {}\n",
+                       kRejectionNames[i], load(rejected_[i]));
+  }
+
+  out += "# HELP rampart_bytes_received_total Bytes received from clients.\n";
+  out += "# TYPE rampart_bytes_received_total counter\n";
+  out += fmt::format("rampart_bytes_received_total {}\n", load(bytes_received_));
+  out += "# HELP rampart_bytes_sent_total Bytes sent to clients.\n";
+  out += "# TYPE rampart_bytes_sent_total counter\n";
+  out += fmt::format("rampart_bytes_sent_total {}\n", load(bytes_sent_));
+
+  out += "# HELP rampart_malformed_requests_total Requests refused by the HTTP parser.\n";
+  out += "# TYPE rampart_malformed_requests_total counter\n";
+  for (size_t i = 1; i < malformed_.size(); ++i) {
+    const uint64_t n = load(malformed_[i]);
+    if (n == 0) continue;
+    out += fmt::format("rampart_malformed_requests_total{{reason=\"{}\"}} {}\n",
+                       http::ParseErrorName(static_cast<http::ParseError>(i)), n);
+  }
+
+  out += "# HELP rampart_client_timeouts_total Client connections cut off by a timeout.\n";
+  out += "# TYPE rampart_client_timeouts_total counter\n";
+  for (size_t i = 0; i < timeouts_.size(); ++i) {
+    out += fmt::format("rampart_client_timeouts_total{{kind=\"{}\"}} {}\n", kTimeoutNames[i],
+                       load(timeouts_[i]));
+  }
+
+  out += "# HELP rampart_upstream_errors_total Failed attempts to get a response from a backend.\n";
+  out += "# TYPE rampart_upstream_errors_total counter\n";
+  {
+    std::lock_guard<std::mutex> lock(upstream_mutex_);
+    for (const auto& [pool, kinds] : upstream_errors_) {
+      for (size_t i = 0; i < kinds.size(); ++i) {
+        out += fmt::format("rampart_upstream_errors_total{{pool=\"{}\",kind=\"{}\"}} {}\n",
+                           Label(pool), kUpstreamErrorNames[i], kinds[i]);
+      }
+    }
+  }
+
+  out += "# HELP rampart_config_reloads_total Configuration reloads, by result.\n";
+  out += "# TYPE rampart_config_reloads_total counter\n";
+  out += fmt::format("rampart_config_reloads_total{{result=\"ok\"}} {}\n", load(reloads_ok_));
+  out += fmt::format("rampart_config_reloads_total{{result=\"failed\"}} {}\n",
+                     load(reloads_failed_));
+  return out;
+}
+
+}  // namespace rampart::proxy

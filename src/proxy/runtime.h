@@ -1,0 +1,30 @@
+#pragma once
+// Runtime: everything a request needs from the configuration, compiled — routes with their
+// stage chains, pools, limits, logs. An immutable snapshot: a reload builds a new one and swaps
+// it in; requests in flight finish on the snapshot they started with, which is freed with its
+// last user.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "http/h1_parser.h"
+#include "net/cidr.h"
+#include "proxy/access_log.h"
+#include "routing/router.h"
+#include "upstream/pool.h"
+
+namespace rampart::proxy {
+
+struct Runtime {
+  uint64_t generation = 0;
+  config::Config config;  // limits, timeouts and the rest as loaded
+  routing::Router router{{}};
+  std::vector<std::shared_ptr<const upstream::Pool>> pools;  // Route::pool_index points here
+  net::CidrSet trusted_proxies;
+  http::ParseLimits parse_limits;
+  std::shared_ptr<AccessLog> access_log;  // may be null (no access log)
+};
+
+}  // namespace rampart::proxy

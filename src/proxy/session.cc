@@ -1,0 +1,1039 @@
+#include "proxy/session.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <spdlog/spdlog.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "http/h1_writer.h"
+#include "pipeline/local_reply.h"
+#include "proxy/forwarding.h"
+
+namespace rampart::proxy {
+
+namespace {
+
+// Above this many bytes waiting in one side's output, the other side stops reading.
+constexpr size_t kHighWater = 256 * 1024;
+constexpr size_t kLowWater = 64 * 1024;
+// Response heads from backends may be larger than what we accept from clients.
+constexpr size_t kMaxResponseHead = 64 * 1024;
+constexpr uint64_t kLingerMs = 2000;
+
+timeval ToTimeval(uint64_t ms) {
+  return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+}
+
+size_t Length(evbuffer* buf) { return evbuffer_get_length(buf); }
+
+std::string_view Peek(evbuffer* buf, size_t max) {
+  const size_t n = std::min(Length(buf), max);
+  if (n == 0) return {};
+  auto* data = reinterpret_cast<const char*>(evbuffer_pullup(buf, static_cast<ev_ssize_t>(n)));
+  return {data, n};
+}
+
+bool IsIdempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+         method == "DELETE" || method == "TRACE";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Life cycle
+
+void Session::Start(WorkerContext& worker, int fd, const sockaddr* /*peer*/, std::string peer_ip,
+                    uint16_t peer_port) {
+  bufferevent* bev = bufferevent_socket_new(worker.base, fd, BEV_OPT_CLOSE_ON_FREE);
+  if (bev == nullptr) {
+    close(fd);
+    worker.limiter->Release(peer_ip);
+    return;
+  }
+  auto* session = new Session(worker, bev, std::move(peer_ip), peer_port);
+  worker.sessions.insert(session);
+}
+
+Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uint16_t port)
+    : worker_(worker), client_(client), client_ip_(std::move(ip)), client_port_(port) {
+  worker_.metrics->active_connections.fetch_add(1, std::memory_order_relaxed);
+  worker_.metrics->connections_total.fetch_add(1, std::memory_order_relaxed);
+  runtime_ = worker_.runtime();
+  parser_ = http::RequestParser(runtime_->parse_limits);
+  timer_ = evtimer_new(worker_.base, &Session::OnTimerCb, this);
+  deferred_ = event_new(worker_.base, -1, 0, &Session::OnDeferredCb, this);
+  bufferevent_setcb(client_, &Session::OnClientReadCb, &Session::OnClientWriteCb,
+                    &Session::OnClientEventCb, this);
+  bufferevent_setwatermark(client_, EV_WRITE, kLowWater, 0);
+  const timeval send_tv = ToTimeval(timeouts().send_ms);
+  bufferevent_set_timeouts(client_, nullptr, &send_tv);
+  bufferevent_enable(client_, EV_READ | EV_WRITE);
+  // The first request must start arriving as fast as a head must complete.
+  ArmTimer(timeouts().client_header_ms);
+}
+
+Session::~Session() {
+  if (timer_ != nullptr) event_free(timer_);
+  if (deferred_ != nullptr) event_free(deferred_);
+}
+
+const config::TimeoutsConfig& Session::timeouts() const { return runtime_->config.timeouts; }
+evbuffer* Session::ClientInput() const { return bufferevent_get_input(client_); }
+evbuffer* Session::ClientOutput() const { return bufferevent_get_output(client_); }
+
+void Session::ArmTimer(uint64_t ms) {
+  const timeval tv = ToTimeval(ms);
+  evtimer_add(timer_, &tv);
+}
+
+void Session::SetClientReadTimeout(uint64_t ms) {
+  const timeval send_tv = ToTimeval(timeouts().send_ms);
+  if (ms == 0) {
+    bufferevent_set_timeouts(client_, nullptr, &send_tv);
+  } else {
+    const timeval read_tv = ToTimeval(ms);
+    bufferevent_set_timeouts(client_, &read_tv, &send_tv);
+  }
+}
+
+void Session::OnDrain() {
+  if (closed_) return;
+  if (state_ == State::kWaitingForRequest) {
+    Close();
+    return;
+  }
+  close_after_ = true;
+}
+
+void Session::Close() {
+  if (closed_) return;
+  closed_ = true;
+  if (ex_ && chain_) {
+    // The client went away (or the connection failed) mid-exchange: still log it.
+    if (ex_->status == 0) ex_->status = 499;  // nginx's "client closed request"
+    FinishExchange();
+  }
+  if (upstream_ != nullptr) {
+    bufferevent_free(upstream_);
+    upstream_ = nullptr;
+  }
+  bufferevent_free(client_);
+  client_ = nullptr;
+  event_del(timer_);
+  event_del(deferred_);
+  worker_.limiter->Release(client_ip_);
+  worker_.metrics->active_connections.fetch_sub(1, std::memory_order_relaxed);
+  worker_.sessions.erase(this);
+  // Delete on the next loop turn: callers up the stack may still touch members after Close().
+  event_base_once(
+      worker_.base, -1, EV_TIMEOUT, [](int, short, void* arg) { delete static_cast<Session*>(arg); },
+      this, nullptr);
+  if (worker_.draining && worker_.sessions.empty() && worker_.on_drained) worker_.on_drained();
+}
+
+void Session::CloseWhenFlushed() {
+  state_ = State::kClosing;
+  SetClientReadTimeout(0);
+  bufferevent_enable(client_, EV_READ);
+  if (Length(ClientOutput()) == 0) StartLingeringClose();
+  // Otherwise OnClientWrite continues once the output is flushed.
+}
+
+void Session::StartLingeringClose() {
+  // Half-close and read (discarding) for a moment, so that request bytes still in flight do
+  // not make the kernel reset the connection before the client has read our response.
+  lingering_ = true;
+  evbuffer_drain(ClientInput(), Length(ClientInput()));
+  shutdown(bufferevent_getfd(client_), SHUT_WR);
+  ArmTimer(kLingerMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client events
+
+void Session::OnClientReadCb(bufferevent*, void* arg) { static_cast<Session*>(arg)->OnClientRead(); }
+void Session::OnClientWriteCb(bufferevent*, void* arg) {
+  static_cast<Session*>(arg)->OnClientWrite();
+}
+void Session::OnClientEventCb(bufferevent*, short what, void* arg) {
+  static_cast<Session*>(arg)->OnClientEvent(what);
+}
+void Session::OnUpstreamReadCb(bufferevent*, void* arg) {
+  static_cast<Session*>(arg)->OnUpstreamRead();
+}
+void Session::OnUpstreamWriteCb(bufferevent*, void* arg) {
+  static_cast<Session*>(arg)->OnUpstreamWrite();
+}
+void Session::OnUpstreamEventCb(bufferevent*, short what, void* arg) {
+  static_cast<Session*>(arg)->OnUpstreamEvent(what);
+}
+void Session::OnTimerCb(int, short, void* arg) { static_cast<Session*>(arg)->OnTimer(); }
+void Session::OnDeferredCb(int, short, void* arg) { static_cast<Session*>(arg)->OnDeferred(); }
+
+void Session::OnClientRead() noexcept {
+  if (closed_) return;
+  switch (state_) {
+    case State::kWaitingForRequest:
+    case State::kReadingHead:
+      ParseHead();
+      return;
+    case State::kBufferingBody:
+      ReadBufferedBody();
+      return;
+    case State::kProxying:
+      if (!request_body_done_ && upstream_headers_prepared_ && !buffered_body_.size()) {
+        ForwardRequestBody();
+      } else {
+        PauseClientIfBacklogged();
+      }
+      return;
+    case State::kTunnel:
+      PumpTunnel(client_, upstream_);
+      return;
+    case State::kClosing:
+      evbuffer_drain(ClientInput(), Length(ClientInput()));
+      return;
+    case State::kRunningStages:
+    case State::kConnecting:
+      PauseClientIfBacklogged();
+      return;
+  }
+}
+
+void Session::PauseClientIfBacklogged() {
+  // Pipelined requests or early body bytes wait in the input buffer; do not let it grow.
+  if (Length(ClientInput()) > runtime_->parse_limits.max_header_bytes + kLowWater) {
+    bufferevent_disable(client_, EV_READ);
+    client_paused_ = true;
+  }
+}
+
+void Session::OnClientWrite() noexcept {
+  if (closed_) return;
+  if (state_ == State::kClosing) {
+    if (!lingering_ && Length(ClientOutput()) == 0) StartLingeringClose();
+    return;
+  }
+  // The client caught up: let the backend's bytes flow again.
+  if (upstream_paused_ && upstream_ != nullptr) {
+    upstream_paused_ = false;
+    bufferevent_enable(upstream_, EV_READ);
+    if (state_ == State::kTunnel) {
+      PumpTunnel(upstream_, client_);
+    } else if (response_head_done_) {
+      ForwardResponseBody();
+    }
+  }
+  if (state_ == State::kTunnel && tunnel_upstream_eof_ && Length(ClientOutput()) == 0) Close();
+}
+
+void Session::OnClientEvent(short what) noexcept {
+  if (closed_) return;
+  if (what & BEV_EVENT_TIMEOUT) {
+    if (what & BEV_EVENT_WRITING) {
+      worker_.metrics->CountClientTimeout(ClientTimeout::kSend);
+      Close();
+      return;
+    }
+    worker_.metrics->CountClientTimeout(ClientTimeout::kBody);
+    if (ex_ && !response_started_) {
+      close_after_ = true;
+      ReleaseUpstream(false);
+      SendError(408);
+      return;
+    }
+    Close();
+    return;
+  }
+  if (state_ == State::kTunnel && (what & BEV_EVENT_EOF)) {
+    tunnel_client_eof_ = true;
+    if (upstream_ == nullptr || Length(bufferevent_get_output(upstream_)) == 0) Close();
+    return;
+  }
+  // EOF or error: the client is gone (an in-flight exchange is logged as 499 by Close).
+  Close();
+}
+
+void Session::OnTimer() noexcept {
+  if (closed_) return;
+  if (lingering_) {
+    Close();
+    return;
+  }
+  if (state_ == State::kWaitingForRequest) {
+    if (requests_ > 0) worker_.metrics->CountClientTimeout(ClientTimeout::kKeepalive);
+    else worker_.metrics->CountClientTimeout(ClientTimeout::kHeader);
+    Close();
+    return;
+  }
+  if (state_ == State::kReadingHead) {
+    // Slowloris: the head did not complete in time. Answer 408 and close.
+    worker_.metrics->CountClientTimeout(ClientTimeout::kHeader);
+    ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
+    close_after_ = true;
+    SendError(408);
+  }
+}
+
+void Session::OnDeferred() noexcept {
+  if (closed_) return;
+  if (state_ == State::kRunningStages) {
+    // A pending stage called Exchange::Resume.
+    state_ = State::kReadingHead;  // not reading; just "between" states until the chain returns
+    RunRequestStages(chain_->ResumeRequestHeaders(*ex_));
+    return;
+  }
+  if (state_ == State::kWaitingForRequest && Length(ClientInput()) > 0) ParseHead();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request head
+
+void Session::ParseHead() {
+  evbuffer* in = ClientInput();
+  if (Length(in) == 0) return;
+  if (state_ == State::kWaitingForRequest) {
+    state_ = State::kReadingHead;
+    ArmTimer(timeouts().client_header_ms);  // a total deadline: trickling bytes do not extend it
+    ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
+  }
+  const std::string_view data = Peek(in, runtime_->parse_limits.max_header_bytes + 1);
+  size_t consumed = 0;
+  const http::ParseStatus status = parser_.Parse(data, ex_->request(), consumed);
+  if (status == http::ParseStatus::kPartial) return;
+  if (status == http::ParseStatus::kError) {
+    const http::ParseError error = parser_.error();
+    worker_.metrics->CountMalformed(error);
+    SPDLOG_DEBUG("{}: malformed request from {}: {}", ex_->request_id(), client_ip_,
+                 http::ParseErrorName(error));
+    close_after_ = true;
+    ex_->bytes_received = Length(in);
+    SendError(http::StatusFor(error));
+    return;
+  }
+  evbuffer_drain(in, consumed);
+  StartExchange(consumed);
+}
+
+void Session::StartExchange(size_t head_bytes) {
+  event_del(timer_);
+  ++requests_;
+  runtime_ = worker_.runtime();  // each exchange runs on the newest snapshot
+  pipeline::Exchange& ex = *ex_;
+  http::Request& req = ex.request();
+  ex.bytes_received = head_bytes;
+  ex.original_target = req.target;
+
+  const std::string* incoming_id = req.headers.Get("X-Request-Id");
+  if (incoming_id != nullptr && IsValidRequestId(*incoming_id) &&
+      runtime_->trusted_proxies.Contains(client_ip_)) {
+    ex.set_request_id(*incoming_id);
+  } else {
+    ex.set_request_id(RandomHex(worker_.rng, 32));
+  }
+
+  if (!req.keep_alive || worker_.draining ||
+      requests_ >= runtime_->config.limits.max_requests_per_connection) {
+    close_after_ = true;
+  }
+  request_body_done_ = !RequestHasBody();
+  request_body_remaining_ =
+      req.framing == http::BodyFraming::kContentLength ? req.content_length : 0;
+
+  route_ = runtime_->router.Match(req);
+  if (route_ == nullptr) {
+    SendError(404);
+    return;
+  }
+  ex.set_route_name(route_->name);
+  body_limit_ = route_->max_body_size != 0 ? route_->max_body_size
+                                           : runtime_->config.limits.max_body_size;
+  if (req.framing == http::BodyFraming::kContentLength && req.content_length > body_limit_) {
+    close_after_ = true;  // the body is not read; the connection cannot be reused
+    SendError(413);
+    return;
+  }
+  chain_ = std::make_unique<pipeline::ChainRun>(route_->chain);
+  ex.set_resume([this] {
+    if (!closed_) event_active(deferred_, EV_TIMEOUT, 0);
+  });
+  RunRequestStages(chain_->RunRequestHeaders(ex));
+}
+
+bool Session::RequestHasBody() const {
+  const http::Request& req = ex_->request();
+  return req.framing == http::BodyFraming::kChunked ||
+         (req.framing == http::BodyFraming::kContentLength && req.content_length > 0);
+}
+
+void Session::RunRequestStages(pipeline::ChainResult result) {
+  switch (result) {
+    case pipeline::ChainResult::kPending:
+      state_ = State::kRunningStages;
+      return;
+    case pipeline::ChainResult::kRespond:
+      SendLocalReply();
+      return;
+    case pipeline::ChainResult::kContinue:
+      AfterRequestStages();
+      return;
+  }
+}
+
+void Session::AfterRequestStages() {
+  if (route_->redirect) {
+    std::string location = route_->redirect->to;
+    const size_t pos = location.find("$request_uri");
+    if (pos != std::string::npos) location.replace(pos, 12, ex_->original_target);
+    ex_->SetLocalReply(route_->redirect->status,
+                       pipeline::ErrorPage(route_->redirect->status, ex_->request_id()));
+    ex_->local_reply()->headers.Add("Location", location);
+    SendLocalReply();
+    return;
+  }
+  pool_ = runtime_->pools[route_->pool_index].get();
+  if (chain_->wants_buffered_body() && !request_body_done_) {
+    state_ = State::kBufferingBody;
+    if (ex_->request().expect_continue) {
+      evbuffer_add(ClientOutput(), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+      sent_continue_ = true;
+    }
+    SetClientReadTimeout(timeouts().client_body_ms);
+    ReadBufferedBody();
+    return;
+  }
+  ConnectUpstream();
+}
+
+void Session::ReadBufferedBody() {
+  // A stage asked for the whole body: decode it into buffered_body_ (bounded by the limit).
+  evbuffer* in = ClientInput();
+  const http::Request& req = ex_->request();
+  while (!request_body_done_) {
+    const size_t available = Length(in);
+    if (available == 0) return;
+    if (req.framing == http::BodyFraming::kContentLength) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(request_body_remaining_, available));
+      const size_t old = buffered_body_.size();
+      buffered_body_.resize(old + n);
+      evbuffer_remove(in, buffered_body_.data() + old, n);
+      request_body_remaining_ -= n;
+      request_body_done_ = request_body_remaining_ == 0;
+      continue;
+    }
+    const auto step = request_chunked_.Next(Peek(in, http::ChunkedDecoder::kMaxPeek), available);
+    evbuffer_drain(in, step.consumed);
+    if (step.kind == http::ChunkedDecoder::Step::kError) {
+      FailRequestBody(400, request_chunked_.error());
+      return;
+    }
+    if (step.kind == http::ChunkedDecoder::Step::kNeedMore) return;
+    if (step.kind == http::ChunkedDecoder::Step::kDone) {
+      request_body_done_ = true;
+      break;
+    }
+    if (buffered_body_.size() + step.payload > body_limit_) {
+      FailRequestBody(413, http::ParseError::kNone);
+      return;
+    }
+    const size_t old = buffered_body_.size();
+    buffered_body_.resize(old + step.payload);
+    evbuffer_remove(in, buffered_body_.data() + old, step.payload);
+  }
+  ex_->bytes_received += buffered_body_.size();
+  SetClientReadTimeout(0);
+  if (chain_->RunRequestBody(*ex_, buffered_body_, true) == pipeline::ChainResult::kRespond) {
+    SendLocalReply();
+    return;
+  }
+  ConnectUpstream();
+}
+
+void Session::FailRequestBody(int status, http::ParseError reason) {
+  if (reason != http::ParseError::kNone) worker_.metrics->CountMalformed(reason);
+  close_after_ = true;
+  ReleaseUpstream(false);
+  if (response_started_) {
+    Close();
+    return;
+  }
+  SendError(status);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upstream connection
+
+void Session::ConnectUpstream() {
+  state_ = State::kConnecting;
+  const auto& servers = pool_->servers();
+  const upstream::PickContext context{servers, tried_servers_};
+  const auto pick = pool_->balancer().Pick(context);
+  if (!pick) {
+    SendError(attempts_ == 0 ? 503 : 502);
+    return;
+  }
+  server_index_ = *pick;
+  ++attempts_;
+  const upstream::Server& server = servers[server_index_];
+  ex_->upstream_address = server.address_text;
+
+  if (!avoid_idle_connections_) {
+    upstream_ = worker_.connection_pool.Take(server.address_text);
+  }
+  upstream_reused_ = upstream_ != nullptr;
+  if (!upstream_reused_) {
+    upstream_ = bufferevent_socket_new(worker_.base, -1, BEV_OPT_CLOSE_ON_FREE);
+  }
+  bufferevent_setcb(upstream_, &Session::OnUpstreamReadCb, &Session::OnUpstreamWriteCb,
+                    &Session::OnUpstreamEventCb, this);
+  bufferevent_setwatermark(upstream_, EV_WRITE, kLowWater, 0);
+  if (upstream_reused_) {
+    SendRequestHead();
+    return;
+  }
+  // libevent reports connect completion as writability: the write timeout bounds the connect.
+  const timeval connect_tv = ToTimeval(pool_->config().connect_timeout_ms);
+  bufferevent_set_timeouts(upstream_, nullptr, &connect_tv);
+  if (bufferevent_socket_connect(upstream_, server.address.get(),
+                                 static_cast<int>(server.address.length)) != 0) {
+    UpstreamFailed(UpstreamError::kConnect);
+  }
+}
+
+void Session::PrepareUpstreamHeaders() {
+  if (upstream_headers_prepared_) return;
+  upstream_headers_prepared_ = true;
+  http::Request& req = ex_->request();
+  http::HeaderMap& headers = req.headers;
+  RemoveHopByHop(headers, req.upgrade);
+  headers.Remove("Expect");  // rampart answers 100-continue itself
+  SetForwardedHeaders(headers, ForwardedFor{client_ip_, "http", req.host});
+  headers.Set("X-Request-Id", ex_->request_id());
+  PropagateTraceContext(headers, ex_->request_id(), worker_.rng);
+  if (!buffered_body_.empty() || (chain_->wants_buffered_body() && RequestHasBody())) {
+    headers.Remove("Transfer-Encoding");
+    headers.Set("Content-Length", std::to_string(buffered_body_.size()));
+  } else if (req.framing == http::BodyFraming::kChunked) {
+    headers.Set("Transfer-Encoding", "chunked");
+  }
+}
+
+void Session::SendRequestHead() {
+  state_ = State::kProxying;
+  PrepareUpstreamHeaders();
+  http::Request& req = ex_->request();
+  const upstream::Server& server = pool_->servers()[server_index_];
+  if (route_->preserve_host) {
+    req.headers.Set("Host", req.host);
+  } else {
+    req.headers.Set("Host", server.address_text);
+  }
+  std::string target = req.target == "*" ? std::string("*")
+                                         : routing::RewriteTarget(*route_, req.path(), req.query());
+  std::string head;
+  head.reserve(512);
+  http::AppendRequestHead(head, req.method, target, req.headers);
+  bufferevent* up = upstream_;
+  evbuffer_add(bufferevent_get_output(up), head.data(), head.size());
+  const timeval write_tv = ToTimeval(pool_->config().write_timeout_ms);
+  bufferevent_set_timeouts(up, nullptr, &write_tv);
+  bufferevent_enable(up, EV_READ | EV_WRITE);
+
+  if (!buffered_body_.empty()) {
+    evbuffer_add(bufferevent_get_output(up), buffered_body_.data(), buffered_body_.size());
+    body_forwarding_started_ = true;
+    FinishRequestBody();
+    return;
+  }
+  if (request_body_done_) {
+    FinishRequestBody();
+    return;
+  }
+  if (req.expect_continue && !sent_continue_) {
+    evbuffer_add(ClientOutput(), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+    sent_continue_ = true;
+  }
+  SetClientReadTimeout(timeouts().client_body_ms);
+  if (client_paused_) {
+    client_paused_ = false;
+    bufferevent_enable(client_, EV_READ);
+  }
+  ForwardRequestBody();
+}
+
+void Session::ForwardRequestBody() {
+  evbuffer* in = ClientInput();
+  evbuffer* out = bufferevent_get_output(upstream_);
+  const http::Request& req = ex_->request();
+  while (!request_body_done_ && Length(in) > 0) {
+    if (Length(out) > kHighWater) {
+      // The backend reads slower than the client sends: stop reading the client.
+      bufferevent_disable(client_, EV_READ);
+      client_paused_ = true;
+      return;
+    }
+    body_forwarding_started_ = true;
+    if (req.framing == http::BodyFraming::kContentLength) {
+      const size_t n = static_cast<size_t>(
+          std::min<uint64_t>({request_body_remaining_, Length(in), kHighWater}));
+      evbuffer_remove_buffer(in, out, n);
+      request_body_remaining_ -= n;
+      ex_->bytes_received += n;
+      if (request_body_remaining_ == 0) FinishRequestBody();
+      continue;
+    }
+    const auto step = request_chunked_.Next(Peek(in, http::ChunkedDecoder::kMaxPeek), Length(in));
+    evbuffer_drain(in, step.consumed);
+    ex_->bytes_received += step.consumed;
+    switch (step.kind) {
+      case http::ChunkedDecoder::Step::kError:
+        FailRequestBody(400, request_chunked_.error());
+        return;
+      case http::ChunkedDecoder::Step::kNeedMore:
+        return;
+      case http::ChunkedDecoder::Step::kDone:
+        evbuffer_add(out, "0\r\n\r\n", 5);
+        FinishRequestBody();
+        return;
+      case http::ChunkedDecoder::Step::kData: {
+        if (request_chunked_.body_bytes() > body_limit_) {
+          FailRequestBody(413, http::ParseError::kNone);
+          return;
+        }
+        std::string size_line;
+        http::AppendChunkSize(size_line, step.payload);
+        evbuffer_add(out, size_line.data(), size_line.size());
+        evbuffer_remove_buffer(in, out, static_cast<size_t>(step.payload));
+        evbuffer_add(out, "\r\n", 2);
+        ex_->bytes_received += step.payload;
+        break;
+      }
+    }
+  }
+}
+
+void Session::FinishRequestBody() {
+  request_body_done_ = true;
+  SetClientReadTimeout(0);
+  if (upstream_ == nullptr) return;
+  // Only now does the backend owe us a response: start its read timeout.
+  const timeval read_tv = ToTimeval(pool_->config().read_timeout_ms);
+  const timeval write_tv = ToTimeval(pool_->config().write_timeout_ms);
+  bufferevent_set_timeouts(upstream_, &read_tv, &write_tv);
+  if (client_paused_) {
+    client_paused_ = false;
+    bufferevent_enable(client_, EV_READ);
+  }
+}
+
+void Session::OnUpstreamWrite() noexcept {
+  if (closed_) return;
+  // The backend drained our output below the low watermark: read the client again.
+  if (client_paused_ && state_ != State::kClosing) {
+    client_paused_ = false;
+    bufferevent_enable(client_, EV_READ);
+    if (state_ == State::kTunnel) {
+      PumpTunnel(client_, upstream_);
+    } else if (state_ == State::kProxying && !request_body_done_) {
+      ForwardRequestBody();
+    }
+  }
+  if (state_ == State::kTunnel && tunnel_client_eof_ &&
+      Length(bufferevent_get_output(upstream_)) == 0) {
+    Close();
+  }
+}
+
+void Session::OnUpstreamEvent(short what) noexcept {
+  if (closed_) return;
+  if (what & BEV_EVENT_CONNECTED) {
+    const int one = 1;  // request heads are small and written whole: do not wait for more
+    setsockopt(bufferevent_getfd(upstream_), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    SendRequestHead();
+    return;
+  }
+  if (state_ == State::kTunnel) {
+    tunnel_upstream_eof_ = true;
+    bufferevent_disable(upstream_, EV_READ);
+    if (Length(ClientOutput()) == 0) Close();
+    return;
+  }
+  if ((what & BEV_EVENT_EOF) && response_head_done_ &&
+      ex_->response().framing == http::BodyFraming::kUntilClose) {
+    ForwardResponseBody();  // move what is left, then the body is complete
+    if (!closed_ && ex_) {
+      ex_->response().keep_alive = false;
+      ResponseComplete();
+    }
+    return;
+  }
+  if (what & BEV_EVENT_TIMEOUT) {
+    UpstreamFailed(UpstreamError::kTimeout);
+  } else if (state_ == State::kConnecting) {
+    UpstreamFailed(UpstreamError::kConnect);
+  } else {
+    UpstreamFailed(UpstreamError::kReset);
+  }
+}
+
+void Session::UpstreamFailed(UpstreamError kind) {
+  worker_.metrics->CountUpstreamError(pool_->name(), kind);
+  const bool connecting = state_ == State::kConnecting;
+  const bool nothing_received = !response_head_done_ && upstream_ != nullptr &&
+                                Length(bufferevent_get_input(upstream_)) == 0;
+  const bool was_reused = upstream_reused_;
+  ReleaseUpstream(false);
+
+  // A keep-alive connection the backend closed just as we used it: try a fresh connection,
+  // as long as no body bytes are gone and the request is safe to send again.
+  if (was_reused && nothing_received && !body_forwarding_started_ &&
+      IsIdempotent(ex_->request().method) && kind != UpstreamError::kTimeout) {
+    avoid_idle_connections_ = true;
+    --attempts_;
+    ConnectUpstream();
+    return;
+  }
+  // A failed connect sent nothing: another server may take the request.
+  if (connecting && attempts_ <= pool_->config().retries) {
+    tried_servers_.push_back(server_index_);
+    if (tried_servers_.size() < pool_->servers().size()) {
+      ConnectUpstream();
+      return;
+    }
+  }
+  if (response_started_) {
+    Close();  // the client has part of a response; cutting the connection is the only signal
+    return;
+  }
+  if (!request_body_done_) close_after_ = true;
+  SendError(kind == UpstreamError::kTimeout ? 504 : 502);
+}
+
+void Session::ReleaseUpstream(bool reusable) {
+  if (upstream_ == nullptr) return;
+  bufferevent* up = upstream_;
+  upstream_ = nullptr;
+  upstream_paused_ = false;
+  if (reusable && Length(bufferevent_get_input(up)) == 0 &&
+      Length(bufferevent_get_output(up)) == 0) {
+    const auto& cfg = pool_->config();
+    worker_.connection_pool.Give(pool_->servers()[server_index_].address_text, up,
+                                 cfg.keepalive_idle, cfg.keepalive_timeout_ms);
+    return;
+  }
+  bufferevent_free(up);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response
+
+void Session::OnUpstreamRead() noexcept {
+  if (closed_) return;
+  if (state_ == State::kTunnel) {
+    PumpTunnel(upstream_, client_);
+    return;
+  }
+  if (!response_head_done_) {
+    ParseResponseHead();
+    return;
+  }
+  ForwardResponseBody();
+}
+
+void Session::ParseResponseHead() {
+  evbuffer* in = bufferevent_get_input(upstream_);
+  while (!response_head_done_ && Length(in) > 0) {
+    http::Response& resp = ex_->response();
+    size_t consumed = 0;
+    const auto status = response_parser_.Parse(Peek(in, kMaxResponseHead + 1),
+                                               ex_->request().method == "HEAD", resp, consumed);
+    if (status == http::ParseStatus::kPartial) {
+      if (Length(in) > kMaxResponseHead) {
+        UpstreamFailed(UpstreamError::kBadResponse);
+      }
+      return;
+    }
+    if (status == http::ParseStatus::kError) {
+      SPDLOG_DEBUG("{}: bad response from {}: {}", ex_->request_id(), ex_->upstream_address,
+                   http::ParseErrorName(response_parser_.error()));
+      UpstreamFailed(UpstreamError::kBadResponse);
+      return;
+    }
+    evbuffer_drain(in, consumed);
+    if (resp.status == 101 && ex_->request().upgrade) {
+      StartTunnel();
+      return;
+    }
+    if (resp.status >= 100 && resp.status < 200) {
+      // 100 Continue, 103 Early Hints: interim; the final response follows.
+      response_parser_.Reset();
+      resp = http::Response{};
+      continue;
+    }
+    response_head_done_ = true;
+    SendResponseHead();
+  }
+}
+
+void Session::SendResponseHead() {
+  http::Response& resp = ex_->response();
+  ex_->upstream_status = resp.status;
+  if (chain_->RunResponseHeaders(*ex_) == pipeline::ChainResult::kRespond &&
+      ex_->local_reply()) {
+    ReleaseUpstream(false);
+    SendLocalReply();
+    return;
+  }
+  const http::Request& req = ex_->request();
+  RemoveHopByHop(resp.headers, false);
+  rechunk_to_client_ = false;
+  switch (resp.framing) {
+    case http::BodyFraming::kNone:
+    case http::BodyFraming::kContentLength:
+      break;
+    case http::BodyFraming::kChunked:
+    case http::BodyFraming::kUntilClose:
+      if (req.version == http::Version::kHttp11) {
+        rechunk_to_client_ = true;
+        resp.headers.Set("Transfer-Encoding", "chunked");
+      } else {
+        close_after_ = true;  // HTTP/1.0: the end of the body is the end of the connection
+      }
+      break;
+  }
+  response_remaining_ = resp.framing == http::BodyFraming::kContentLength ? resp.content_length : 0;
+  if (worker_.draining) close_after_ = true;
+  if (close_after_) {
+    resp.headers.Set("Connection", "close");
+  } else if (req.version == http::Version::kHttp10) {
+    resp.headers.Set("Connection", "keep-alive");
+  }
+  resp.headers.Set("X-Request-Id", ex_->request_id());
+  std::string head;
+  head.reserve(512);
+  http::AppendResponseHead(head, http::Version::kHttp11, resp.status,
+                           resp.reason.empty() ? http::ReasonPhrase(resp.status) : resp.reason,
+                           resp.headers);
+  evbuffer_add(ClientOutput(), head.data(), head.size());
+  ex_->status = resp.status;
+  ex_->bytes_sent += head.size();
+  response_started_ = true;
+  ForwardResponseBody();
+}
+
+void Session::ForwardResponseBody() {
+  if (upstream_ == nullptr || !response_head_done_) return;
+  evbuffer* in = bufferevent_get_input(upstream_);
+  evbuffer* out = ClientOutput();
+  const http::Response& resp = ex_->response();
+  if (resp.framing == http::BodyFraming::kNone) {
+    ResponseComplete();
+    return;
+  }
+  while (Length(in) > 0) {
+    if (Length(out) > kHighWater) {
+      // The client reads slower than the backend sends: stop reading the backend.
+      bufferevent_disable(upstream_, EV_READ);
+      upstream_paused_ = true;
+      return;
+    }
+    if (resp.framing == http::BodyFraming::kContentLength) {
+      const size_t n = static_cast<size_t>(
+          std::min<uint64_t>({response_remaining_, Length(in), kHighWater}));
+      evbuffer_remove_buffer(in, out, n);
+      response_remaining_ -= n;
+      ex_->bytes_sent += n;
+      if (response_remaining_ == 0) break;
+      continue;
+    }
+    if (resp.framing == http::BodyFraming::kUntilClose) {
+      const size_t n = std::min(Length(in), kHighWater);
+      if (rechunk_to_client_) {
+        std::string size_line;
+        http::AppendChunkSize(size_line, n);
+        evbuffer_add(out, size_line.data(), size_line.size());
+        evbuffer_remove_buffer(in, out, n);
+        evbuffer_add(out, "\r\n", 2);
+        ex_->bytes_sent += size_line.size() + n + 2;
+      } else {
+        evbuffer_remove_buffer(in, out, n);
+        ex_->bytes_sent += n;
+      }
+      continue;
+    }
+    // Chunked from the backend: decoded, then re-chunked (or raw to an HTTP/1.0 client), so
+    // the framing the client sees is always rampart's own.
+    const auto step = response_chunked_.Next(Peek(in, http::ChunkedDecoder::kMaxPeek), Length(in));
+    evbuffer_drain(in, step.consumed);
+    if (step.kind == http::ChunkedDecoder::Step::kError) {
+      UpstreamFailed(UpstreamError::kBadResponse);
+      return;
+    }
+    if (step.kind == http::ChunkedDecoder::Step::kNeedMore) return;
+    if (step.kind == http::ChunkedDecoder::Step::kDone) {
+      response_remaining_ = 0;
+      ResponseComplete();
+      return;
+    }
+    if (rechunk_to_client_) {
+      std::string size_line;
+      http::AppendChunkSize(size_line, step.payload);
+      evbuffer_add(out, size_line.data(), size_line.size());
+      evbuffer_remove_buffer(in, out, static_cast<size_t>(step.payload));
+      evbuffer_add(out, "\r\n", 2);
+      ex_->bytes_sent += size_line.size() + step.payload + 2;
+    } else {
+      evbuffer_remove_buffer(in, out, static_cast<size_t>(step.payload));
+      ex_->bytes_sent += step.payload;
+    }
+  }
+  if (resp.framing == http::BodyFraming::kContentLength && response_remaining_ == 0) {
+    ResponseComplete();
+  }
+}
+
+void Session::ResponseComplete() {
+  const http::Response& resp = ex_->response();
+  if (rechunk_to_client_) {
+    evbuffer_add(ClientOutput(), "0\r\n\r\n", 5);
+    ex_->bytes_sent += 5;
+  }
+  const bool reusable = resp.keep_alive && request_body_done_ &&
+                        resp.framing != http::BodyFraming::kUntilClose;
+  ReleaseUpstream(reusable);
+  FinishExchange();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local replies and the end of an exchange
+
+void Session::SendError(int status) {
+  const std::string id = ex_ ? ex_->request_id() : std::string();
+  ex_->SetLocalReply(status, pipeline::ErrorPage(status, id));
+  SendLocalReply();
+}
+
+void Session::SendLocalReply() {
+  pipeline::LocalReply& reply = *ex_->local_reply();
+  if (!request_body_done_) close_after_ = true;  // unread body bytes would be taken as a request
+  if (worker_.draining) close_after_ = true;
+  const http::Request& req = ex_->request();
+  reply.headers.Set("Content-Length", std::to_string(reply.body.size()));
+  if (!ex_->request_id().empty()) reply.headers.Set("X-Request-Id", ex_->request_id());
+  reply.headers.Set("Cache-Control", "no-store");
+  if (close_after_) reply.headers.Set("Connection", "close");
+  std::string out;
+  out.reserve(256 + reply.body.size());
+  http::AppendResponseHead(out, http::Version::kHttp11, reply.status,
+                           http::ReasonPhrase(reply.status), reply.headers);
+  if (req.method != "HEAD") out += reply.body;
+  evbuffer_add(ClientOutput(), out.data(), out.size());
+  ex_->status = reply.status;
+  ex_->bytes_sent += out.size();
+  response_started_ = true;
+  FinishExchange();
+}
+
+void Session::FinishExchange() {
+  pipeline::Exchange& ex = *ex_;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.start()).count();
+  worker_.metrics->CountRequest(worker_.id, ex.route_name(), ex.status, seconds);
+  worker_.metrics->AddBytes(ex.bytes_received, ex.bytes_sent);
+  if (runtime_->access_log) runtime_->access_log->Write(ex);
+  if (chain_) chain_->Complete(ex);
+  ReleaseUpstream(false);  // a no-op unless the exchange ended before the response did
+
+  // Reset per-exchange state for the next request on this connection.
+  chain_.reset();
+  ex_.reset();
+  route_ = nullptr;
+  pool_ = nullptr;
+  tried_servers_.clear();
+  attempts_ = 0;
+  avoid_idle_connections_ = false;
+  upstream_reused_ = false;
+  body_forwarding_started_ = false;
+  upstream_headers_prepared_ = false;
+  sent_continue_ = false;
+  buffered_body_.clear();
+  request_chunked_.Reset();
+  response_parser_.Reset();
+  response_chunked_.Reset();
+  response_head_done_ = false;
+  response_started_ = false;
+  rechunk_to_client_ = false;
+  parser_.Reset();
+  if (closed_) return;  // called from Close(): nothing more to send
+
+  if (close_after_ || !request_body_done_) {
+    CloseWhenFlushed();
+    return;
+  }
+  state_ = State::kWaitingForRequest;
+  SetClientReadTimeout(0);
+  ArmTimer(timeouts().keepalive_ms);
+  if (client_paused_) {
+    client_paused_ = false;
+    bufferevent_enable(client_, EV_READ);
+  }
+  // A pipelined request may already be buffered: parse it on the next loop turn rather than
+  // recursing here.
+  if (Length(ClientInput()) > 0) event_active(deferred_, EV_TIMEOUT, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tunnel (WebSocket and other upgrades)
+
+void Session::StartTunnel() {
+  http::Response& resp = ex_->response();
+  ex_->upstream_status = 101;
+  ex_->status = 101;
+  RemoveHopByHop(resp.headers, true);
+  resp.headers.Set("X-Request-Id", ex_->request_id());
+  std::string head;
+  http::AppendResponseHead(head, http::Version::kHttp11, 101, http::ReasonPhrase(101),
+                           resp.headers);
+  evbuffer_add(ClientOutput(), head.data(), head.size());
+  ex_->bytes_sent += head.size();
+  response_started_ = true;
+  state_ = State::kTunnel;
+  // Idle tunnels (WebSockets) may stay open for long: no read timeouts on either side.
+  SetClientReadTimeout(0);
+  const timeval write_tv = ToTimeval(pool_->config().write_timeout_ms);
+  bufferevent_set_timeouts(upstream_, nullptr, &write_tv);
+  bufferevent_enable(client_, EV_READ);
+  bufferevent_enable(upstream_, EV_READ);
+  client_paused_ = false;
+  PumpTunnel(upstream_, client_);
+  if (!closed_) PumpTunnel(client_, upstream_);
+}
+
+void Session::PumpTunnel(bufferevent* from, bufferevent* to) {
+  if (from == nullptr || to == nullptr) return;
+  evbuffer* in = bufferevent_get_input(from);
+  evbuffer* out = bufferevent_get_output(to);
+  const size_t n = Length(in);
+  if (n == 0) return;
+  evbuffer_add_buffer(out, in);
+  if (ex_) {
+    if (from == client_) ex_->bytes_received += n;
+    else ex_->bytes_sent += n;
+  }
+  if (Length(out) > kHighWater) {
+    bufferevent_disable(from, EV_READ);
+    if (from == client_) client_paused_ = true;
+    else upstream_paused_ = true;
+  }
+}
+
+}  // namespace rampart::proxy

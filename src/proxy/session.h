@@ -1,0 +1,165 @@
+#pragma once
+// Session: one client connection, from accept to close, and the HTTP/1.1 exchanges on it —
+// head parsing, the route's stage chain, the upstream attempt(s), body streaming both ways with
+// back-pressure, keep-alive and pipelining, WebSocket tunnels. Owned by itself (deleted when the
+// connection closes); lives on one worker thread.
+//
+// Memory stays bounded whatever the body size: bytes move between the two bufferevents without
+// copies, and a side stops reading while the other side's output is above kHighWater.
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/chunked_decoder.h"
+#include "http/h1_parser.h"
+#include "pipeline/chain.h"
+#include "pipeline/exchange.h"
+#include "proxy/metrics.h"
+#include "proxy/worker_context.h"
+
+struct bufferevent;
+struct evbuffer;
+struct event;
+
+namespace rampart::proxy {
+
+class Session {
+ public:
+  // Takes ownership of the accepted socket `fd` (already counted by the connection limiter).
+  static void Start(WorkerContext& worker, int fd, const sockaddr* peer, std::string peer_ip,
+                    uint16_t peer_port);
+
+  // SIGTERM: an idle connection closes now; a busy one closes after its current response.
+  void OnDrain();
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+ private:
+  enum class State : uint8_t {
+    kWaitingForRequest,  // keep-alive idle: nothing of the next request yet
+    kReadingHead,        // part of a request head has arrived
+    kRunningStages,      // a stage returned kPending; waiting for Exchange::Resume
+    kBufferingBody,      // a stage asked for the whole body before the backend is contacted
+    kConnecting,         // connecting to a backend
+    kProxying,           // request sent (body may still stream); response streaming back
+    kTunnel,             // after 101 Switching Protocols: bytes both ways
+    kClosing,            // flushing the last response, then a lingering close
+  };
+
+  Session(WorkerContext& worker, bufferevent* client, std::string ip, uint16_t port);
+  ~Session();
+
+  // libevent trampolines into noexcept members.
+  static void OnClientReadCb(bufferevent* bev, void* arg);
+  static void OnClientWriteCb(bufferevent* bev, void* arg);
+  static void OnClientEventCb(bufferevent* bev, short what, void* arg);
+  static void OnUpstreamReadCb(bufferevent* bev, void* arg);
+  static void OnUpstreamWriteCb(bufferevent* bev, void* arg);
+  static void OnUpstreamEventCb(bufferevent* bev, short what, void* arg);
+  static void OnTimerCb(int fd, short what, void* arg);
+  static void OnDeferredCb(int fd, short what, void* arg);
+
+  void OnClientRead() noexcept;
+  void OnClientWrite() noexcept;
+  void OnClientEvent(short what) noexcept;
+  void OnUpstreamRead() noexcept;
+  void OnUpstreamWrite() noexcept;
+  void OnUpstreamEvent(short what) noexcept;
+  void OnTimer() noexcept;
+  void OnDeferred() noexcept;
+
+  // Request side.
+  void ParseHead();
+  void StartExchange(size_t head_bytes);
+  void RunRequestStages(pipeline::ChainResult result);
+  void AfterRequestStages();
+  void ReadBufferedBody();
+  bool RequestHasBody() const;
+  void PrepareUpstreamHeaders();
+  void ForwardRequestBody();
+  void FinishRequestBody();
+  void FailRequestBody(int status, http::ParseError reason);
+
+  // Upstream side.
+  void ConnectUpstream();
+  void SendRequestHead();
+  void UpstreamFailed(UpstreamError kind);
+  void ReleaseUpstream(bool reusable);
+  void ParseResponseHead();
+  void SendResponseHead();
+  void ForwardResponseBody();
+  void ResponseComplete();
+
+  // Replies, endings.
+  void SendLocalReply();
+  void SendError(int status);
+  void FinishExchange();
+  void StartTunnel();
+  void PumpTunnel(bufferevent* from, bufferevent* to);
+  void CloseWhenFlushed();
+  void StartLingeringClose();
+  void Close();
+  void ArmTimer(uint64_t ms);
+  void SetClientReadTimeout(uint64_t ms);
+  void PauseClientIfBacklogged();
+  evbuffer* ClientInput() const;
+  evbuffer* ClientOutput() const;
+  const config::TimeoutsConfig& timeouts() const;
+
+  WorkerContext& worker_;
+  bufferevent* client_;
+  std::string client_ip_;
+  uint16_t client_port_;
+  event* timer_ = nullptr;     // header deadline, keep-alive idle, lingering close
+  event* deferred_ = nullptr;  // run OnDeferred on the next loop turn
+  State state_ = State::kWaitingForRequest;
+  bool closed_ = false;
+  bool lingering_ = false;
+  uint32_t requests_ = 0;
+
+  // The current exchange; the snapshot it runs on is pinned for its whole life.
+  std::shared_ptr<const Runtime> runtime_;
+  http::RequestParser parser_;
+  std::unique_ptr<pipeline::Exchange> ex_;
+  std::unique_ptr<pipeline::ChainRun> chain_;
+  const routing::Route* route_ = nullptr;
+  bool close_after_ = false;  // answer with Connection: close and close afterwards
+
+  // Request body.
+  uint64_t body_limit_ = 0;
+  uint64_t request_body_remaining_ = 0;  // Content-Length bytes still to forward
+  http::ChunkedDecoder request_chunked_;
+  bool request_body_done_ = false;
+  bool body_forwarding_started_ = false;  // some body bytes left for a backend: no retry
+  std::string buffered_body_;
+  bool upstream_headers_prepared_ = false;
+  bool sent_continue_ = false;
+
+  // Upstream attempt.
+  bufferevent* upstream_ = nullptr;
+  const upstream::Pool* pool_ = nullptr;
+  size_t server_index_ = 0;
+  std::vector<size_t> tried_servers_;
+  bool upstream_reused_ = false;
+  bool avoid_idle_connections_ = false;  // a reused connection failed: take a fresh one
+  uint32_t attempts_ = 0;
+  http::ResponseParser response_parser_;
+  bool response_head_done_ = false;
+  bool response_started_ = false;  // response bytes went to the client
+  uint64_t response_remaining_ = 0;
+  http::ChunkedDecoder response_chunked_;
+  bool rechunk_to_client_ = false;
+  bool upstream_paused_ = false;
+  bool client_paused_ = false;
+
+  // Tunnel.
+  bool tunnel_client_eof_ = false;
+  bool tunnel_upstream_eof_ = false;
+};
+
+}  // namespace rampart::proxy

@@ -1,0 +1,43 @@
+#pragma once
+// Route: one compiled entry of the routing table — what it matches and what it does with a
+// matched request. Part of the immutable runtime snapshot, shared by all workers.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "pipeline/chain.h"
+#include "routing/regex.h"
+
+namespace rampart::routing {
+
+struct Route {
+  std::string name;
+
+  // Match conditions (all that are set must hold).
+  std::string host;           // lower case; empty: any
+  bool host_wildcard = false; // host holds ".example.com" for "*.example.com"
+  std::string path_prefix;
+  std::string exact_path;
+  std::shared_ptr<const Regex> path_regex;
+  std::vector<std::string> methods;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // What to do with a match.
+  std::string pool;             // empty for redirect routes
+  size_t pool_index = 0;        // index into the runtime's pools, resolved at build time
+  std::optional<config::RedirectConfig> redirect;
+  bool strip_prefix = false;
+  std::shared_ptr<const Regex> rewrite_regex;
+  std::string rewrite_replacement;
+  bool preserve_host = true;
+  uint64_t max_body_size = 0;   // bytes; 0: unlimited
+
+  pipeline::Chain chain;        // the route's request/response stages, in order
+};
+
+}  // namespace rampart::routing

@@ -1,0 +1,134 @@
+#include "server/runtime_builder.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "core/strings.h"
+#include "stages/headers/headers_stage.h"
+
+namespace rampart::server {
+
+namespace {
+
+std::string Where(const config::SourceMark& mark) {
+  return mark.file + ":" + std::to_string(mark.line) + ": ";
+}
+
+// The stages a route runs, in the order of docs/architecture.md. Later issues add their stages
+// here; the headers stage stays last so every check sees the request as the client sent it.
+pipeline::Chain BuildChain(const config::RouteConfig& rc) {
+  std::vector<std::shared_ptr<const pipeline::StageFactory>> factories;
+  if (!rc.set_request_headers.empty() || !rc.set_response_headers.empty()) {
+    factories.push_back(std::make_shared<stages::headers::HeadersStageFactory>(
+        rc.set_request_headers, rc.set_response_headers));
+  }
+  return pipeline::Chain(std::move(factories));
+}
+
+void CheckLogPath(const std::string& path, const std::string& key, const std::string& file,
+                  std::vector<std::string>& errors) {
+  if (path.empty() || path == "-") return;
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(parent, ec)) {
+    errors.push_back(file + ":0: " + key + ": directory '" + parent.string() + "' does not exist");
+  }
+}
+
+}  // namespace
+
+BuildResult BuildRuntime(const config::Config& config, const BuildOptions& options) {
+  std::vector<std::string> errors;
+  auto runtime = std::make_shared<proxy::Runtime>();
+  runtime->generation = options.generation;
+  runtime->config = config;
+  runtime->parse_limits.max_request_line = config.limits.max_request_line;
+  runtime->parse_limits.max_header_bytes = config.limits.max_header_bytes;
+  runtime->parse_limits.max_header_count = config.limits.max_header_count;
+
+  for (const auto& cidr : config.trusted_proxies) {
+    auto status = runtime->trusted_proxies.Add(cidr);
+    if (!status.ok()) errors.push_back(config.source_file + ":0: trusted_proxies: " + status.error().message);
+  }
+
+  std::map<std::string, size_t> pool_index;
+  for (const auto& [name, pc] : config.pools) {
+    auto pool = upstream::Pool::Build(pc);
+    if (!pool.ok()) {
+      errors.push_back(Where(pc.mark) + "pools." + name + ": " + pool.error().message);
+      continue;
+    }
+    pool_index[name] = runtime->pools.size();
+    runtime->pools.push_back(std::move(pool).value());
+  }
+
+  std::vector<std::shared_ptr<const routing::Route>> routes;
+  for (const auto& rc : config.routes) {
+    auto route = std::make_shared<routing::Route>();
+    route->name = rc.name;
+    const std::string& host = rc.match.host;
+    if (core::StartsWith(host, "*.")) {
+      route->host = core::ToLower(host.substr(1));
+      route->host_wildcard = true;
+    } else {
+      route->host = core::ToLower(host);
+    }
+    route->path_prefix = rc.match.path_prefix;
+    route->exact_path = rc.match.path;
+    route->methods = rc.match.methods;
+    route->headers.assign(rc.match.headers.begin(), rc.match.headers.end());
+    if (!rc.match.path_regex.empty()) {
+      auto re = routing::Regex::Compile(rc.match.path_regex);
+      if (re.ok()) route->path_regex = re.value();
+      else errors.push_back(Where(rc.mark) + "match.path_regex: " + re.error().message);
+    }
+    if (rc.rewrite) {
+      auto re = routing::Regex::Compile(rc.rewrite->regex);
+      if (re.ok()) route->rewrite_regex = re.value();
+      else errors.push_back(Where(rc.mark) + "rewrite.regex: " + re.error().message);
+      route->rewrite_replacement = rc.rewrite->replacement;
+    }
+    route->redirect = rc.redirect;
+    route->strip_prefix = rc.strip_prefix;
+    route->preserve_host = rc.preserve_host;
+    route->max_body_size = rc.max_body_size.value_or(0);
+    if (!rc.redirect) {
+      route->pool = rc.pool;
+      auto it = pool_index.find(rc.pool);
+      if (it == pool_index.end()) {
+        errors.push_back(Where(rc.mark) + "pool: unknown pool '" + rc.pool + "'");
+        continue;
+      }
+      route->pool_index = it->second;
+    }
+    route->chain = BuildChain(rc);
+    routes.push_back(std::move(route));
+  }
+  runtime->router = routing::Router(std::move(routes));
+
+  const auto& logging = config.logging;
+  if (!options.open_logs) {
+    CheckLogPath(logging.access_log, "logging.access_log", config.source_file, errors);
+    CheckLogPath(logging.attack_log, "logging.attack_log", config.source_file, errors);
+    CheckLogPath(logging.error_log, "logging.error_log", config.source_file, errors);
+  } else if (!logging.access_log.empty()) {
+    const auto format = logging.access_log_format == "combined" ? proxy::AccessLog::Format::kCombined
+                                                                : proxy::AccessLog::Format::kJson;
+    const auto* prev = options.previous.get();
+    if (prev != nullptr && prev->access_log && prev->config.logging.access_log == logging.access_log &&
+        prev->config.logging.access_log_format == logging.access_log_format) {
+      runtime->access_log = prev->access_log;
+    } else {
+      auto log = proxy::AccessLog::Open(logging.access_log, format);
+      if (log.ok()) runtime->access_log = log.value();
+      else errors.push_back(config.source_file + ":0: logging.access_log: " + log.error().message);
+    }
+  }
+
+  if (!errors.empty()) return errors;
+  return std::shared_ptr<const proxy::Runtime>(std::move(runtime));
+}
+
+}  // namespace rampart::server

@@ -1,0 +1,28 @@
+#pragma once
+// Builds a runtime snapshot from a loaded configuration: resolves pools, compiles routes and
+// their stage chains, opens the access log. Runs on the main thread (it may block on DNS and
+// file opens); workers only ever see the finished snapshot.
+
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/config.h"
+#include "proxy/runtime.h"
+
+namespace rampart::server {
+
+struct BuildOptions {
+  uint64_t generation = 0;
+  bool open_logs = true;  // false for `rampart check`: only check that log directories exist
+  // The snapshot being replaced: its access log is reused when the path is unchanged.
+  std::shared_ptr<const proxy::Runtime> previous;
+};
+
+// Either the runtime or every error, each "file:line: key: reason".
+using BuildResult = std::variant<std::shared_ptr<const proxy::Runtime>, std::vector<std::string>>;
+
+BuildResult BuildRuntime(const config::Config& config, const BuildOptions& options);
+
+}  // namespace rampart::server

@@ -1,0 +1,231 @@
+#include "server/server.h"
+
+#include <event2/event.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <thread>
+
+#include "core/log.h"
+#include "server/admin.h"
+#include "server/config_source.h"
+#include "server/demo_backend.h"
+#include "server/runtime_builder.h"
+#include "server/worker.h"
+
+namespace rampart::server {
+
+namespace {
+
+constexpr const char* kDemoBackendAddress = "127.0.0.1:8081";
+
+size_t WorkerCount(const config::Config& config) {
+  if (config.workers != 0) return config.workers;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
+
+void LogErrors(const std::vector<std::string>& errors) {
+  for (const auto& e : errors) spdlog::error("{}", e);
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() {
+  for (event* ev : events_) event_free(ev);
+  if (drain_deadline_ != nullptr) event_free(drain_deadline_);
+}
+
+int Server::Run() {
+  auto loaded = LoadConfiguration(options_.config_path);
+  if (auto* errors = std::get_if<config::LoadErrors>(&loaded)) {
+    LogErrors(errors->errors);
+    return 1;
+  }
+  const config::Config config = std::get<config::Config>(std::move(loaded));
+  if (auto status = core::SetUpLogging(config.logging.level, config.logging.error_log);
+      !status.ok()) {
+    spdlog::error("{}: logging: {}", config.source_file, status.error().message);
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  if (options_.start_demo_backend) {
+    demo_ = std::make_unique<DemoBackend>(main_loop_.base());
+    if (auto status = demo_->Listen(kDemoBackendAddress); !status.ok()) {
+      spdlog::error("{}", status.error().message);
+      return 1;
+    }
+    spdlog::info("demo backend on {}", kDemoBackendAddress);
+  }
+
+  BuildOptions build;
+  build.generation = generation_;
+  auto built = BuildRuntime(config, build);
+  if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
+    LogErrors(*errors);
+    return 1;
+  }
+  runtime_ = std::get<std::shared_ptr<const proxy::Runtime>>(built);
+  runtime_source_.Publish(runtime_);
+  limiter_.SetLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
+
+  const size_t n_workers = WorkerCount(config);
+  metrics_ = std::make_unique<proxy::Metrics>(n_workers);
+
+  // Resolve the listeners; the first worker binds (learning the port when it is 0), the others
+  // bind the same address with SO_REUSEPORT.
+  std::vector<net::SocketAddress> addresses;
+  for (const auto& l : config.listen) {
+    auto resolved = net::Resolve(l.address);
+    if (!resolved.ok()) {
+      spdlog::error("{}:{}: listen: {}", l.mark.file, l.mark.line, resolved.error().message);
+      return 1;
+    }
+    addresses.push_back(resolved.value().front());
+  }
+  for (size_t i = 0; i < n_workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, *metrics_, limiter_, runtime_source_));
+    auto bound = workers_.back()->Listen(addresses);
+    if (!bound.ok()) {
+      spdlog::error("listen: {}", bound.error().message);
+      return 1;
+    }
+    if (i == 0) {
+      addresses = bound.value();
+      for (size_t k = 0; k < addresses.size(); ++k) {
+        spdlog::info("listener {} bound to {}", k, addresses[k].ToString());
+      }
+    }
+  }
+
+  if (!config.admin.address.empty()) {
+    admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_);
+    auto bound = admin_->Listen(config.admin.address);
+    if (!bound.ok()) {
+      spdlog::error("admin: {}", bound.error().message);
+      return 1;
+    }
+    spdlog::info("admin bound to {}", bound.value().ToString());
+  }
+
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) {
+    event* ev = evsignal_new(main_loop_.base(), sig, &Server::OnSignal, this);
+    evsignal_add(ev, nullptr);
+    events_.push_back(ev);
+  }
+  event* flush = event_new(main_loop_.base(), -1, EV_PERSIST, &Server::OnFlushTimer, this);
+  const timeval one_second{1, 0};
+  event_add(flush, &one_second);
+  events_.push_back(flush);
+
+  for (auto& w : workers_) w->Start();
+  spdlog::info("ready: {} workers", workers_.size());
+  main_loop_.Run();
+
+  for (auto& w : workers_) w->Join();
+  workers_.clear();
+  if (runtime_ && runtime_->access_log) runtime_->access_log->Flush();
+  spdlog::info("stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+void Server::OnSignal(int signal, short /*what*/, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  if (signal == SIGHUP) {
+    self->Reload();
+  } else {
+    self->BeginDrain();
+  }
+}
+
+void Server::OnFlushTimer(int /*fd*/, short /*what*/, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  if (self->runtime_ && self->runtime_->access_log) self->runtime_->access_log->Flush();
+}
+
+void Server::Reload() {
+  if (draining_) return;
+  spdlog::info("reload: loading {}", options_.config_path.empty() ? "<embedded>" : options_.config_path);
+  auto loaded = LoadConfiguration(options_.config_path);
+  if (auto* errors = std::get_if<config::LoadErrors>(&loaded)) {
+    spdlog::error("reload: refused ({} errors); the previous configuration stays",
+                  errors->errors.size());
+    LogErrors(errors->errors);
+    metrics_->CountReload(false);
+    return;
+  }
+  const config::Config config = std::get<config::Config>(std::move(loaded));
+  BuildOptions build;
+  build.generation = generation_ + 1;
+  build.previous = runtime_;
+  auto built = BuildRuntime(config, build);
+  if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
+    spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());
+    LogErrors(*errors);
+    metrics_->CountReload(false);
+    return;
+  }
+  auto runtime = std::get<std::shared_ptr<const proxy::Runtime>>(built);
+  // Sockets and threads are bound at start; say so rather than silently ignoring a change.
+  bool listen_changed = config.listen.size() != runtime_->config.listen.size() ||
+                        config.admin.address != runtime_->config.admin.address ||
+                        config.workers != runtime_->config.workers;
+  for (size_t i = 0; !listen_changed && i < config.listen.size(); ++i) {
+    listen_changed = config.listen[i].address != runtime_->config.listen[i].address;
+  }
+  if (listen_changed) {
+    spdlog::warn("reload: listen, admin and workers changes take effect only after a restart");
+  }
+  if (auto status = core::SetUpLogging(config.logging.level, config.logging.error_log);
+      !status.ok()) {
+    spdlog::warn("reload: logging: {}", status.error().message);
+  }
+  limiter_.SetLimits(config.limits.max_connections, config.limits.max_connections_per_ip);
+  ++generation_;
+  runtime_ = runtime;
+  runtime_source_.Publish(std::move(runtime));
+  metrics_->CountReload(true);
+  spdlog::info("reload: applied generation {}", generation_);
+}
+
+void Server::BeginDrain() {
+  if (draining_) return;
+  draining_ = true;
+  spdlog::info("draining: {} ms for in-flight requests", runtime_->config.timeouts.drain_ms);
+  if (admin_) admin_->set_draining(true);
+  for (auto& w : workers_) w->Drain();
+  // Workers end their loops when their last connection closes; the main loop waits for all of
+  // them (joined in Run) but no longer than the drain timeout.
+  drain_deadline_ = evtimer_new(main_loop_.base(), &Server::OnDrainDeadline, this);
+  const uint64_t ms = runtime_->config.timeouts.drain_ms;
+  const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  evtimer_add(drain_deadline_, &tv);
+  // Poll the workers' threads from the main loop: a short timer checks whether all ended.
+  event* poll = event_new(main_loop_.base(), -1, EV_PERSIST,
+                          [](int, short, void* arg) { static_cast<Server*>(arg)->WorkerDrained(); },
+                          this);
+  const timeval tick{0, 20'000};
+  event_add(poll, &tick);
+  events_.push_back(poll);
+}
+
+void Server::WorkerDrained() {
+  size_t running = 0;
+  for (auto& w : workers_) {
+    if (!w->Finished()) ++running;
+  }
+  if (running == 0) main_loop_.Stop();
+}
+
+void Server::OnDrainDeadline(int /*fd*/, short /*what*/, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  spdlog::warn("drain timeout: closing the remaining connections");
+  for (auto& w : self->workers_) w->StopNow();
+  self->main_loop_.Stop();
+}
+
+}  // namespace rampart::server

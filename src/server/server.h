@@ -1,0 +1,62 @@
+#pragma once
+// Server: the process — workers, the admin listener, signals, reload and drain. Lives on the
+// main thread, whose event loop serves the admin API and handles signals.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "net/connection_limiter.h"
+#include "net/event_loop.h"
+#include "proxy/metrics.h"
+#include "proxy/worker_context.h"
+
+struct event;
+
+namespace rampart::server {
+
+class Admin;
+class DemoBackend;
+class Worker;
+
+struct ServerOptions {
+  std::string config_path;   // empty: the embedded default
+  bool start_demo_backend = false;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads the configuration, binds every socket, starts the workers and serves until SIGTERM or
+  // SIGINT. Returns the process exit code.
+  int Run();
+
+ private:
+  static void OnSignal(int signal, short what, void* arg);
+  static void OnFlushTimer(int fd, short what, void* arg);
+  static void OnDrainDeadline(int fd, short what, void* arg);
+  void Reload();
+  void BeginDrain();
+  void WorkerDrained();
+
+  ServerOptions options_;
+  net::EventLoop main_loop_;
+  std::unique_ptr<proxy::Metrics> metrics_;
+  net::ConnectionLimiter limiter_;
+  proxy::RuntimeSource runtime_source_;
+  std::shared_ptr<const proxy::Runtime> runtime_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<Admin> admin_;
+  std::unique_ptr<DemoBackend> demo_;
+  std::vector<event*> events_;
+  event* drain_deadline_ = nullptr;
+  bool draining_ = false;
+  uint64_t generation_ = 1;
+};
+
+}  // namespace rampart::server

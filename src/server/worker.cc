@@ -1,0 +1,114 @@
+#include "server/worker.h"
+
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "net/listen_socket.h"
+#include "proxy/session.h"
+
+namespace rampart::server {
+
+Worker::Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter,
+               const proxy::RuntimeSource& runtime_source) {
+  context_.id = id;
+  context_.base = loop_.base();
+  context_.metrics = &metrics;
+  context_.limiter = &limiter;
+  context_.runtime_source = &runtime_source;
+}
+
+Worker::~Worker() {
+  Join();
+  for (evconnlistener* l : listeners_) evconnlistener_free(l);
+  context_.connection_pool.Clear();
+}
+
+core::Result<std::vector<net::SocketAddress>> Worker::Listen(
+    const std::vector<net::SocketAddress>& addresses) {
+  std::vector<net::SocketAddress> bound;
+  for (const auto& address : addresses) {
+    auto fd = net::OpenListenSocket(address);
+    if (!fd.ok()) return fd.error();
+    auto local = net::LocalAddress(fd.value());
+    if (!local.ok()) {
+      close(fd.value());
+      return local.error();
+    }
+    evconnlistener* listener = evconnlistener_new(loop_.base(), &Worker::OnAccept, this,
+                                                  LEV_OPT_CLOSE_ON_FREE, -1, fd.value());
+    if (listener == nullptr) {
+      close(fd.value());
+      return core::MakeError("cannot listen on " + address.ToString());
+    }
+    listeners_.push_back(listener);
+    bound.push_back(local.value());
+  }
+  return bound;
+}
+
+void Worker::Start() {
+  thread_ = std::thread([this] {
+    loop_.Run();
+    // Whatever is left when the loop ends (drain deadline): close it.
+    auto sessions = context_.sessions;
+    for (proxy::Session* s : sessions) s->OnDrain();
+    context_.connection_pool.Clear();
+    finished_.store(true, std::memory_order_release);
+  });
+}
+
+void Worker::Drain() {
+  loop_.Post([this] { DrainOnLoop(); });
+}
+
+void Worker::DrainOnLoop() {
+  context_.draining = true;
+  for (evconnlistener* l : listeners_) evconnlistener_disable(l);
+  context_.connection_pool.Clear();
+  context_.on_drained = [this] { loop_.Stop(); };
+  // OnDrain may close (and unregister) a session: iterate over a copy.
+  auto sessions = context_.sessions;
+  for (proxy::Session* s : sessions) s->OnDrain();
+  if (context_.sessions.empty()) loop_.Stop();
+}
+
+void Worker::StopNow() { loop_.Stop(); }
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::OnAccept(evconnlistener* /*listener*/, int fd, sockaddr* peer, int /*peer_len*/,
+                      void* arg) {
+  static_cast<Worker*>(arg)->Accept(fd, peer);
+}
+
+void Worker::Accept(int fd, const sockaddr* peer) {
+  net::SocketAddress address;
+  std::memcpy(&address.storage, peer,
+              peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  std::string ip = address.IpString();
+  switch (context_.limiter->TryAcquire(ip)) {
+    case net::ConnectionLimiter::Verdict::kAccepted:
+      break;
+    case net::ConnectionLimiter::Verdict::kGlobalLimit:
+      context_.metrics->CountRejectedConnection(proxy::ConnectionRejection::kGlobalLimit);
+      close(fd);
+      return;
+    case net::ConnectionLimiter::Verdict::kPerClientLimit:
+      context_.metrics->CountRejectedConnection(proxy::ConnectionRejection::kPerClientLimit);
+      close(fd);
+      return;
+  }
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  evutil_make_socket_nonblocking(fd);
+  proxy::Session::Start(context_, fd, peer, std::move(ip), address.port());
+}
+
+}  // namespace rampart::server

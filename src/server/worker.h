@@ -1,0 +1,52 @@
+#pragma once
+// Worker: one thread with its own event loop, its own SO_REUSEPORT listening sockets and its
+// own upstream connection pool. A request lives on one worker from accept to log.
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "net/address.h"
+#include "net/event_loop.h"
+#include "proxy/worker_context.h"
+
+struct evconnlistener;
+
+namespace rampart::server {
+
+class Worker {
+ public:
+  Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter,
+         const proxy::RuntimeSource& runtime_source);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds one listening socket per address (call before Start, on the main thread). Returns
+  // the bound addresses (so port 0 can be read back).
+  core::Result<std::vector<net::SocketAddress>> Listen(const std::vector<net::SocketAddress>& addresses);
+  void Start();
+  // Thread-safe. Stops accepting, closes idle connections, lets in-flight exchanges finish; the
+  // thread ends when the last connection is gone.
+  void Drain();
+  // Thread-safe. Ends the loop now (drain deadline passed).
+  void StopNow();
+  void Join();
+  // True once the worker's loop has ended (drained or stopped).
+  bool Finished() const { return finished_.load(std::memory_order_acquire); }
+
+ private:
+  static void OnAccept(evconnlistener* listener, int fd, sockaddr* peer, int peer_len, void* arg);
+  void Accept(int fd, const sockaddr* peer);
+  void DrainOnLoop();
+
+  net::EventLoop loop_;
+  proxy::WorkerContext context_;
+  std::vector<evconnlistener*> listeners_;
+  std::thread thread_;
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace rampart::server
