@@ -303,7 +303,9 @@ void Session::ParseHead() {
   if (Length(in) == 0) return;
   if (state_ == State::kWaitingForRequest) {
     state_ = State::kReadingHead;
-    ArmTimer(timeouts().client_header_ms);  // a total deadline: trickling bytes do not extend it
+    // A total deadline that trickling bytes do not extend; for the first request on a
+    // connection it already runs from the accept.
+    if (requests_ > 0) ArmTimer(timeouts().client_header_ms);
     ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
   }
   const std::string_view data = Peek(in, runtime_->parse_limits.max_header_bytes + 1);

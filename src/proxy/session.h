@@ -35,6 +35,8 @@ class Session {
 
   // SIGTERM: an idle connection closes now; a busy one closes after its current response.
   void OnDrain();
+  // Closes the connection now, whatever it is doing (the drain deadline passed).
+  void ForceClose() { Close(); }
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -1,5 +1,6 @@
 #include "server/worker.h"
 
+#include <event2/event.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,10 +55,12 @@ core::Result<std::vector<net::SocketAddress>> Worker::Listen(
 void Worker::Start() {
   thread_ = std::thread([this] {
     loop_.Run();
-    // Whatever is left when the loop ends (drain deadline): close it.
+    // Whatever is left when the loop ends (drain deadline): close it, then let the loop run
+    // once more to free the closed sessions (their deletion is deferred to the loop).
     auto sessions = context_.sessions;
-    for (proxy::Session* s : sessions) s->OnDrain();
+    for (proxy::Session* s : sessions) s->ForceClose();
     context_.connection_pool.Clear();
+    event_base_loop(loop_.base(), EVLOOP_NONBLOCK);
     finished_.store(true, std::memory_order_release);
   });
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# README command 1: install, build, and run rampart on its embedded default — 127.0.0.1:8080 in
+# front of a demo backend it starts itself (127.0.0.1:8081), admin on 127.0.0.1:9901.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_TESTS=OFF >/dev/null
+ninja -C build rampart
+cat <<'TRY'
+
+rampart is starting on http://127.0.0.1:8080 (Ctrl-C to stop). In another terminal, try:
+  curl -i http://127.0.0.1:8080/hello?name=world            # proxied to the demo backend
+  curl -i http://127.0.0.1:8080/old                         # a redirect route (301)
+  curl -i -d 'comment=hi' http://127.0.0.1:8080/form        # a POST with a body
+  curl -i -H 'Transfer-Encoding: chunked' -H 'Content-Length: 3' -d abc http://127.0.0.1:8080/
+                                                            # smuggling attempt: 400, never proxied
+  curl -s http://127.0.0.1:9901/metrics | grep rampart_     # Prometheus metrics
+  kill -HUP <pid>                                           # reload the configuration
+
+TRY
+exec build/src/rampart run
