@@ -39,8 +39,17 @@ std::string SocketAddress::IpString() const {
 }
 
 std::string SocketAddress::ToString() const {
-  if (storage.ss_family == AF_INET6) return "[" + IpString() + "]:" + std::to_string(port());
-  return IpString() + ":" + std::to_string(port());
+  std::string out;
+  if (storage.ss_family == AF_INET6) {
+    out.push_back('[');
+    out.append(IpString());
+    out.push_back(']');
+  } else {
+    out.append(IpString());
+  }
+  out.push_back(':');
+  out.append(std::to_string(port()));
+  return out;
 }
 
 bool SplitHostPort(std::string_view text, std::string* host, uint16_t* port) {

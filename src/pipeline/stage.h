@@ -10,7 +10,8 @@ namespace rampart::pipeline {
 
 class Exchange;
 
-// What a stage hook tells the chain runner.
+// What a stage hook tells the chain runner. kStopAndBuffer and kPending are honoured from
+// OnRequestHeaders only; from the other hooks they count as kContinue.
 enum class Action : uint8_t {
   // Run the next stage.
   kContinue,
@@ -47,7 +48,8 @@ class Stage {
   virtual Action OnResponseBody(Exchange& /*ex*/, std::string_view /*chunk*/, bool /*end*/) noexcept {
     return Action::kContinue;
   }
-  // Always runs once when the exchange ends, whatever happened: logs, counters.
+  // Runs once when the exchange ends, whatever happened after the route's chain was created
+  // (requests refused by the parser or matching no route never reach a chain): logs, counters.
   virtual void OnComplete(const Exchange& /*ex*/) noexcept {}
 };
 

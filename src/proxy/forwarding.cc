@@ -100,12 +100,15 @@ void SetForwardedHeaders(http::HeaderMap& headers, const ForwardedFor& forwarded
   headers.Set("X-Forwarded-For", forwarded.client_ip);
   headers.Set("X-Forwarded-Proto", forwarded.proto);
   if (!forwarded.host.empty()) headers.Set("X-Forwarded-Host", forwarded.host);
-  const std::string* via = headers.Get("Via");
-  if (via != nullptr) {
-    headers.Set("Via", *via + ", 1.1 rampart");
-  } else {
-    headers.Add("Via", "1.1 rampart");
+  // Every earlier Via hop is kept, in order, as one list.
+  std::string via;
+  for (const auto& h : headers) {
+    if (!core::EqualsIgnoreCase(h.name, "Via")) continue;
+    via.append(h.value);
+    via.append(", ");
   }
+  via.append("1.1 rampart");
+  headers.Set("Via", via);
 }
 
 }  // namespace rampart::proxy

@@ -16,6 +16,7 @@
 #include "http/h1_writer.h"
 #include "pipeline/local_reply.h"
 #include "proxy/forwarding.h"
+#include "routing/normalize_path.h"
 
 namespace rampart::proxy {
 
@@ -27,6 +28,9 @@ constexpr size_t kLowWater = 64 * 1024;
 // Response heads from backends may be larger than what we accept from clients.
 constexpr size_t kMaxResponseHead = 64 * 1024;
 constexpr uint64_t kLingerMs = 2000;
+// A chunked body is read this far before a backend is contacted, so that a small body with bad
+// framing is refused before any backend sees a byte of it; larger bodies then stream.
+constexpr size_t kChunkedPrebuffer = 64 * 1024;
 
 timeval ToTimeval(uint64_t ms) {
   return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
@@ -69,6 +73,8 @@ Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uin
   worker_.metrics->connections_total.fetch_add(1, std::memory_order_relaxed);
   runtime_ = worker_.runtime();
   parser_ = http::RequestParser(runtime_->parse_limits);
+  response_parser_ = http::ResponseParser(http::ParseLimits{
+      runtime_->parse_limits.max_request_line, kMaxResponseHead, 2 * runtime_->parse_limits.max_header_count});
   timer_ = evtimer_new(worker_.base, &Session::OnTimerCb, this);
   deferred_ = event_new(worker_.base, -1, 0, &Session::OnDeferredCb, this);
   bufferevent_setcb(client_, &Session::OnClientReadCb, &Session::OnClientWriteCb,
@@ -190,7 +196,7 @@ void Session::OnClientRead() noexcept {
       ReadBufferedBody();
       return;
     case State::kProxying:
-      if (!request_body_done_ && upstream_headers_prepared_ && !buffered_body_.size()) {
+      if (!request_body_done_ && upstream_ != nullptr) {
         ForwardRequestBody();
       } else {
         PauseClientIfBacklogged();
@@ -278,7 +284,6 @@ void Session::OnTimer() noexcept {
   if (state_ == State::kReadingHead) {
     // Slowloris: the head did not complete in time. Answer 408 and close.
     worker_.metrics->CountClientTimeout(ClientTimeout::kHeader);
-    ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
     close_after_ = true;
     SendError(408);
   }
@@ -306,7 +311,10 @@ void Session::ParseHead() {
     // A total deadline that trickling bytes do not extend; for the first request on a
     // connection it already runs from the accept.
     if (requests_ > 0) ArmTimer(timeouts().client_header_ms);
+    runtime_ = worker_.runtime();  // each exchange runs on the newest snapshot
+    parser_ = http::RequestParser(runtime_->parse_limits);
     ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
+    ex_->set_request_id(RandomHex(worker_.rng, 32));
   }
   const std::string_view data = Peek(in, runtime_->parse_limits.max_header_bytes + 1);
   size_t consumed = 0;
@@ -315,8 +323,8 @@ void Session::ParseHead() {
   if (status == http::ParseStatus::kError) {
     const http::ParseError error = parser_.error();
     worker_.metrics->CountMalformed(error);
-    SPDLOG_DEBUG("{}: malformed request from {}: {}", ex_->request_id(), client_ip_,
-                 http::ParseErrorName(error));
+    spdlog::debug("{}: malformed request from {}: {}", ex_->request_id(), client_ip_,
+                  http::ParseErrorName(error));
     close_after_ = true;
     ex_->bytes_received = Length(in);
     SendError(http::StatusFor(error));
@@ -329,7 +337,6 @@ void Session::ParseHead() {
 void Session::StartExchange(size_t head_bytes) {
   event_del(timer_);
   ++requests_;
-  runtime_ = worker_.runtime();  // each exchange runs on the newest snapshot
   pipeline::Exchange& ex = *ex_;
   http::Request& req = ex.request();
   ex.bytes_received = head_bytes;
@@ -339,11 +346,14 @@ void Session::StartExchange(size_t head_bytes) {
   if (incoming_id != nullptr && IsValidRequestId(*incoming_id) &&
       runtime_->trusted_proxies.Contains(client_ip_)) {
     ex.set_request_id(*incoming_id);
-  } else {
-    ex.set_request_id(RandomHex(worker_.rng, 32));
   }
+  // What the proxy adds is set before the stages run, so they see it and a route's
+  // set_request_headers can still override it.
+  SetForwardedHeaders(req.headers, ForwardedFor{client_ip_, "http", req.host});
+  req.headers.Set("X-Request-Id", ex.request_id());
+  PropagateTraceContext(req.headers, ex.request_id(), worker_.rng);
 
-  if (!req.keep_alive || worker_.draining ||
+  if (!req.keep_alive || worker_.draining || timeouts().keepalive_ms == 0 ||
       requests_ >= runtime_->config.limits.max_requests_per_connection) {
     close_after_ = true;
   }
@@ -351,14 +361,22 @@ void Session::StartExchange(size_t head_bytes) {
   request_body_remaining_ =
       req.framing == http::BodyFraming::kContentLength ? req.content_length : 0;
 
-  route_ = runtime_->router.Match(req);
+  auto path = routing::NormalizePath(req.path());
+  if (!path) {
+    worker_.metrics->CountMalformed(http::ParseError::kBadTarget);
+    close_after_ = true;
+    SendError(400);
+    return;
+  }
+  path_ = std::move(*path);
+  route_ = runtime_->router.Match(req, path_);
   if (route_ == nullptr) {
     SendError(404);
     return;
   }
   ex.set_route_name(route_->name);
-  body_limit_ = route_->max_body_size != 0 ? route_->max_body_size
-                                           : runtime_->config.limits.max_body_size;
+  body_limit_ = route_->max_body_size.value_or(runtime_->config.limits.max_body_size);
+  if (body_limit_ == 0) body_limit_ = UINT64_MAX;  // 0: unlimited
   if (req.framing == http::BodyFraming::kContentLength && req.content_length > body_limit_) {
     close_after_ = true;  // the body is not read; the connection cannot be reused
     SendError(413);
@@ -403,7 +421,8 @@ void Session::AfterRequestStages() {
     return;
   }
   pool_ = runtime_->pools[route_->pool_index].get();
-  if (chain_->wants_buffered_body() && !request_body_done_) {
+  if (!request_body_done_ && (chain_->wants_buffered_body() ||
+                             ex_->request().framing == http::BodyFraming::kChunked)) {
     state_ = State::kBufferingBody;
     if (ex_->request().expect_continue) {
       evbuffer_add(ClientOutput(), "HTTP/1.1 100 Continue\r\n\r\n", 25);
@@ -417,9 +436,11 @@ void Session::AfterRequestStages() {
 }
 
 void Session::ReadBufferedBody() {
-  // A stage asked for the whole body: decode it into buffered_body_ (bounded by the limit).
+  // Reads the body into buffered_body_: all of it when a stage asked (bounded by the body
+  // limit), or the first kChunkedPrebuffer bytes of a chunked body.
   evbuffer* in = ClientInput();
   const http::Request& req = ex_->request();
+  const bool whole = chain_->wants_buffered_body();
   while (!request_body_done_) {
     const size_t available = Length(in);
     if (available == 0) return;
@@ -428,12 +449,14 @@ void Session::ReadBufferedBody() {
       const size_t old = buffered_body_.size();
       buffered_body_.resize(old + n);
       evbuffer_remove(in, buffered_body_.data() + old, n);
+      ex_->bytes_received += n;
       request_body_remaining_ -= n;
       request_body_done_ = request_body_remaining_ == 0;
       continue;
     }
     const auto step = request_chunked_.Next(Peek(in, http::ChunkedDecoder::kMaxPeek), available);
     evbuffer_drain(in, step.consumed);
+    ex_->bytes_received += step.consumed;
     if (step.kind == http::ChunkedDecoder::Step::kError) {
       FailRequestBody(400, request_chunked_.error());
       return;
@@ -450,14 +473,40 @@ void Session::ReadBufferedBody() {
     const size_t old = buffered_body_.size();
     buffered_body_.resize(old + step.payload);
     evbuffer_remove(in, buffered_body_.data() + old, step.payload);
+    ex_->bytes_received += step.payload;
+    if (!whole && buffered_body_.size() >= kChunkedPrebuffer) {
+      buffered_body_partial_ = true;  // the rest streams once the backend is connected
+      break;
+    }
   }
-  ex_->bytes_received += buffered_body_.size();
-  SetClientReadTimeout(0);
-  if (chain_->RunRequestBody(*ex_, buffered_body_, true) == pipeline::ChainResult::kRespond) {
+  body_buffered_whole_ = request_body_done_;
+  if (body_buffered_whole_) SetClientReadTimeout(0);
+  if (chain_->RunRequestBody(*ex_, buffered_body_, request_body_done_) ==
+      pipeline::ChainResult::kRespond) {
     SendLocalReply();
     return;
   }
   ConnectUpstream();
+}
+
+bool Session::InspectResponseBody(std::string_view chunk, bool end) {
+  if (!route_->chain.inspects_response_body()) return true;
+  if (chain_->RunResponseBody(*ex_, chunk, end) != pipeline::ChainResult::kRespond) return true;
+  Close();  // the response head is out: cutting the connection is the only way to stop it
+  return false;
+}
+
+bool Session::InspectRequestBody(std::string_view chunk, bool end) {
+  if (!route_->chain.inspects_request_body()) return true;
+  if (chain_->RunRequestBody(*ex_, chunk, end) != pipeline::ChainResult::kRespond) return true;
+  if (response_started_) {
+    Close();  // the backend already answered; the connection is all that can be cut
+    return false;
+  }
+  close_after_ = true;
+  ReleaseUpstream(false);
+  SendLocalReply();
+  return false;
 }
 
 void Session::FailRequestBody(int status, http::ParseError reason) {
@@ -518,10 +567,7 @@ void Session::PrepareUpstreamHeaders() {
   http::HeaderMap& headers = req.headers;
   RemoveHopByHop(headers, req.upgrade);
   headers.Remove("Expect");  // rampart answers 100-continue itself
-  SetForwardedHeaders(headers, ForwardedFor{client_ip_, "http", req.host});
-  headers.Set("X-Request-Id", ex_->request_id());
-  PropagateTraceContext(headers, ex_->request_id(), worker_.rng);
-  if (!buffered_body_.empty() || (chain_->wants_buffered_body() && RequestHasBody())) {
+  if (body_buffered_whole_) {
     headers.Remove("Transfer-Encoding");
     headers.Set("Content-Length", std::to_string(buffered_body_.size()));
   } else if (req.framing == http::BodyFraming::kChunked) {
@@ -540,7 +586,7 @@ void Session::SendRequestHead() {
     req.headers.Set("Host", server.address_text);
   }
   std::string target = req.target == "*" ? std::string("*")
-                                         : routing::RewriteTarget(*route_, req.path(), req.query());
+                                         : routing::RewriteTarget(*route_, path_, req.query());
   std::string head;
   head.reserve(512);
   http::AppendRequestHead(head, req.method, target, req.headers);
@@ -550,11 +596,21 @@ void Session::SendRequestHead() {
   bufferevent_set_timeouts(up, nullptr, &write_tv);
   bufferevent_enable(up, EV_READ | EV_WRITE);
 
-  if (!buffered_body_.empty()) {
+  if (body_buffered_whole_) {
+    // The whole body is still in buffered_body_, so a failed attempt can be sent again.
     evbuffer_add(bufferevent_get_output(up), buffered_body_.data(), buffered_body_.size());
-    body_forwarding_started_ = true;
     FinishRequestBody();
     return;
+  }
+  if (buffered_body_partial_) {
+    std::string size_line;
+    http::AppendChunkSize(size_line, buffered_body_.size());
+    evbuffer_add(bufferevent_get_output(up), size_line.data(), size_line.size());
+    evbuffer_add(bufferevent_get_output(up), buffered_body_.data(), buffered_body_.size());
+    evbuffer_add(bufferevent_get_output(up), "\r\n", 2);
+    buffered_body_.clear();
+    buffered_body_partial_ = false;
+    body_forwarding_started_ = true;
   }
   if (request_body_done_) {
     FinishRequestBody();
@@ -587,6 +643,7 @@ void Session::ForwardRequestBody() {
     if (req.framing == http::BodyFraming::kContentLength) {
       const size_t n = static_cast<size_t>(
           std::min<uint64_t>({request_body_remaining_, Length(in), kHighWater}));
+      if (!InspectRequestBody(Peek(in, n), n == request_body_remaining_)) return;
       evbuffer_remove_buffer(in, out, n);
       request_body_remaining_ -= n;
       ex_->bytes_received += n;
@@ -603,6 +660,7 @@ void Session::ForwardRequestBody() {
       case http::ChunkedDecoder::Step::kNeedMore:
         return;
       case http::ChunkedDecoder::Step::kDone:
+        if (!InspectRequestBody({}, true)) return;
         evbuffer_add(out, "0\r\n\r\n", 5);
         FinishRequestBody();
         return;
@@ -611,6 +669,7 @@ void Session::ForwardRequestBody() {
           FailRequestBody(413, http::ParseError::kNone);
           return;
         }
+        if (!InspectRequestBody(Peek(in, static_cast<size_t>(step.payload)), false)) return;
         std::string size_line;
         http::AppendChunkSize(size_line, step.payload);
         evbuffer_add(out, size_line.data(), size_line.size());
@@ -672,7 +731,7 @@ void Session::OnUpstreamEvent(short what) noexcept {
   if ((what & BEV_EVENT_EOF) && response_head_done_ &&
       ex_->response().framing == http::BodyFraming::kUntilClose) {
     ForwardResponseBody();  // move what is left, then the body is complete
-    if (!closed_ && ex_) {
+    if (!closed_ && ex_ && InspectResponseBody({}, true)) {
       ex_->response().keep_alive = false;
       ResponseComplete();
     }
@@ -765,8 +824,8 @@ void Session::ParseResponseHead() {
       return;
     }
     if (status == http::ParseStatus::kError) {
-      SPDLOG_DEBUG("{}: bad response from {}: {}", ex_->request_id(), ex_->upstream_address,
-                   http::ParseErrorName(response_parser_.error()));
+        spdlog::debug("{}: bad response from {}: {}", ex_->request_id(), ex_->upstream_address,
+                    http::ParseErrorName(response_parser_.error()));
       UpstreamFailed(UpstreamError::kBadResponse);
       return;
     }
@@ -851,6 +910,7 @@ void Session::ForwardResponseBody() {
     if (resp.framing == http::BodyFraming::kContentLength) {
       const size_t n = static_cast<size_t>(
           std::min<uint64_t>({response_remaining_, Length(in), kHighWater}));
+      if (!InspectResponseBody(Peek(in, n), n == response_remaining_)) return;
       evbuffer_remove_buffer(in, out, n);
       response_remaining_ -= n;
       ex_->bytes_sent += n;
@@ -859,6 +919,7 @@ void Session::ForwardResponseBody() {
     }
     if (resp.framing == http::BodyFraming::kUntilClose) {
       const size_t n = std::min(Length(in), kHighWater);
+      if (!InspectResponseBody(Peek(in, n), false)) return;
       if (rechunk_to_client_) {
         std::string size_line;
         http::AppendChunkSize(size_line, n);
@@ -882,10 +943,12 @@ void Session::ForwardResponseBody() {
     }
     if (step.kind == http::ChunkedDecoder::Step::kNeedMore) return;
     if (step.kind == http::ChunkedDecoder::Step::kDone) {
+      if (!InspectResponseBody({}, true)) return;
       response_remaining_ = 0;
       ResponseComplete();
       return;
     }
+    if (!InspectResponseBody(Peek(in, static_cast<size_t>(step.payload)), false)) return;
     if (rechunk_to_client_) {
       std::string size_line;
       http::AppendChunkSize(size_line, step.payload);
@@ -925,6 +988,10 @@ void Session::SendError(int status) {
 }
 
 void Session::SendLocalReply() {
+  if (!ex_->local_reply()) {
+    // A stage answered kRespond without a reply: a bug in that stage, not the client's fault.
+    ex_->SetLocalReply(500, pipeline::ErrorPage(500, ex_->request_id()));
+  }
   pipeline::LocalReply& reply = *ex_->local_reply();
   if (!request_body_done_) close_after_ = true;  // unread body bytes would be taken as a request
   if (worker_.draining) close_after_ = true;
@@ -968,6 +1035,9 @@ void Session::FinishExchange() {
   upstream_headers_prepared_ = false;
   sent_continue_ = false;
   buffered_body_.clear();
+  buffered_body_partial_ = false;
+  body_buffered_whole_ = false;
+  path_.clear();
   request_chunked_.Reset();
   response_parser_.Reset();
   response_chunked_.Reset();

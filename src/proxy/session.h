@@ -86,6 +86,11 @@ class Session {
   void ForwardRequestBody();
   void FinishRequestBody();
   void FailRequestBody(int status, http::ParseError reason);
+  // Runs the stages that inspect request bodies on `chunk`; false when one of them answered
+  // (the reply is then sent).
+  bool InspectRequestBody(std::string_view chunk, bool end);
+  // The same for response bodies; a stage that answers mid-response closes the connection.
+  bool InspectResponseBody(std::string_view chunk, bool end);
 
   // Upstream side.
   void ConnectUpstream();
@@ -130,6 +135,7 @@ class Session {
   std::unique_ptr<pipeline::Exchange> ex_;
   std::unique_ptr<pipeline::ChainRun> chain_;
   const routing::Route* route_ = nullptr;
+  std::string path_;  // the normalised request path: matched, then forwarded
   bool close_after_ = false;  // answer with Connection: close and close afterwards
 
   // Request body.
@@ -139,6 +145,8 @@ class Session {
   bool request_body_done_ = false;
   bool body_forwarding_started_ = false;  // some body bytes left for a backend: no retry
   std::string buffered_body_;
+  bool buffered_body_partial_ = false;  // pre-buffered start of a larger chunked body
+  bool body_buffered_whole_ = false;    // the whole body is in buffered_body_ (replayable)
   bool upstream_headers_prepared_ = false;
   bool sent_continue_ = false;
 

@@ -11,7 +11,7 @@
 
 #include "config/config.h"
 #include "pipeline/chain.h"
-#include "routing/regex.h"
+#include "core/regex.h"
 
 namespace rampart::routing {
 
@@ -23,7 +23,7 @@ struct Route {
   bool host_wildcard = false; // host holds ".example.com" for "*.example.com"
   std::string path_prefix;
   std::string exact_path;
-  std::shared_ptr<const Regex> path_regex;
+  std::shared_ptr<const core::Regex> path_regex;
   std::vector<std::string> methods;
   std::vector<std::pair<std::string, std::string>> headers;
 
@@ -32,10 +32,10 @@ struct Route {
   size_t pool_index = 0;        // index into the runtime's pools, resolved at build time
   std::optional<config::RedirectConfig> redirect;
   bool strip_prefix = false;
-  std::shared_ptr<const Regex> rewrite_regex;
+  std::shared_ptr<const core::Regex> rewrite_regex;
   std::string rewrite_replacement;
   bool preserve_host = true;
-  uint64_t max_body_size = 0;   // bytes; 0: unlimited
+  std::optional<uint64_t> max_body_size;  // bytes (0: unlimited); unset: limits.max_body_size
 
   pipeline::Chain chain;        // the route's request/response stages, in order
 };

@@ -44,9 +44,8 @@ std::string NormalizedHost(std::string_view authority) {
   return host;
 }
 
-const Route* Router::Match(const http::Request& request) const {
+const Route* Router::Match(const http::Request& request, std::string_view path) const {
   const std::string host = NormalizedHost(request.host);
-  const std::string_view path = request.path();
   for (const auto& route : routes_) {
     if (!HostMatches(*route, host)) continue;
     if (!route->exact_path.empty() && path != route->exact_path) continue;
@@ -71,6 +70,7 @@ std::string RewriteTarget(const Route& route, std::string_view path, std::string
     std::string rewritten;
     if (route.rewrite_regex->Substitute(new_path, route.rewrite_replacement, &rewritten)) {
       new_path = std::move(rewritten);
+      if (new_path.empty() || new_path.front() != '/') new_path.insert(new_path.begin(), '/');
     }
   }
   if (!query.empty()) {

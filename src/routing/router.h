@@ -15,8 +15,9 @@ class Router {
  public:
   explicit Router(std::vector<std::shared_ptr<const Route>> routes) : routes_(std::move(routes)) {}
 
-  // The first matching route, or nullptr (the proxy answers 404).
-  const Route* Match(const http::Request& request) const;
+  // The first matching route for `request` whose normalised path (NormalizePath) is `path`,
+  // or nullptr (the proxy answers 404).
+  const Route* Match(const http::Request& request, std::string_view path) const;
   const std::vector<std::shared_ptr<const Route>>& routes() const { return routes_; }
 
  private:
@@ -26,8 +27,8 @@ class Router {
 // The request's host in lower case without the port ("Example.com:8080" -> "example.com").
 std::string NormalizedHost(std::string_view authority);
 
-// Builds the path a route forwards: strip_prefix, then the regex rewrite. `target` is the
-// request-target (origin-form); the query string is kept.
+// Builds the target a route forwards from the normalised `path`: strip_prefix, then the regex
+// rewrite (a result that is not rooted gets a leading '/'); the query string is kept as sent.
 std::string RewriteTarget(const Route& route, std::string_view path, std::string_view query);
 
 }  // namespace rampart::routing

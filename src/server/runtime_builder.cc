@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <set>
 
 #include "core/strings.h"
 #include "stages/headers/headers_stage.h"
@@ -54,10 +55,12 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   }
 
   std::map<std::string, size_t> pool_index;
+  std::set<std::string> failed_pools;  // already reported: routes using them say nothing more
   for (const auto& [name, pc] : config.pools) {
     auto pool = upstream::Pool::Build(pc);
     if (!pool.ok()) {
       errors.push_back(Where(pc.mark) + "pools." + name + ": " + pool.error().message);
+      failed_pools.insert(name);
       continue;
     }
     pool_index[name] = runtime->pools.size();
@@ -80,12 +83,12 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     route->methods = rc.match.methods;
     route->headers.assign(rc.match.headers.begin(), rc.match.headers.end());
     if (!rc.match.path_regex.empty()) {
-      auto re = routing::Regex::Compile(rc.match.path_regex);
+      auto re = core::Regex::Compile(rc.match.path_regex);
       if (re.ok()) route->path_regex = re.value();
       else errors.push_back(Where(rc.mark) + "match.path_regex: " + re.error().message);
     }
     if (rc.rewrite) {
-      auto re = routing::Regex::Compile(rc.rewrite->regex);
+      auto re = core::Regex::Compile(rc.rewrite->regex);
       if (re.ok()) route->rewrite_regex = re.value();
       else errors.push_back(Where(rc.mark) + "rewrite.regex: " + re.error().message);
       route->rewrite_replacement = rc.rewrite->replacement;
@@ -93,12 +96,14 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     route->redirect = rc.redirect;
     route->strip_prefix = rc.strip_prefix;
     route->preserve_host = rc.preserve_host;
-    route->max_body_size = rc.max_body_size.value_or(0);
+    route->max_body_size = rc.max_body_size;
     if (!rc.redirect) {
       route->pool = rc.pool;
       auto it = pool_index.find(rc.pool);
       if (it == pool_index.end()) {
-        errors.push_back(Where(rc.mark) + "pool: unknown pool '" + rc.pool + "'");
+        if (failed_pools.count(rc.pool) == 0) {
+          errors.push_back(Where(rc.mark) + "pool: unknown pool '" + rc.pool + "'");
+        }
         continue;
       }
       route->pool_index = it->second;
@@ -116,14 +121,12 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   } else if (!logging.access_log.empty()) {
     const auto format = logging.access_log_format == "combined" ? proxy::AccessLog::Format::kCombined
                                                                 : proxy::AccessLog::Format::kJson;
-    const auto* prev = options.previous.get();
-    if (prev != nullptr && prev->access_log && prev->config.logging.access_log == logging.access_log &&
-        prev->config.logging.access_log_format == logging.access_log_format) {
-      runtime->access_log = prev->access_log;
+    // Opened anew on every reload, so `mv access.log access.log.1 && kill -HUP` rotates it.
+    auto log = proxy::AccessLog::Open(logging.access_log, format);
+    if (log.ok()) {
+      runtime->access_log = log.value();
     } else {
-      auto log = proxy::AccessLog::Open(logging.access_log, format);
-      if (log.ok()) runtime->access_log = log.value();
-      else errors.push_back(config.source_file + ":0: logging.access_log: " + log.error().message);
+      errors.push_back(config.source_file + ":0: logging.access_log: " + log.error().message);
     }
   }
 

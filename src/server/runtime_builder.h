@@ -16,7 +16,7 @@ namespace rampart::server {
 struct BuildOptions {
   uint64_t generation = 0;
   bool open_logs = true;  // false for `rampart check`: only check that log directories exist
-  // The snapshot being replaced: its access log is reused when the path is unchanged.
+  // The snapshot being replaced (kept for stages that carry state across reloads).
   std::shared_ptr<const proxy::Runtime> previous;
 };
 

@@ -1,9 +1,9 @@
-#include "routing/regex.h"
+#include "core/regex.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-namespace rampart::routing {
+namespace rampart::core {
 
 namespace {
 
@@ -18,16 +18,16 @@ pcre2_match_data* ThreadMatchData() {
 
 }  // namespace
 
-core::Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pattern) {
+Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pattern) {
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   PCRE2_UTF, &error_code, &error_offset,
+                                   0, &error_code, &error_offset,
                                    nullptr);
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error_code, message, sizeof message);
-    return core::MakeError("invalid regex: " + std::string(reinterpret_cast<char*>(message)) +
+    return MakeError("invalid regex: " + std::string(reinterpret_cast<char*>(message)) +
                            " at offset " + std::to_string(error_offset));
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter if JIT is absent
@@ -38,6 +38,12 @@ core::Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pat
 }
 
 Regex::~Regex() { pcre2_code_free(Code(code_)); }
+
+uint32_t Regex::capture_count() const {
+  uint32_t count = 0;
+  pcre2_pattern_info(Code(code_), PCRE2_INFO_CAPTURECOUNT, &count);
+  return count;
+}
 
 bool Regex::Matches(std::string_view subject) const {
   const int rc = pcre2_match(Code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()),
@@ -67,4 +73,4 @@ bool Regex::Substitute(std::string_view subject, const std::string& replacement,
   return false;
 }
 
-}  // namespace rampart::routing
+}  // namespace rampart::core

@@ -1,20 +1,21 @@
 #pragma once
-// Regex: the PCRE2 adapter (the only code that includes pcre2.h). Compiled once at load, JIT'd,
+// Regex: the PCRE2 adapter (the only code that includes pcre2.h). Compiled once at load, JIT-ed,
 // immutable and shared by workers; match data is per thread. PCRE2 rather than std::regex:
 // std::regex recurses per character and can overflow the stack on attacker-sized input.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/result.h"
 
-namespace rampart::routing {
+namespace rampart::core {
 
 class Regex {
  public:
   // Compiles `pattern`; the error names the offset and PCRE2's reason.
-  static core::Result<std::shared_ptr<const Regex>> Compile(const std::string& pattern);
+  static Result<std::shared_ptr<const Regex>> Compile(const std::string& pattern);
   ~Regex();
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;
@@ -25,6 +26,8 @@ class Regex {
   // Returns false (and leaves `out` alone) when nothing matched or on a PCRE2 error.
   bool Substitute(std::string_view subject, const std::string& replacement, std::string* out) const;
   const std::string& pattern() const { return pattern_; }
+  // Number of capturing groups ($1 .. $N are valid in a replacement).
+  uint32_t capture_count() const;
 
  private:
   Regex() = default;
@@ -32,4 +35,4 @@ class Regex {
   void* code_ = nullptr;  // pcre2_code_8*
 };
 
-}  // namespace rampart::routing
+}  // namespace rampart::core

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fails when a module includes a module it must not depend on (docs/architecture.md), or when a
+# third-party header is included outside its one adapter. Run by ctest.
+set -euo pipefail
+cd "$(dirname "$0")/../src"
+
+declare -A ALLOWED=(
+  [core]=""
+  [http]="core"
+  [config]="core"
+  [net]="core"
+  [pipeline]="http core"
+  [routing]="pipeline config http core"
+  [stages]="stages pipeline http core"
+  [upstream]="net config core"
+  [proxy]="routing upstream pipeline net http config core"
+  [server]="proxy stages routing upstream pipeline net http config core"
+)
+# Third-party headers and the only folder (or file) allowed to include them.
+declare -A ADAPTER=(
+  [pcre2.h]="core/regex.cc"
+)
+
+status=0
+for module in "${!ALLOWED[@]}"; do
+  [ -d "$module" ] || continue
+  while IFS=: read -r file _ line; do
+    dep=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$line")
+    [ "$dep" = "$module" ] && continue
+    if [[ " ${ALLOWED[$module]} " != *" $dep "* ]]; then
+      echo "layering: $file includes $dep/ (allowed for $module: ${ALLOWED[$module]:-nothing})"
+      status=1
+    fi
+  done < <(grep -rn '#include "[a-z_]*/' "$module" || true)
+done
+for header in "${!ADAPTER[@]}"; do
+  while IFS=: read -r file _; do
+    if [ "$file" != "${ADAPTER[$header]}" ]; then
+      echo "adapter: $file includes <$header>; only ${ADAPTER[$header]} may"
+      status=1
+    fi
+  done < <(grep -rln "#include <$header>" . | sed 's|^\./||' | sed 's/$/:/' || true)
+done
+[ $status -eq 0 ] && echo "layering: ok"
+exit $status
