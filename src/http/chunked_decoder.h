@@ -49,30 +49,30 @@ class ChunkedDecoder {
   // Where inside a framing line the decoder is. Every framing byte is examined once and
   // consumed as soon as it is seen, so nothing is rescanned however the input is split.
   enum class Sub : uint8_t {
-    kDigits,         // chunk-size HEXDIGs
-    kBeforeSemi,     // BWS, then ';' or CR
-    kExtNameStart,   // after ';': BWS, then a token
-    kExtName,        // in a chunk-ext-name
-    kAfterName,      // BWS after a name: '=' or ';'
-    kValueStart,     // after '=': BWS, then a token or a quoted-string
-    kValueToken,     // in a token value
-    kQuoted,         // in a quoted-string
-    kQuotedPair,     // after a backslash in a quoted-string
-    kAfterQuoted,    // after the closing DQUOTE
-    kSizeLf,         // CR seen at the end of the size line
-    kDataCr,         // after chunk data: CR
-    kDataLf,         // after chunk data: LF
-    kTrailerStart,   // at the start of a trailer line (or the final CRLF)
-    kTrailerName,    // in a trailer field name
-    kTrailerValue,   // in a trailer field value
-    kTrailerLf,      // CR seen at the end of a trailer line
-    kFinalLf,        // CR seen at the end of the trailer section
+    kDigits,        // chunk-size HEXDIGs
+    kBeforeSemi,    // BWS, then ';' or CR
+    kExtNameStart,  // after ';': BWS, then a token
+    kExtName,       // in a chunk-ext-name
+    kAfterName,     // BWS after a name: '=' or ';'
+    kValueStart,    // after '=': BWS, then a token or a quoted-string
+    kValueToken,    // in a token value
+    kQuoted,        // in a quoted-string
+    kQuotedPair,    // after a backslash in a quoted-string
+    kAfterQuoted,   // after the closing DQUOTE
+    kSizeLf,        // CR seen at the end of the size line
+    kDataCr,        // after chunk data: CR
+    kDataLf,        // after chunk data: LF
+    kTrailerStart,  // at the start of a trailer line (or the final CRLF)
+    kTrailerName,   // in a trailer field name
+    kTrailerValue,  // in a trailer field value
+    kTrailerLf,     // CR seen at the end of a trailer line
+    kFinalLf,       // CR seen at the end of the trailer section
   };
 
   enum class ByteResult : uint8_t {
-    kMore,     // byte accepted, the line or section goes on
-    kEnd,      // byte accepted, it ended the size line / the trailer section
-    kError,    // byte refused; error_ is set
+    kMore,   // byte accepted, the line or section goes on
+    kEnd,    // byte accepted, it ended the size line / the trailer section
+    kError,  // byte refused; error_ is set
   };
 
   Step Fail(ParseError error, size_t consumed);

@@ -547,8 +547,8 @@ ParseStatus ResponseParser::Parse(std::string_view data, bool request_method_hea
   return ParseStatus::kPartial;
 }
 
-ParseStatus ResponseParser::Finish(std::string_view data, bool request_method_head,
-                                   Response& out, size_t& consumed) {
+ParseStatus ResponseParser::Finish(std::string_view data, bool request_method_head, Response& out,
+                                   size_t& consumed) {
   if (!ParseStatusLine(data.substr(0, status_line_end_), out)) {
     return Fail(ParseError::kBadStatusLine);
   }

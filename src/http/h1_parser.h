@@ -22,9 +22,9 @@
 namespace rampart::http {
 
 struct ParseLimits {
-  size_t max_request_line = 8 * 1024;    // longer -> 414
-  size_t max_header_bytes = 32 * 1024;   // whole head incl. request line -> 431
-  size_t max_header_count = 100;         // -> 431
+  size_t max_request_line = 8 * 1024;   // longer -> 414
+  size_t max_header_bytes = 32 * 1024;  // whole head incl. request line -> 431
+  size_t max_header_count = 100;        // -> 431
 };
 
 enum class ParseStatus : uint8_t {
@@ -65,14 +65,14 @@ class RequestParser {
   size_t scanned_ = 0;  // bytes of `data` already checked for line endings
   Phase phase_ = Phase::kRequestLine;
   LinePart part_ = LinePart::kMethod;
-  size_t line_start_ = 0;     // offset of the current line's first byte
+  size_t line_start_ = 0;  // offset of the current line's first byte
   size_t request_line_start_ = 0;
-  size_t empty_lines_ = 0;    // empty lines skipped before the request line
-  size_t method_end_ = 0;     // offset of the SP after the method
-  size_t target_end_ = 0;     // offset of the SP after the request-target
-  size_t fields_start_ = 0;   // offset of the first field line
-  size_t field_count_ = 0;    // field lines seen so far
-  size_t head_end_ = 0;       // offset just past the final CRLF
+  size_t empty_lines_ = 0;   // empty lines skipped before the request line
+  size_t method_end_ = 0;    // offset of the SP after the method
+  size_t target_end_ = 0;    // offset of the SP after the request-target
+  size_t fields_start_ = 0;  // offset of the first field line
+  size_t field_count_ = 0;   // field lines seen so far
+  size_t head_end_ = 0;      // offset just past the final CRLF
 };
 
 class ResponseParser {
