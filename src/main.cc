@@ -5,6 +5,7 @@
 #include <iostream>
 #include <variant>
 
+#include "core/log.h"
 #include "server/config_source.h"
 #include "server/runtime_builder.h"
 #include "server/server.h"
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (check->parsed()) return Check(check_config);
+  // Errors before the configuration's own logging is set up go to stderr.
+  (void)rampart::core::SetUpLogging("info", "");
   rampart::server::ServerOptions options;
   options.config_path = run_config;
   options.start_demo_backend = run_config.empty();

@@ -112,7 +112,9 @@ struct Config {
   uint32_t workers = 0;     // 0: one per core ("auto")
   std::vector<ListenerConfig> listen;
   AdminConfig admin;
-  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Request-Id / traceparent we keep
+  // Peers whose X-Request-Id is kept and whose X-Forwarded-For is extended rather than replaced.
+  // (A valid W3C traceparent is continued from any client, as trace context is meant to be.)
+  std::vector<std::string> trusted_proxies;
   std::map<std::string, PoolConfig> pools;
   std::vector<RouteConfig> routes;
   LimitsConfig limits;

@@ -1,11 +1,14 @@
 // The configuration rampart runs with when no file is given: the README's first command.
 
+#include <string_view>
+
 #include "config/loader.h"
 
 namespace rampart::config {
 
-const std::string& EmbeddedDefaultYaml() {
-  static const std::string kYaml = R"yaml(# rampart's built-in demo configuration.
+namespace {
+
+constexpr std::string_view kDefaultYaml = R"yaml(# rampart's built-in demo configuration.
 workers: auto
 listen:
   - address: 127.0.0.1:8080
@@ -26,7 +29,12 @@ logging:
   access_log: "-"
   access_log_format: json
 )yaml";
-  return kYaml;
+
+}  // namespace
+
+const std::string& EmbeddedDefaultYaml() {
+  static const std::string yaml(kDefaultYaml);
+  return yaml;
 }
 
 }  // namespace rampart::config

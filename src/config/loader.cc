@@ -24,13 +24,18 @@ void ReadWorkers(const Field& field, uint32_t* workers) {
     *workers = 0;
     return;
   }
-  const bool numeric = text && !text->empty() && ((*text)[0] == '-' || std::isdigit(
-                                                      static_cast<unsigned char>((*text)[0])));
+  const bool numeric = text && !text->empty() &&
+                       ((*text)[0] == '-' || std::isdigit(static_cast<unsigned char>((*text)[0])));
   if (!numeric) {
     field.Fail("expected auto or a positive integer");
     return;
   }
   if (auto n = field.AsInteger(1, 1024)) *workers = static_cast<uint32_t>(*n);
+}
+
+// Port 0 asks the kernel for a free port: two such addresses never collide.
+bool EndsWithPortZero(const std::string& address) {
+  return address.size() > 2 && address.compare(address.size() - 2, 2, ":0") == 0;
 }
 
 void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
@@ -51,9 +56,9 @@ void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
     if (!map.is_map()) continue;
     const Field* address_field = map.Require("address");
     if (address_field == nullptr) continue;
-    std::optional<std::string> address = ReadAddress(*address_field);
+    std::optional<std::string> address = ReadAddress(*address_field, /*allow_port_zero=*/true);
     if (!address) continue;
-    for (size_t j = 0; j < out->size(); ++j) {
+    for (size_t j = 0; j < out->size() && !EndsWithPortZero(*address); ++j) {
       if ((*out)[j].address == *address) {
         address_field->Fail("already used by listen[" + std::to_string(j) + "]");
         break;
@@ -70,9 +75,9 @@ void ReadAdmin(const Field& field, const std::vector<ListenerConfig>& listeners,
   if (f == nullptr) return;
   std::optional<std::string> text = f->AsString();
   if (!text || text->empty()) return;  // "": no admin listener
-  std::optional<std::string> address = ReadAddress(*f);
+  std::optional<std::string> address = ReadAddress(*f, /*allow_port_zero=*/true);
   if (!address) return;
-  for (size_t i = 0; i < listeners.size(); ++i) {
+  for (size_t i = 0; i < listeners.size() && !EndsWithPortZero(*address); ++i) {
     if (listeners[i].address == *address) {
       f->Fail("already used by listen[" + std::to_string(i) + "]");
       return;
@@ -96,10 +101,9 @@ void ReadTrustedProxies(const Field& field, std::vector<std::string>* out) {
 }
 
 void ReadLimits(const Field& field, LimitsConfig* limits) {
-  const MapReader map =
-      SchemaMap(field, {"max_connections", "max_connections_per_ip", "max_request_line",
-                        "max_header_bytes", "max_header_count", "max_body_size",
-                        "max_requests_per_connection"});
+  const MapReader map = SchemaMap(
+      field, {"max_connections", "max_connections_per_ip", "max_request_line", "max_header_bytes",
+              "max_header_count", "max_body_size", "max_requests_per_connection"});
   map.ReadInteger("max_connections", &limits->max_connections, 1, UINT32_MAX);
   map.ReadInteger("max_connections_per_ip", &limits->max_connections_per_ip, 1, UINT32_MAX);
   map.ReadSize("max_request_line", &limits->max_request_line, 1);
@@ -157,9 +161,8 @@ void ReadLogging(const Field& field, LoggingConfig* logging) {
 Config ReadConfig(const Field& root) {
   Config config;
   config.source_file = root.file();
-  const MapReader top =
-      SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools", "routes",
-                       "limits", "timeouts", "logging"});
+  const MapReader top = SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools",
+                                         "routes", "limits", "timeouts", "logging"});
   if (!top.is_map()) return config;
   if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
   ReadListen(top, &config.listen);
@@ -205,10 +208,10 @@ std::optional<std::string> ReadEnum(const Field& field,
   return std::nullopt;
 }
 
-std::optional<std::string> ReadAddress(const Field& field) {
+std::optional<std::string> ReadAddress(const Field& field, bool allow_port_zero) {
   std::optional<std::string> address = field.AsString();
   if (!address) return std::nullopt;
-  core::Status status = CheckHostPort(*address);
+  core::Status status = CheckHostPort(*address, allow_port_zero);
   if (!status.ok()) {
     field.Fail(status.error().message);
     return std::nullopt;
@@ -241,6 +244,7 @@ LoadResult LoadFile(const std::string& path) {
   if (file) {
     char buffer[16 * 1024];
     size_t n = 0;
+    errno = 0;
     while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) text.append(buffer, n);
     if (std::ferror(file.get())) error = errno != 0 ? errno : EIO;
   }

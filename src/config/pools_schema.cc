@@ -37,6 +37,13 @@ std::optional<ServerConfig> ReadServer(const Field& field,
   map.ReadInteger("weight", &server.weight, 1, 1000);
   map.ReadBool("backup", &server.backup);
   map.ReadInteger("max_connections", &server.max_connections, 0, UINT32_MAX);
+  // Accepted keys that this version would silently ignore are refused instead.
+  if (server.weight != 1) {
+    map.Find("weight")->Fail("weights need a weighted balancer, not supported in this version");
+  }
+  if (server.max_connections != 0) {
+    map.Find("max_connections")->Fail("not supported in this version");
+  }
   return server;
 }
 
@@ -78,9 +85,8 @@ PoolConfig ReadPool(const std::string& name, const Field& field) {
   pool.name = name;
   pool.mark = MarkOf(field);
   if (name.empty()) field.Fail("a pool name must not be empty");
-  const MapReader map =
-      SchemaMap(field, {"balance", "servers", "connect_timeout", "read_timeout", "write_timeout",
-                        "keepalive", "retries"});
+  const MapReader map = SchemaMap(field, {"balance", "servers", "connect_timeout", "read_timeout",
+                                          "write_timeout", "keepalive", "retries"});
   if (const Field* f = map.Find("balance")) ReadBalance(*f, &pool);
   ReadServers(map, &pool);
   map.ReadDurationMs("connect_timeout", &pool.connect_timeout_ms, 1);

@@ -1,6 +1,6 @@
 #pragma once
-// Validation of the configuration's PCRE2 patterns (match.path_regex, rewrite.regex); the only
-// config code that includes pcre2.h. The router compiles its own copies for matching.
+// Validation of the configuration's PCRE2 patterns (match.path_regex, rewrite.regex) through
+// core::Regex, the same adapter the router compiles them with.
 
 #include <cstdint>
 #include <string_view>

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <string_view>
 
 #include "config/regex_check.h"
@@ -17,7 +16,7 @@ namespace {
 // Headers a route may not set or remove: they frame the message or belong to one connection,
 // and letting configuration rewrite them would desynchronise rampart and the peer.
 constexpr std::string_view kProtectedHeaders[] = {
-    "connection", "content-length", "keep-alive", "proxy-connection",
+    "connection", "content-length", "keep-alive",        "proxy-connection",
     "te",         "trailer",        "transfer-encoding", "upgrade",
 };
 
@@ -56,8 +55,7 @@ bool HasHeader(const std::vector<std::string>& seen, std::string_view name) {
 }
 
 // Checks a header name key; records the error and returns false when it is unusable.
-bool CheckHeaderName(const std::string& name, const Field& field,
-                     std::vector<std::string>* seen) {
+bool CheckHeaderName(const std::string& name, const Field& field, std::vector<std::string>* seen) {
   if (!IsHttpToken(name)) {
     field.Fail("invalid header name");
     return false;
@@ -89,9 +87,10 @@ std::vector<std::pair<std::string, std::string>> ReadHeaderEdits(const Field& fi
   std::vector<std::string> seen;
   for (const auto& [name, value_field] : *entries) {
     if (!CheckHeaderName(name, value_field, &seen)) continue;
+    const std::string_view header = name;  // lambdas cannot capture a structured binding
     const bool is_protected =
         std::any_of(std::begin(kProtectedHeaders), std::end(kProtectedHeaders),
-                    [&](std::string_view p) { return core::EqualsIgnoreCase(p, name); });
+                    [header](std::string_view p) { return core::EqualsIgnoreCase(p, header); });
     if (is_protected) {
       value_field.Fail("a hop-by-hop or framing header cannot be set");
       continue;
@@ -113,9 +112,9 @@ void ReadMethods(const Field& field, std::vector<std::string>* methods) {
   for (const Field& item : *items) {
     std::optional<std::string> method = item.AsString();
     if (!method) continue;
-    const bool upper_token = IsHttpToken(*method) &&
-                             std::none_of(method->begin(), method->end(),
-                                          [](char c) { return c >= 'a' && c <= 'z'; });
+    const bool upper_token =
+        IsHttpToken(*method) &&
+        std::none_of(method->begin(), method->end(), [](char c) { return c >= 'a' && c <= 'z'; });
     if (!upper_token) {
       item.Fail("expected an upper-case method such as GET");
       continue;
@@ -201,15 +200,15 @@ std::optional<RedirectConfig> ReadRedirect(const Field& field) {
     ok = false;
   }
   if (const Field* f = map.Find("status")) {
-    constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-    std::optional<int64_t> status = f->AsInteger(kMin, kMax);
-    const bool allowed = status && std::find(std::begin(kRedirectStatuses),
-                                             std::end(kRedirectStatuses),
-                                             *status) != std::end(kRedirectStatuses);
-    if (status && !allowed) f->Fail("expected one of 301, 302, 303, 307, 308");
-    if (allowed) redirect.status = static_cast<int>(*status);
-    ok = ok && allowed;
+    const std::optional<std::string> text = f->PlainScalar();
+    const auto* it = std::find_if(std::begin(kRedirectStatuses), std::end(kRedirectStatuses),
+                                  [&](int code) { return text == std::to_string(code); });
+    if (it != std::end(kRedirectStatuses)) {
+      redirect.status = *it;
+    } else {
+      f->Fail("expected one of 301, 302, 303, 307, 308");
+      ok = false;
+    }
   }
   if (!ok) return std::nullopt;
   return redirect;
@@ -221,8 +220,8 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   route.name = "route" + std::to_string(index);
   route.mark = MarkOf(field);
   const MapReader map = SchemaMap(
-      field, {"name", "match", "pool", "strip_prefix", "rewrite", "redirect",
-              "set_request_headers", "set_response_headers", "preserve_host", "max_body_size"});
+      field, {"name", "match", "pool", "strip_prefix", "rewrite", "redirect", "set_request_headers",
+              "set_response_headers", "preserve_host", "max_body_size"});
   if (!map.is_map()) return route;
 
   if (const Field* f = map.Find("name")) {

@@ -18,8 +18,8 @@ namespace rampart::config {
 // Sections of later rampart versions: reported as "not supported in this version" wherever
 // they appear, so an operator with a newer config learns why it is refused.
 inline constexpr std::string_view kLaterVersionKeys[] = {
-    "tls",  "health", "waf",  "rate_limit", "geo",
-    "bot",  "cache",  "auth", "signatures", "proxy_protocol",
+    "tls", "health", "waf",  "rate_limit", "geo",
+    "bot", "cache",  "auth", "signatures", "proxy_protocol",
 };
 
 // A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
@@ -35,7 +35,7 @@ std::optional<std::string> ReadEnum(const Field& field,
                                     std::initializer_list<std::string_view> allowed);
 
 // A "host:port" address (see CheckHostPort); records its error otherwise.
-std::optional<std::string> ReadAddress(const Field& field);
+std::optional<std::string> ReadAddress(const Field& field, bool allow_port_zero = false);
 
 // Reads `pools` (a map of name -> pool) into `out`. A pool with errors is still added, so that
 // routes naming it are not also reported as naming an unknown pool.

@@ -15,8 +15,8 @@ bool IsAlnum(char c) {
 }
 
 bool IsDigits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // inet_pton needs a NUL-terminated string.
@@ -43,7 +43,7 @@ bool IsBracketedIpv6(std::string_view host) {
 
 }  // namespace
 
-core::Status CheckHostPort(std::string_view address) {
+core::Status CheckHostPort(std::string_view address, bool allow_port_zero) {
   std::string_view host;
   std::string_view port;
   if (!address.empty() && address.front() == '[') {
@@ -74,9 +74,11 @@ core::Status CheckHostPort(std::string_view address) {
   if (port.empty()) return core::MakeError("expected host:port");
   unsigned value = 0;
   const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (!IsDigits(port) || ec != std::errc() || ptr != port.data() + port.size() || value < 1 ||
-      value > 65535) {
-    return core::MakeError("port must be between 1 and 65535");
+  const unsigned min_port = allow_port_zero ? 0 : 1;
+  if (!IsDigits(port) || ec != std::errc() || ptr != port.data() + port.size() ||
+      value < min_port || value > 65535) {
+    return core::MakeError(allow_port_zero ? "port must be between 0 and 65535"
+                                           : "port must be between 1 and 65535");
   }
   return {};
 }

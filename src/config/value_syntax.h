@@ -11,7 +11,9 @@ namespace rampart::config {
 // Accepts "host:port" where host is an IPv4 literal, a bracketed IPv6 literal ("[::1]"),
 // "localhost" or a host name, and port is 1-65535. The error names what is wrong, e.g.
 // "expected host:port" or "port must be between 1 and 65535".
-core::Status CheckHostPort(std::string_view address);
+// `allow_port_zero`: for addresses rampart binds (listen, admin), where port 0 asks the kernel
+// for a free port (tests read the bound port back from the log).
+core::Status CheckHostPort(std::string_view address, bool allow_port_zero = false);
 
 // True for a DNS name of letters, digits, '-' and '_' in dot-separated labels of 1-63 bytes
 // (253 in all, an optional trailing dot), no label starting or ending with '-'.

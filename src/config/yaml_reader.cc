@@ -1,8 +1,12 @@
 #include "config/yaml_reader.h"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <sstream>
 
 #include "core/strings.h"
 
@@ -15,6 +19,28 @@ int LineOf(const YAML::Node& node, int fallback) {
   const YAML::Mark mark = node.Mark();
   return mark.is_null() ? fallback : mark.line + 1;
 }
+
+// Records where each document starts; the parser's other events are not needed.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  const std::vector<YAML::Mark>& starts() const { return starts_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts_.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::vector<YAML::Mark> starts_;
+};
 
 std::string ChildPath(const std::string& parent, std::string_view key) {
   if (parent.empty()) return std::string(key);
@@ -157,9 +183,36 @@ std::optional<std::vector<std::pair<std::string, Field>>> Field::AsEntries() con
 }
 
 std::optional<Field> ParseDocument(const std::string& text, Diagnostics* diag) {
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(text);
+    // Count the documents first, stopping at the second: yaml-cpp 0.7's LoadAll never returns
+    // on a document that starts with a stray ',' (it keeps starting empty documents at the
+    // same place), and a config file must hold one document anyway.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    while (counter.starts().size() < 2 && parser.HandleNextDocument(counter)) {
+    }
+    const std::vector<YAML::Mark>& starts = counter.starts();
+    if (starts.size() > 1) {
+      const YAML::Mark& second = starts[1];
+      if (second.pos == starts[0].pos) {
+        const char c = second.pos >= 0 && static_cast<size_t>(second.pos) < text.size()
+                           ? text[static_cast<size_t>(second.pos)]
+                           : '\0';
+        const bool printable = c > 0x20 && c < 0x7f;
+        diag->Add(second.line + 1, "(yaml)",
+                  printable ? std::string("unexpected '") + c + "'" : "unexpected character");
+      } else {
+        diag->Add(second.line + 1, "(yaml)", "expected a single document");
+      }
+      return std::nullopt;
+    }
+    root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp 0.7 gives this exception the message "bad file"; say what happened instead.
+    diag->Add(e.mark.is_null() ? 0 : e.mark.line + 1, "(yaml)", "nested too deeply");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     diag->Add(e.mark.is_null() ? 0 : e.mark.line + 1, "(yaml)", e.msg);
     return std::nullopt;
@@ -167,12 +220,7 @@ std::optional<Field> ParseDocument(const std::string& text, Diagnostics* diag) {
     diag->Add(0, "(yaml)", e.what());
     return std::nullopt;
   }
-  if (documents.empty()) return Field(YAML::Node(), "", 1, diag);
-  if (documents.size() > 1) {
-    diag->Add(LineOf(documents[1], 0), "(yaml)", "expected a single document");
-    return std::nullopt;
-  }
-  return Field(documents[0], "", LineOf(documents[0], 1), diag);
+  return Field(root, "", LineOf(root, 1), diag);
 }
 
 MapReader::MapReader(const Field& field, std::initializer_list<std::string_view> keys,

@@ -24,8 +24,8 @@ namespace rampart::config {
 // document. Lives only during one load, on the loading thread.
 class Field {
  public:
-  Field(YAML::Node node, std::string path, int line, Diagnostics* diag)
-      : node_(std::move(node)), path_(std::move(path)), line_(line), diag_(diag) {}
+  Field(const YAML::Node& node, std::string path, int line, Diagnostics* diag)
+      : node_(node), path_(std::move(path)), line_(line), diag_(diag) {}
 
   const std::string& path() const { return path_; }
   int line() const { return line_; }

@@ -27,8 +27,8 @@ Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pattern) 
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error_code, message, sizeof message);
-    return MakeError("invalid regex: " + std::string(reinterpret_cast<char*>(message)) +
-                           " at offset " + std::to_string(error_offset));
+    return MakeError(std::string(reinterpret_cast<char*>(message)) + " at offset " +
+                     std::to_string(error_offset));
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter if JIT is absent
   std::shared_ptr<Regex> regex(new Regex());

@@ -16,6 +16,27 @@ std::optional<uint64_t> ParseNumberWithUnit(std::string_view text, std::string_v
   return value;
 }
 
+// Length of the well-formed UTF-8 sequence at the start of `s` (2-4), or 0.
+size_t Utf8SequenceLength(std::string_view s) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const auto in = [&](size_t k, unsigned lo, unsigned hi) {
+    return k < s.size() && byte(k) >= lo && byte(k) <= hi;
+  };
+  const unsigned c = byte(0);
+  if (c >= 0xc2 && c <= 0xdf) return in(1, 0x80, 0xbf) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const unsigned lo = c == 0xe0 ? 0xa0 : 0x80;
+    const unsigned hi = c == 0xed ? 0x9f : 0xbf;
+    return in(1, lo, hi) && in(2, 0x80, 0xbf) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const unsigned lo = c == 0xf0 ? 0x90 : 0x80;
+    const unsigned hi = c == 0xf4 ? 0x8f : 0xbf;
+    return in(1, lo, hi) && in(2, 0x80, 0xbf) && in(3, 0x80, 0xbf) ? 4 : 0;
+  }
+  return 0;
+}
+
 std::optional<uint64_t> Multiply(uint64_t value, uint64_t factor) {
   if (factor != 0 && value > UINT64_MAX / factor) return std::nullopt;
   return value * factor;
@@ -63,13 +84,10 @@ void AppendJsonEscaped(std::string& out, std::string_view value) {
     } else if (c < 0x80) {
       out.push_back(static_cast<char>(c));
     } else {
-      // Keep valid UTF-8 sequences; replace any other byte so the line stays valid JSON.
-      size_t len = (c >= 0xf0 && c < 0xf5) ? 4 : (c >= 0xe0) ? 3 : (c >= 0xc2 && c < 0xe0) ? 2 : 0;
-      bool valid = len > 0 && i + len <= value.size();
-      for (size_t k = 1; valid && k < len; ++k) {
-        valid = (static_cast<unsigned char>(value[i + k]) & 0xc0) == 0x80;
-      }
-      if (valid) {
+      // Keep well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF);
+      // replace any other byte so the line stays valid JSON for strict readers.
+      const size_t len = Utf8SequenceLength(value.substr(i));
+      if (len > 0) {
         out.append(value.substr(i, len));
         i += len;
         continue;

@@ -19,9 +19,10 @@ namespace {
 std::atomic<int> g_logger_seq{0};
 
 std::shared_ptr<spdlog::details::thread_pool> SharedThreadPool() {
-  // One background writer for every access log; a full queue blocks rather than drops lines.
+  // One background writer for every access log; workers hand it batches (AccessLogBuffer), so a
+  // short queue suffices. A full queue blocks rather than drops lines.
   static std::shared_ptr<spdlog::details::thread_pool> pool =
-      std::make_shared<spdlog::details::thread_pool>(65536, 1);
+      std::make_shared<spdlog::details::thread_pool>(1024, 1);
   return pool;
 }
 
@@ -152,8 +153,8 @@ std::string AccessLog::Format(const pipeline::Exchange& ex) const {
   return line;
 }
 
-void AccessLog::Write(const pipeline::Exchange& ex) {
-  logger_->info(Format(ex));
-}
+void AccessLog::Write(const pipeline::Exchange& ex) { logger_->info(Format(ex)); }
+
+void AccessLog::WriteBatch(std::string_view lines) { logger_->info(lines); }
 
 }  // namespace rampart::proxy

@@ -31,7 +31,10 @@ class AccessLog {
   ~AccessLog();
 
   void Write(const pipeline::Exchange& ex);
-  // Formats the line without writing it (for tests).
+  // Writes several lines at once ("line\nline\n...", without the final newline): one hand-off
+  // to the writer thread instead of one per line.
+  void WriteBatch(std::string_view lines);
+  // Formats the line without writing it.
   std::string Format(const pipeline::Exchange& ex) const;
   void Flush();
 

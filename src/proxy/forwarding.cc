@@ -97,7 +97,13 @@ void PropagateTraceContext(http::HeaderMap& headers, std::string_view trace_id_h
 }
 
 void SetForwardedHeaders(http::HeaderMap& headers, const ForwardedFor& forwarded) {
-  headers.Set("X-Forwarded-For", forwarded.client_ip);
+  const std::string* incoming = headers.Get("X-Forwarded-For");
+  if (forwarded.peer_trusted && incoming != nullptr && headers.Count("X-Forwarded-For") == 1 &&
+      !incoming->empty()) {
+    headers.Set("X-Forwarded-For", *incoming + ", " + std::string(forwarded.client_ip));
+  } else {
+    headers.Set("X-Forwarded-For", forwarded.client_ip);
+  }
   headers.Set("X-Forwarded-Proto", forwarded.proto);
   if (!forwarded.host.empty()) headers.Set("X-Forwarded-Host", forwarded.host);
   // Every earlier Via hop is kept, in order, as one list.

@@ -35,10 +35,12 @@ struct ForwardedFor {
   std::string_view client_ip;
   std::string_view proto;  // "http" or "https"
   std::string_view host;   // the Host the client asked for
+  bool peer_trusted = false;  // the peer is in trusted_proxies
 };
 
-// Sets X-Forwarded-For (the peer address: a client's own value is not trusted and replaced),
-// X-Forwarded-Proto, X-Forwarded-Host and appends "1.1 rampart" to Via.
+// Sets X-Forwarded-For (the peer address, appended to the incoming list when the peer is a
+// trusted proxy, replacing it otherwise), X-Forwarded-Proto, X-Forwarded-Host, and appends
+// "1.1 rampart" to Via.
 void SetForwardedHeaders(http::HeaderMap& headers, const ForwardedFor& forwarded);
 
 }  // namespace rampart::proxy

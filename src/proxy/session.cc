@@ -82,7 +82,7 @@ Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uin
   bufferevent_setwatermark(client_, EV_WRITE, kLowWater, 0);
   const timeval send_tv = ToTimeval(timeouts().send_ms);
   bufferevent_set_timeouts(client_, nullptr, &send_tv);
-  bufferevent_enable(client_, EV_READ | EV_WRITE);
+  bufferevent_enable(client_, EV_READ);  // writes: see FlushSide
   // The first request must start arriving as fast as a head must complete.
   ArmTimer(timeouts().client_header_ms);
 }
@@ -166,24 +166,70 @@ void Session::StartLingeringClose() {
 // ---------------------------------------------------------------------------------------------
 // Client events
 
-void Session::OnClientReadCb(bufferevent*, void* arg) { static_cast<Session*>(arg)->OnClientRead(); }
+// Each trampoline runs the handler, then writes what it queued on both sockets at once.
+void Session::OnClientReadCb(bufferevent*, void* arg) {
+  auto* self = static_cast<Session*>(arg);
+  self->OnClientRead();
+  self->FlushWrites();
+}
 void Session::OnClientWriteCb(bufferevent*, void* arg) {
-  static_cast<Session*>(arg)->OnClientWrite();
+  auto* self = static_cast<Session*>(arg);
+  self->OnClientWrite();
+  self->FlushWrites();
 }
 void Session::OnClientEventCb(bufferevent*, short what, void* arg) {
-  static_cast<Session*>(arg)->OnClientEvent(what);
+  auto* self = static_cast<Session*>(arg);
+  self->OnClientEvent(what);
+  self->FlushWrites();
 }
 void Session::OnUpstreamReadCb(bufferevent*, void* arg) {
-  static_cast<Session*>(arg)->OnUpstreamRead();
+  auto* self = static_cast<Session*>(arg);
+  self->OnUpstreamRead();
+  self->FlushWrites();
 }
 void Session::OnUpstreamWriteCb(bufferevent*, void* arg) {
-  static_cast<Session*>(arg)->OnUpstreamWrite();
+  auto* self = static_cast<Session*>(arg);
+  self->OnUpstreamWrite();
+  self->FlushWrites();
 }
 void Session::OnUpstreamEventCb(bufferevent*, short what, void* arg) {
-  static_cast<Session*>(arg)->OnUpstreamEvent(what);
+  auto* self = static_cast<Session*>(arg);
+  self->OnUpstreamEvent(what);
+  self->FlushWrites();
 }
-void Session::OnTimerCb(int, short, void* arg) { static_cast<Session*>(arg)->OnTimer(); }
-void Session::OnDeferredCb(int, short, void* arg) { static_cast<Session*>(arg)->OnDeferred(); }
+void Session::OnTimerCb(int, short, void* arg) {
+  auto* self = static_cast<Session*>(arg);
+  self->OnTimer();
+  self->FlushWrites();
+}
+void Session::OnDeferredCb(int, short, void* arg) {
+  auto* self = static_cast<Session*>(arg);
+  self->OnDeferred();
+  self->FlushWrites();
+}
+
+void Session::FlushWrites() noexcept {
+  if (closed_) return;
+  FlushSide(client_);
+  if (upstream_ != nullptr) FlushSide(upstream_);
+  if (state_ == State::kClosing && !lingering_ && Length(ClientOutput()) == 0) {
+    StartLingeringClose();
+  }
+}
+
+void Session::FlushSide(bufferevent* bev) {
+  // Writing directly, with the write event left off, saves the two epoll_ctl calls libevent
+  // makes per response to switch it on and off. Only what the kernel does not take at once
+  // waits for the write event (and its send timeout).
+  evbuffer* out = bufferevent_get_output(bev);
+  if (Length(out) == 0 || (bufferevent_get_enabled(bev) & EV_WRITE) != 0) return;
+  const int fd = bufferevent_getfd(bev);
+  while (fd >= 0 && Length(out) > 0) {
+    if (evbuffer_write(out, fd) <= 0) break;
+  }
+  // EAGAIN: libevent writes the rest; an error: libevent's own write reports it to OnXEvent.
+  if (Length(out) > 0) bufferevent_enable(bev, EV_WRITE);
+}
 
 void Session::OnClientRead() noexcept {
   if (closed_) return;
@@ -225,6 +271,7 @@ void Session::PauseClientIfBacklogged() {
 
 void Session::OnClientWrite() noexcept {
   if (closed_) return;
+  if (Length(ClientOutput()) == 0) bufferevent_disable(client_, EV_WRITE);  // back to FlushSide
   if (state_ == State::kClosing) {
     if (!lingering_ && Length(ClientOutput()) == 0) StartLingeringClose();
     return;
@@ -342,14 +389,14 @@ void Session::StartExchange(size_t head_bytes) {
   ex.bytes_received = head_bytes;
   ex.original_target = req.target;
 
+  const bool peer_trusted = runtime_->trusted_proxies.Contains(client_ip_);
   const std::string* incoming_id = req.headers.Get("X-Request-Id");
-  if (incoming_id != nullptr && IsValidRequestId(*incoming_id) &&
-      runtime_->trusted_proxies.Contains(client_ip_)) {
+  if (peer_trusted && incoming_id != nullptr && IsValidRequestId(*incoming_id)) {
     ex.set_request_id(*incoming_id);
   }
   // What the proxy adds is set before the stages run, so they see it and a route's
   // set_request_headers can still override it.
-  SetForwardedHeaders(req.headers, ForwardedFor{client_ip_, "http", req.host});
+  SetForwardedHeaders(req.headers, ForwardedFor{client_ip_, "http", req.host, peer_trusted});
   req.headers.Set("X-Request-Id", ex.request_id());
   PropagateTraceContext(req.headers, ex.request_id(), worker_.rng);
 
@@ -594,7 +641,8 @@ void Session::SendRequestHead() {
   evbuffer_add(bufferevent_get_output(up), head.data(), head.size());
   const timeval write_tv = ToTimeval(pool_->config().write_timeout_ms);
   bufferevent_set_timeouts(up, nullptr, &write_tv);
-  bufferevent_enable(up, EV_READ | EV_WRITE);
+  bufferevent_enable(up, EV_READ);
+  bufferevent_disable(up, EV_WRITE);  // connected: writes go through FlushSide
 
   if (body_buffered_whole_) {
     // The whole body is still in buffered_body_, so a failed attempt can be sent again.
@@ -698,6 +746,7 @@ void Session::FinishRequestBody() {
 
 void Session::OnUpstreamWrite() noexcept {
   if (closed_) return;
+  if (Length(bufferevent_get_output(upstream_)) == 0) bufferevent_disable(upstream_, EV_WRITE);
   // The backend drained our output below the low watermark: read the client again.
   if (client_paused_ && state_ != State::kClosing) {
     client_paused_ = false;
@@ -1018,7 +1067,7 @@ void Session::FinishExchange() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.start()).count();
   worker_.metrics->CountRequest(worker_.id, ex.route_name(), ex.status, seconds);
   worker_.metrics->AddBytes(ex.bytes_received, ex.bytes_sent);
-  if (runtime_->access_log) runtime_->access_log->Write(ex);
+  if (runtime_->access_log) worker_.access_log.Add(runtime_->access_log, ex);
   if (chain_) chain_->Complete(ex);
   ReleaseUpstream(false);  // a no-op unless the exchange ended before the response did
 

@@ -66,6 +66,9 @@ class Session {
   static void OnTimerCb(int fd, short what, void* arg);
   static void OnDeferredCb(int fd, short what, void* arg);
 
+  // Writes what the handlers queued on both sockets (see FlushSide).
+  void FlushWrites() noexcept;
+  void FlushSide(bufferevent* bev);
   void OnClientRead() noexcept;
   void OnClientWrite() noexcept;
   void OnClientEvent(short what) noexcept;

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "net/connection_limiter.h"
+#include "proxy/access_log_buffer.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
 #include "upstream/connection_pool.h"
@@ -44,6 +45,7 @@ struct WorkerContext {
   net::ConnectionLimiter* limiter = nullptr;
   const RuntimeSource* runtime_source = nullptr;
   std::mt19937_64 rng{std::random_device{}()};
+  AccessLogBuffer access_log;  // flushed when full and every second by the worker
 
   // SIGTERM: stop taking new requests; close idle connections; answer in-flight ones with
   // Connection: close. on_drained runs when the last session is gone.

@@ -85,12 +85,12 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     if (!rc.match.path_regex.empty()) {
       auto re = core::Regex::Compile(rc.match.path_regex);
       if (re.ok()) route->path_regex = re.value();
-      else errors.push_back(Where(rc.mark) + "match.path_regex: " + re.error().message);
+      else errors.push_back(Where(rc.mark) + "match.path_regex: invalid regex: " + re.error().message);
     }
     if (rc.rewrite) {
       auto re = core::Regex::Compile(rc.rewrite->regex);
       if (re.ok()) route->rewrite_regex = re.value();
-      else errors.push_back(Where(rc.mark) + "rewrite.regex: " + re.error().message);
+      else errors.push_back(Where(rc.mark) + "rewrite.regex: invalid regex: " + re.error().message);
       route->rewrite_replacement = rc.rewrite->replacement;
     }
     route->redirect = rc.redirect;

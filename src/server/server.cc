@@ -195,9 +195,9 @@ void Server::Reload() {
 void Server::BeginDrain() {
   if (draining_) return;
   draining_ = true;
-  spdlog::info("draining: {} ms for in-flight requests", runtime_->config.timeouts.drain_ms);
   if (admin_) admin_->set_draining(true);
   for (auto& w : workers_) w->Drain();
+  spdlog::info("draining: {} ms for in-flight requests", runtime_->config.timeouts.drain_ms);
   // Workers end their loops when their last connection closes; the main loop waits for all of
   // them (joined in Run) but no longer than the drain timeout.
   drain_deadline_ = evtimer_new(main_loop_.base(), &Server::OnDrainDeadline, this);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <future>
 
 #include "net/listen_socket.h"
 #include "proxy/session.h"
@@ -54,24 +55,42 @@ core::Result<std::vector<net::SocketAddress>> Worker::Listen(
 
 void Worker::Start() {
   thread_ = std::thread([this] {
+    // Access-log lines reach the file within about a second.
+    event* flush = event_new(
+        loop_.base(), -1, EV_PERSIST,
+        [](int, short, void* arg) { static_cast<proxy::WorkerContext*>(arg)->access_log.Flush(); },
+        &context_);
+    const timeval one_second{1, 0};
+    event_add(flush, &one_second);
     loop_.Run();
+    event_free(flush);
     // Whatever is left when the loop ends (drain deadline): close it, then let the loop run
     // once more to free the closed sessions (their deletion is deferred to the loop).
     auto sessions = context_.sessions;
     for (proxy::Session* s : sessions) s->ForceClose();
     context_.connection_pool.Clear();
     event_base_loop(loop_.base(), EVLOOP_NONBLOCK);
+    context_.access_log.Flush();
     finished_.store(true, std::memory_order_release);
   });
 }
 
 void Worker::Drain() {
-  loop_.Post([this] { DrainOnLoop(); });
+  // Wait until the worker has closed its listening sockets, so that once the caller logs
+  // "draining" no new connection can get in.
+  std::promise<void> listeners_closed;
+  std::future<void> done = listeners_closed.get_future();
+  loop_.Post([this, &listeners_closed] { DrainOnLoop(listeners_closed); });
+  done.wait();
 }
 
-void Worker::DrainOnLoop() {
+void Worker::DrainOnLoop(std::promise<void>& listeners_closed) {
   context_.draining = true;
-  for (evconnlistener* l : listeners_) evconnlistener_disable(l);
+  // Close the listening sockets (not just stop accepting): new connections are then refused at
+  // once instead of waiting in the backlog until the process exits.
+  for (evconnlistener* l : listeners_) evconnlistener_free(l);
+  listeners_.clear();
+  listeners_closed.set_value();
   context_.connection_pool.Clear();
   context_.on_drained = [this] { loop_.Stop(); };
   // OnDrain may close (and unregister) a session: iterate over a copy.

@@ -3,6 +3,7 @@
 // own upstream connection pool. A request lives on one worker from accept to log.
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -28,8 +29,8 @@ class Worker {
   // the bound addresses (so port 0 can be read back).
   core::Result<std::vector<net::SocketAddress>> Listen(const std::vector<net::SocketAddress>& addresses);
   void Start();
-  // Thread-safe. Stops accepting, closes idle connections, lets in-flight exchanges finish; the
-  // thread ends when the last connection is gone.
+  // Thread-safe. Closes the listening sockets (returns once they are closed), closes idle
+  // connections, lets in-flight exchanges finish; the thread ends when the last one is gone.
   void Drain();
   // Thread-safe. Ends the loop now (drain deadline passed).
   void StopNow();
@@ -40,7 +41,7 @@ class Worker {
  private:
   static void OnAccept(evconnlistener* listener, int fd, sockaddr* peer, int peer_len, void* arg);
   void Accept(int fd, const sockaddr* peer);
-  void DrainOnLoop();
+  void DrainOnLoop(std::promise<void>& listeners_closed);
 
   net::EventLoop loop_;
   proxy::WorkerContext context_;

@@ -1,0 +1,535 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: rampart, nginx and HAProxy as plain reverse proxies in front of the
+# same loopback backend, each loaded with wrk in the same run. Prints requests/s, p50/p99
+# latency, peak RSS, and the rampart/nginx and rampart/haproxy ratios. See bench/README.md.
+#
+# Everything listens on 127.0.0.1 only; every process this script starts is stopped on exit.
+# Nothing under /etc is read or written and no system service is started or stopped.
+#
+# Environment (all optional):
+#   RAMPART_BIN       use this rampart binary instead of building one
+#   BUILD_DIR         where to build rampart (default /tmp/rampart-bench-build)
+#   DURATION          seconds of measured load per run, small responses (default 5)
+#   ROUNDS            rounds over all targets, small responses; medians reported (default 3)
+#   WARMUP            seconds of warm-up load before each measured run (default 1)
+#   LARGE_DURATION    seconds of load per 1 MiB case, one run each (default 4; 0 skips them)
+#   THREADS           wrk threads (default 2)
+#   CONNECTIONS       wrk connections, small responses (default 64)
+#   LARGE_CONNECTIONS wrk connections, 1 MiB cases (default 16)
+#   TASKSET           CPU list applied the same way to every proxy, e.g. "1" (default: none)
+#   NO_INSTALL=1      never call apt-get
+#   KEEP_TMP=1        keep the temporary directory (configs, logs, wrk outputs)
+set -euo pipefail
+
+SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DURATION="${DURATION:-5}"
+ROUNDS="${ROUNDS:-3}"
+WARMUP="${WARMUP:-1}"
+LARGE_DURATION="${LARGE_DURATION:-4}"
+THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-64}"
+LARGE_CONNECTIONS="${LARGE_CONNECTIONS:-16}"
+TASKSET="${TASKSET:-}"
+BUILD_DIR="${BUILD_DIR:-/tmp/rampart-bench-build}"
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+PATH="$PATH:/usr/sbin:/sbin"
+need_install=()
+command -v nginx >/dev/null 2>&1 || need_install+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || need_install+=(wrk)
+command -v haproxy >/dev/null 2>&1 || need_install+=(haproxy)
+command -v curl >/dev/null 2>&1 || need_install+=(curl)
+if [[ -z "${RAMPART_BIN:-}" ]]; then
+  command -v cmake >/dev/null 2>&1 || need_install+=(cmake)
+  command -v ninja >/dev/null 2>&1 || need_install+=(ninja-build)
+fi
+if ((${#need_install[@]} > 0)); then
+  [[ "${NO_INSTALL:-0}" == 1 ]] && die "missing: ${need_install[*]} (NO_INSTALL=1)"
+  SUDO=""
+  [[ "$(id -u)" -ne 0 ]] && SUDO="sudo"
+  log "installing ${need_install[*]}"
+  $SUDO apt-get update -qq
+  # The packages may start their system services (where an init system runs them); this
+  # script never uses or touches those.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_install[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx)"
+HAPROXY="$(command -v haproxy)"
+WRK="$(command -v wrk)"
+
+if [[ -z "${RAMPART_BIN:-}" ]]; then
+  log "building rampart (Release) in $BUILD_DIR"
+  # -Wno-restrict: GCC 12 reports a false -Wrestrict positive at -O3 inside std::string's
+  # operator+ (src/net/address.cc), which -Werror turns into a failed Release build.
+  cmake -S "$SRC_DIR" -B "$BUILD_DIR" -G Ninja -DRAMPART_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS="-Wno-restrict" >"$BUILD_DIR.cmake.log" 2>&1 ||
+    { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
+  ninja -C "$BUILD_DIR" rampart >"$BUILD_DIR.ninja.log" 2>&1 ||
+    { grep -A15 FAILED "$BUILD_DIR.ninja.log" | head -40 >&2; die "build failed"; }
+  RAMPART_BIN="$BUILD_DIR/src/rampart"
+fi
+[[ -x "$RAMPART_BIN" ]] || die "no rampart binary at $RAMPART_BIN"
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping: every process we start is recorded and stopped on exit.
+
+TMP="$(mktemp -d /tmp/rampart-bench.XXXXXX)"
+chmod 755 "$TMP"
+PIDS=()
+
+stop_pid() {  # pid: TERM, wait up to 3 s, then KILL
+  local pid="$1" i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 30); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' 2>/dev/null && return
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (: </dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+wait_port() {  # port pid: until something accepts on 127.0.0.1:port (at most 10 s)
+  local i
+  for i in $(seq 100); do
+    (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# Peak RSS (VmHWM, KiB) of a process plus its direct children (nginx's workers). For nginx the
+# sum counts pages shared between master and workers more than once; said in the README.
+peak_rss_kib() {
+  local total=0 pid kib
+  for pid in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    kib=$(awk '/^VmHWM:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    total=$((total + ${kib:-0}))
+  done
+  echo "$total"
+}
+
+# Runs a command (pinned when TASKSET is set) in place of the calling shell. Used as
+# `pin cmd... &`, so that $! is the command's own pid, the one we measure and stop.
+pin() { if [[ -n "$TASKSET" ]]; then exec taskset -c "$TASKSET" "$@"; else exec "$@"; fi; }
+
+nginx_temp_paths() {  # dir: temp paths for every module this nginx has
+  local d="$1" m
+  echo "client_body_temp_path $d/client_body; proxy_temp_path $d/proxy;"
+  for m in fastcgi uwsgi scgi; do
+    "$NGINX" -V 2>&1 | grep -q -- "--without-http_${m}_module" || echo "${m}_temp_path $d/$m;"
+  done
+}
+
+nginx_user() {  # as root, workers would drop to nobody and could not use our tmp dir
+  if [[ "$(id -u)" -eq 0 ]]; then echo "user root;"; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Backend: one nginx worker serving a fixed 1 KiB body, a 1 MiB file and a POST sink.
+
+BODY_1K="$(head -c 1024 /dev/zero | tr '\0' 'x')"
+BACKEND_PORT="$(free_port)"
+mkdir -p "$TMP/backend/www"
+head -c 1048576 /dev/zero | tr '\0' 'y' >"$TMP/backend/www/large.bin"
+cat >"$TMP/backend/nginx.conf" <<EOF
+$(nginx_user)
+daemon off;
+master_process on;
+worker_processes 1;
+pid $TMP/backend/nginx.pid;
+error_log $TMP/backend/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type text/plain;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 75s;
+  keepalive_requests 1000000;
+  client_max_body_size 4m;
+  $(nginx_temp_paths "$TMP/backend")
+  upstream self { server 127.0.0.1:$BACKEND_PORT; keepalive 16; }
+  server {
+    listen 127.0.0.1:$BACKEND_PORT;
+    root $TMP/backend/www;
+    location = / { return 200 "$BODY_1K"; }
+    location = /large.bin { }
+    # The sink reads the whole body before it answers (a bare "return" answers first and
+    # discards the body, and a proxy then has to close the client connection mid-upload):
+    # the body is buffered in memory, then a body-less subrequest to /ok makes the answer.
+    location = /upload {
+      client_body_buffer_size 2m;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://self/ok;
+    }
+    location = /ok { return 200 "ok\n"; }
+  }
+}
+EOF
+"$NGINX" -p "$TMP/backend" -c "$TMP/backend/nginx.conf" -e "$TMP/backend/error.log" \
+  >"$TMP/backend/stdout.log" 2>&1 &
+BACKEND_PID=$!
+PIDS+=("$BACKEND_PID")
+wait_port "$BACKEND_PORT" "$BACKEND_PID" || { cat "$TMP/backend/error.log" >&2; die "backend"; }
+
+# ---------------------------------------------------------------------------------------------
+# Proxies, all started once; each sits idle while another is loaded. start_<proxy> NAME sets
+# PORT[NAME], PID[NAME] and ALOG[NAME] (its access log file, or "").
+
+declare -A PORT PID ALOG
+
+start_rampart() {  # name "on"|"off" (access log)
+  local name="$1" dir="$TMP/$1"
+  mkdir -p "$dir"
+  PORT[$name]="$(free_port)"
+  ALOG[$name]=""
+  local logging="logging: {level: warn}"
+  if [[ "$2" == on ]]; then
+    ALOG[$name]="$dir/access.log"
+    logging="logging: {access_log: ${ALOG[$name]}, level: warn}"
+  fi
+  cat >"$dir/rampart.yaml" <<EOF
+workers: 2
+listen: [{address: 127.0.0.1:${PORT[$name]}}]
+pools:
+  app:
+    servers: [{address: 127.0.0.1:$BACKEND_PORT}]
+    keepalive: {idle: 64}  # as nginx's "keepalive 64"
+routes: [{match: {path_prefix: /}, pool: app}]
+timeouts: {drain: 1s}
+$logging
+EOF
+  "$RAMPART_BIN" check -c "$dir/rampart.yaml" >"$dir/check.log" 2>&1 ||
+    { cat "$dir/check.log" >&2; die "rampart check failed"; }
+  pin "$RAMPART_BIN" run -c "$dir/rampart.yaml" >"$dir/stdout.log" 2>&1 &
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  wait_port "${PORT[$name]}" "${PID[$name]}" ||
+    { cat "$dir/stdout.log" >&2; die "rampart did not start"; }
+}
+
+start_nginx() {  # name
+  local name="$1" dir="$TMP/$1"
+  mkdir -p "$dir"
+  PORT[$name]="$(free_port)"
+  ALOG[$name]="$dir/access.log"
+  cat >"$dir/nginx.conf" <<EOF
+$(nginx_user)
+daemon off;
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log ${ALOG[$name]};  # the default "combined" format, unbuffered: a write per request
+  default_type application/octet-stream;
+  keepalive_requests 10000;  # rampart's max_requests_per_connection default
+  client_max_body_size 4m;
+  $(nginx_temp_paths "$dir")
+  upstream backend {
+    server 127.0.0.1:$BACKEND_PORT;
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:${PORT[$name]} reuseport;  # rampart's listeners are SO_REUSEPORT too
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      # The headers rampart adds.
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$host;
+      proxy_set_header Via "1.1 nginx";
+      proxy_set_header X-Request-Id \$request_id;
+      proxy_set_header traceparent "00-\$request_id-00f067aa0ba902b7-01";
+      add_header X-Request-Id \$request_id always;
+      # Stream bodies as rampart does, instead of spooling them to temp files.
+      proxy_request_buffering off;
+      proxy_max_temp_file_size 0;
+    }
+  }
+}
+EOF
+  pin "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  wait_port "${PORT[$name]}" "${PID[$name]}" ||
+    { cat "$dir/error.log" >&2; die "nginx did not start"; }
+}
+
+start_haproxy() {  # name
+  local name="$1" dir="$TMP/$1"
+  mkdir -p "$dir"
+  PORT[$name]="$(free_port)"
+  ALOG[$name]="$dir/access.log"
+  cat >"$dir/haproxy.cfg" <<EOF
+global
+  nbthread 2
+  maxconn 4096
+  log stdout format raw local0 info
+defaults
+  mode http
+  log global
+  option httplog
+  option http-keep-alive
+  http-reuse always
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout http-request 10s
+  timeout http-keep-alive 60s
+frontend fe
+  bind 127.0.0.1:${PORT[$name]}
+  # The headers rampart adds.
+  unique-id-format %[uuid()]
+  unique-id-header X-Request-Id
+  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  http-request add-header Via "1.1 haproxy"
+  http-response set-header X-Request-Id %[unique-id]
+  default_backend be
+backend be
+  server s1 127.0.0.1:$BACKEND_PORT
+EOF
+  "$HAPROXY" -c -q -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 ||
+    { cat "$dir/check.log" >&2; die "haproxy config check failed"; }
+  # HAProxy has no file logger: its log goes to stdout, which is redirected to a file.
+  pin "$HAPROXY" -db -f "$dir/haproxy.cfg" >"${ALOG[$name]}" 2>"$dir/stderr.log" &
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  wait_port "${PORT[$name]}" "${PID[$name]}" ||
+    { cat "$dir/stderr.log" >&2; die "haproxy did not start"; }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Load and measurement
+
+cat >"$TMP/post_1m.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = string.rep("z", 1048576)
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
+
+# Keyed "case/target"; RPS, P50, P99 and ERRS hold one value per run, space-separated.
+declare -A RPS P50 P99 ERRS CPU RSS
+CLK_TCK="$(getconf CLK_TCK)"
+
+to_ms() {  # wrk latency ("812.00us", "1.20ms", "1.03s", "1.00m") -> milliseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /m$/) n *= 60000;
+    else if (v ~ /s$/) n *= 1000
+    printf "%.2f", n }'
+}
+
+median() {  # values [printf format]
+  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk -v f="${2:-%.2f}" '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf f "\n", m }'
+}
+spread() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+  END { print lo "-" hi }'; }
+total() { tr ' ' '\n' <<<"$1" | awk '{ s += $1 } END { print s + 0 }'; }
+
+check_200() {  # url: must answer 200 before we load it
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" || true)
+  [[ "$code" == 200 ]] || die "$1 answered $code"
+}
+
+RUN_SEQ=0
+# measure case target url seconds connections [wrk args...]: a warm-up, then a measured run.
+measure() {
+  local c="$1" target="$2" url="$3" secs="$4" conns="$5"
+  shift 5
+  RUN_SEQ=$((RUN_SEQ + 1))
+  local key="$c/$target" out="$TMP/wrk-$RUN_SEQ-$c-$target.txt"
+  if ((WARMUP > 0)); then
+    "$WRK" -t"$THREADS" -c"$conns" -d"${WARMUP}s" "$@" "$url" >/dev/null 2>&1 || true
+  fi
+  local ticks_before ticks_after
+  ticks_before=$(cpu_ticks "${PID[$target]}")
+  "$WRK" -t"$THREADS" -c"$conns" -d"${secs}s" --latency "$@" "$url" >"$out" 2>&1 ||
+    { cat "$out" >&2; die "wrk failed for $key"; }
+  ticks_after=$(cpu_ticks "${PID[$target]}")
+  local rps p50 p99 non2xx sock errs requests cpu_us
+  rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  requests=$(awk '/ requests in / { print $1 }' "$out")
+  # CPU time the target used per request: steadier than req/s when other work shares the CPUs.
+  cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$CLK_TCK" -v n="${requests:-0}" \
+    'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print 0 }')
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  non2xx=$(awk '/Non-2xx/ { print $NF }' "$out")
+  sock=$(awk '/Socket errors/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
+  errs=$((${non2xx:-0} + ${sock:-0}))
+  RPS[$key]+=" $rps"
+  P50[$key]+=" $p50"
+  P99[$key]+=" $p99"
+  ERRS[$key]+=" $errs"
+  CPU[$key]+=" $cpu_us"
+  log "$(printf '%-22s %7s req/s  p50 %8s ms  p99 %8s ms  %7s CPU us/req  errors %s' "$key" \
+    "$rps" "$p50" "$p99" "$cpu_us" "$errs")"
+}
+
+cpu_ticks() {  # pid: user + system clock ticks of a process and its direct children
+  local total=0 pid t
+  for pid in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    # Fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command name.
+    t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+
+record_rss() {  # case targets...: peak RSS of each since its start
+  local c="$1" t
+  shift
+  for t in "$@"; do RSS[$c/$t]=$(peak_rss_kib "${PID[$t]}"); done
+}
+
+PROXIES=(rampart rampart-nolog nginx haproxy)
+SMALL_TARGETS=(backend-direct "${PROXIES[@]}")
+LARGE_PROXIES=(rampart nginx haproxy)
+
+read -r LOAD1 _ </proc/loadavg
+if awk -v l="$LOAD1" 'BEGIN { exit !(l > 0.5) }'; then
+  log "warning: load average is $LOAD1 before the run: other processes share the CPUs, so" \
+    "expect noisy numbers"
+fi
+
+start_rampart rampart on
+start_rampart rampart-nolog off
+start_nginx nginx
+start_haproxy haproxy
+PID[backend-direct]=$BACKEND_PID
+PORT[backend-direct]=$BACKEND_PORT
+ALOG[backend-direct]=""
+for t in "${SMALL_TARGETS[@]}"; do check_200 "http://127.0.0.1:${PORT[$t]}/"; done
+log "backend nginx on 127.0.0.1:$BACKEND_PORT; $(nproc) CPUs; $ROUNDS rounds of wrk" \
+  "-t$THREADS -c$CONNECTIONS -d${DURATION}s (+${WARMUP}s warm-up), order rotated each round"
+
+# Rounds with a rotating order, so that drift in the machine's load hits every target alike.
+n=${#SMALL_TARGETS[@]}
+for ((r = 0; r < ROUNDS; r++)); do
+  for ((i = 0; i < n; i++)); do
+    t="${SMALL_TARGETS[$(((i + r) % n))]}"
+    measure small "$t" "http://127.0.0.1:${PORT[$t]}/" "$DURATION" "$CONNECTIONS"
+  done
+done
+record_rss small "${SMALL_TARGETS[@]}"
+
+if ((LARGE_DURATION > 0)); then
+  for t in "${LARGE_PROXIES[@]}"; do
+    check_200 "http://127.0.0.1:${PORT[$t]}/large.bin"
+    measure get1m "$t" "http://127.0.0.1:${PORT[$t]}/large.bin" "$LARGE_DURATION" \
+      "$LARGE_CONNECTIONS"
+  done
+  for t in "${LARGE_PROXIES[@]}"; do
+    measure post1m "$t" "http://127.0.0.1:${PORT[$t]}/upload" "$LARGE_DURATION" \
+      "$LARGE_CONNECTIONS" -s "$TMP/post_1m.lua"
+  done
+  record_rss large "${LARGE_PROXIES[@]}"
+fi
+
+sleep 1.2  # rampart flushes its asynchronous access log every second
+for t in "${PROXIES[@]}"; do
+  if [[ -n "${ALOG[$t]}" ]]; then log "$t access log: $(wc -l <"${ALOG[$t]}") lines"; fi
+done
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+}
+
+print_case() {  # case rss_case title targets...
+  local c="$1" rc="$2" title="$3" t k
+  shift 3
+  printf '\n%s\n' "$title"
+  printf '| %-14s | %7s | %13s | %7s | %7s | %11s | %6s | %12s |\n' target "req/s" \
+    "req/s range" "p50 ms" "p99 ms" "CPU us/req" errors "peak RSS MiB"
+  printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- --------: --------------: --------: \
+    --------: ------------: -------: -------------:
+  for t in "$@"; do
+    k="$c/$t"
+    [[ -n "${RPS[$k]:-}" ]] || continue
+    printf '| %-14s | %7s | %13s | %7s | %7s | %11s | %6s | %12s |\n' "$t" \
+      "$(median "${RPS[$k]}" %.0f)" "$(spread "${RPS[$k]}")" "$(median "${P50[$k]}")" \
+      "$(median "${P99[$k]}")" "$(median "${CPU[$k]}" %.1f)" "$(total "${ERRS[$k]}")" \
+      "$(mib "${RSS[$rc/$t]:-0}")"
+  done
+}
+
+print_ratios() {  # case
+  local c="$1" me peer
+  for me in rampart rampart-nolog; do
+    for peer in nginx haproxy; do
+      [[ -n "${RPS[$c/$me]:-}" && -n "${RPS[$c/$peer]:-}" ]] || continue
+      printf '  %-22s throughput %5sx   p99 %5sx   CPU per request %5sx\n' "$me/$peer" \
+        "$(ratio "$(median "${RPS[$c/$me]}")" "$(median "${RPS[$c/$peer]}")")" \
+        "$(ratio "$(median "${P99[$c/$me]}")" "$(median "${P99[$c/$peer]}")")" \
+        "$(ratio "$(median "${CPU[$c/$me]}")" "$(median "${CPU[$c/$peer]}")")"
+    done
+  done
+}
+
+echo
+echo "rampart bench, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) CPUs" \
+  "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r)," \
+  "load average before the run $LOAD1"
+echo "$("$NGINX" -v 2>&1 | sed 's/.*: //')," \
+  "HAProxy $("$HAPROXY" -v | awk 'NR == 1 { print $3 }')," \
+  "$("$RAMPART_BIN" version 2>/dev/null | head -1 || echo rampart)," \
+  "$("$WRK" -v 2>&1 | awk 'NR == 1 { print $1, $2 }')"
+echo "small: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, medians; 1 MiB: one" \
+  "run each, -c$LARGE_CONNECTIONS -d${LARGE_DURATION}s; ${WARMUP}s warm-up before every run;" \
+  "pinning: ${TASKSET:-none}"
+print_case small small "GET / (1 KiB response), keep-alive" "${SMALL_TARGETS[@]}"
+print_ratios small
+if ((LARGE_DURATION > 0)); then
+  print_case get1m large "GET /large.bin (1 MiB response)" "${LARGE_PROXIES[@]}"
+  print_ratios get1m
+  print_case post1m large "POST /upload (1 MiB request body)" "${LARGE_PROXIES[@]}"
+  print_ratios post1m
+fi
+echo
+echo "Ratios: throughput above 1, p99 and CPU per request below 1 favour rampart. CPU us/req is"
+echo "the target's user+system CPU time (all threads and workers) over the requests wrk completed."
+echo "backend-direct: wrk straight to the backend, no proxy (its CPU is the backend's). rampart,"
+echo "nginx and haproxy write an access log; rampart-nolog does not. Peak RSS is VmHWM since start"
+echo "(nginx: master + workers summed), read after the small rounds, and for the 1 MiB tables"
+echo "after both 1 MiB cases."

@@ -1,0 +1,21 @@
+#include "proxy/access_log_buffer.h"
+
+namespace rampart::proxy {
+
+void AccessLogBuffer::Add(const std::shared_ptr<AccessLog>& log, const pipeline::Exchange& ex) {
+  if (log != log_) {
+    Flush();
+    log_ = log;
+  }
+  if (!lines_.empty()) lines_.push_back('\n');
+  lines_.append(log_->Format(ex));
+  if (lines_.size() >= kBatchBytes) Flush();
+}
+
+void AccessLogBuffer::Flush() {
+  if (lines_.empty() || !log_) return;
+  log_->WriteBatch(lines_);
+  lines_.clear();
+}
+
+}  // namespace rampart::proxy
