@@ -267,3 +267,33 @@ TEST_F(RoutingTest, MaxBodySize) {
 
 }  // namespace
 }  // namespace rampart::test
+
+namespace rampart::test {
+namespace {
+
+// What is matched is what is forwarded: dot segments and encoded dots cannot reach a route the
+// table would not choose for the normalised path, nor smuggle "../" to the backend.
+TEST_F(RoutingTest, PathsAreNormalisedBeforeMatchingAndForwarding) {
+  // "/exact" belongs to route exact-path, "/api/" to route first.
+  ExpectRoutedTo("path", "GET", "/api/../exact", {}, "/exact");
+  ExpectRoutedTo("path", "GET", "/api/%2e%2e/exact", {}, "/exact");
+  ExpectRoutedTo("path", "GET", "/api/%2E%2E/exact?q=1", {}, "/exact?q=1");
+  ExpectRoutedTo("first", "GET", "/api//users/./42", {}, "/api/users/42");
+  // strip_prefix works on the normalised path: no "/../" reaches the backend.
+  ExpectRoutedTo("main", "GET", "/strip/a/../b", {}, "/b");
+  // Percent-encoded unreserved characters are decoded; reserved ones stay encoded.
+  ExpectRoutedTo("first", "GET", "/api/%7Euser%2Fx", {}, "/api/~user%2Fx");
+}
+
+TEST_F(RoutingTest, PathsClimbingAboveTheRootAreRefused) {
+  for (const char* target : {"/../etc/passwd", "/a/../../etc", "/%2e%2e/x", "/bad%zzescape"}) {
+    size_t before = TotalRequests();
+    auto r = Send("GET", target);
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->status, 400) << target;
+    EXPECT_EQ(TotalRequests(), before) << target << " reached a backend";
+  }
+}
+
+}  // namespace
+}  // namespace rampart::test
