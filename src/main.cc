@@ -1,7 +1,6 @@
 // rampart: argv to the server, nothing else.
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <variant>
 

@@ -43,18 +43,18 @@ struct PoolConfig {
   uint64_t write_timeout_ms = 60'000;  // idle time waiting to send request bytes
   uint32_t keepalive_idle = 32;        // idle connections kept per worker and server
   uint64_t keepalive_timeout_ms = 60'000;
-  uint32_t retries = 1;                // extra attempts on connect failure
+  uint32_t retries = 1;  // extra attempts on connect failure
   SourceMark mark;
 };
 
 // How a route matches; every given condition must hold. First matching route wins.
 struct MatchConfig {
-  std::string host;         // exact "example.com" or wildcard "*.example.com"; empty: any
-  std::string path_prefix;  // e.g. "/api/"
-  std::string path;         // exact path
-  std::string path_regex;   // PCRE2, matched against the path
-  std::vector<std::string> methods;                 // upper case; empty: any
-  std::map<std::string, std::string> headers;       // header name -> exact value
+  std::string host;                  // exact "example.com" or wildcard "*.example.com"; empty: any
+  std::string path_prefix;           // e.g. "/api/"
+  std::string path;                  // exact path
+  std::string path_regex;            // PCRE2, matched against the path
+  std::vector<std::string> methods;  // upper case; empty: any
+  std::map<std::string, std::string> headers;  // header name -> exact value
 };
 
 struct RewriteConfig {
@@ -63,31 +63,31 @@ struct RewriteConfig {
 };
 
 struct RedirectConfig {
-  std::string to;   // absolute URL or path; "$request_uri" is replaced by the original target
-  int status = 302; // 301, 302, 303, 307 or 308
+  std::string to;    // absolute URL or path; "$request_uri" is replaced by the original target
+  int status = 302;  // 301, 302, 303, 307 or 308
 };
 
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
-  std::string pool;  // a key of Config::pools, unless redirect is set
+  std::string pool;           // a key of Config::pools, unless redirect is set
   bool strip_prefix = false;  // remove match.path_prefix before forwarding
   std::optional<RewriteConfig> rewrite;
   std::optional<RedirectConfig> redirect;
   std::vector<std::pair<std::string, std::string>> set_request_headers;   // empty value: remove
   std::vector<std::pair<std::string, std::string>> set_response_headers;  // empty value: remove
-  bool preserve_host = true;  // false: Host becomes the server's address
+  bool preserve_host = true;              // false: Host becomes the server's address
   std::optional<uint64_t> max_body_size;  // bytes; over it -> 413
   SourceMark mark;
 };
 
 struct LimitsConfig {
-  uint32_t max_connections = 10'000;       // whole process
-  uint32_t max_connections_per_ip = 256;   // per client address
-  uint64_t max_request_line = 8 * 1024;    // -> 414
-  uint64_t max_header_bytes = 32 * 1024;   // -> 431
-  uint32_t max_header_count = 100;         // -> 431
-  uint64_t max_body_size = 1ULL << 30;     // default request body limit (1 GiB) -> 413
+  uint32_t max_connections = 10'000;      // whole process
+  uint32_t max_connections_per_ip = 256;  // per client address
+  uint64_t max_request_line = 8 * 1024;   // -> 414
+  uint64_t max_header_bytes = 32 * 1024;  // -> 431
+  uint32_t max_header_count = 100;        // -> 431
+  uint64_t max_body_size = 1ULL << 30;    // default request body limit (1 GiB) -> 413
   uint32_t max_requests_per_connection = 10'000;
 };
 
@@ -100,11 +100,11 @@ struct TimeoutsConfig {
 };
 
 struct LoggingConfig {
-  std::string access_log;              // empty: no access log; "-": stdout
+  std::string access_log;                  // empty: no access log; "-": stdout
   std::string access_log_format = "json";  // json | combined
-  std::string attack_log;              // empty: none
-  std::string level = "info";          // operational log level
-  std::string error_log;               // operational log file; empty: stderr
+  std::string attack_log;                  // empty: none
+  std::string level = "info";              // operational log level
+  std::string error_log;                   // operational log file; empty: stderr
 };
 
 struct Config {

@@ -21,9 +21,8 @@ pcre2_match_data* ThreadMatchData() {
 Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pattern) {
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   0, &error_code, &error_offset,
-                                   nullptr);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), 0,
+                                   &error_code, &error_offset, nullptr);
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error_code, message, sizeof message);
@@ -56,11 +55,11 @@ bool Regex::Substitute(std::string_view subject, const std::string& replacement,
   std::string buffer(subject.size() + replacement.size() + 64, '\0');
   for (int attempt = 0; attempt < 2; ++attempt) {
     PCRE2_SIZE length = buffer.size();
-    const int rc = pcre2_substitute(
-        Code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
-        PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, ThreadMatchData(), nullptr,
-        reinterpret_cast<PCRE2_SPTR>(replacement.data()), replacement.size(),
-        reinterpret_cast<PCRE2_UCHAR*>(buffer.data()), &length);
+    const int rc =
+        pcre2_substitute(Code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
+                         0, PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, ThreadMatchData(), nullptr,
+                         reinterpret_cast<PCRE2_SPTR>(replacement.data()), replacement.size(),
+                         reinterpret_cast<PCRE2_UCHAR*>(buffer.data()), &length);
     if (rc == PCRE2_ERROR_NOMEMORY) {
       buffer.resize(length);  // `length` now holds the size needed
       continue;

@@ -41,15 +41,17 @@ const std::string* HeaderMap::Get(std::string_view name) const {
 }
 
 size_t HeaderMap::Count(std::string_view name) const {
-  return static_cast<size_t>(std::count_if(
-      fields_.begin(), fields_.end(), [&](const Header& h) { return EqualsIgnoreCase(h.name, name); }));
+  return static_cast<size_t>(std::count_if(fields_.begin(), fields_.end(), [&](const Header& h) {
+    return EqualsIgnoreCase(h.name, name);
+  }));
 }
 
 bool HeaderMap::HasToken(std::string_view name, std::string_view token) const {
   bool found = false;
   for (const auto& h : fields_) {
     if (!EqualsIgnoreCase(h.name, name)) continue;
-    ForEachListToken(h.value, [&](std::string_view t) { found = found || EqualsIgnoreCase(t, token); });
+    ForEachListToken(h.value,
+                     [&](std::string_view t) { found = found || EqualsIgnoreCase(t, token); });
   }
   return found;
 }

@@ -29,11 +29,11 @@ struct Request {
   Version version = Version::kHttp11;
   HeaderMap headers;
   BodyFraming framing = BodyFraming::kNone;
-  uint64_t content_length = 0;  // valid when framing == kContentLength
-  std::string host;             // authority: from Host, or from an absolute-form target
-  bool keep_alive = true;       // false on "Connection: close" or HTTP/1.0 without keep-alive
-  bool expect_continue = false; // "Expect: 100-continue" was sent
-  bool upgrade = false;         // Connection: upgrade with an Upgrade header (e.g. WebSocket)
+  uint64_t content_length = 0;   // valid when framing == kContentLength
+  std::string host;              // authority: from Host, or from an absolute-form target
+  bool keep_alive = true;        // false on "Connection: close" or HTTP/1.0 without keep-alive
+  bool expect_continue = false;  // "Expect: 100-continue" was sent
+  bool upgrade = false;          // Connection: upgrade with an Upgrade header (e.g. WebSocket)
 
   // The path part of an origin-form target (everything before '?'); "/" for "*".
   std::string_view path() const;

@@ -46,7 +46,8 @@ core::Status CidrSet::Add(std::string_view cidr) {
   Range r;
   const size_t slash = cidr.find('/');
   auto family_bits = ParseIp(cidr.substr(0, slash), &r.bytes);
-  if (!family_bits) return core::MakeError("not an IP address or CIDR: '" + std::string(cidr) + "'");
+  if (!family_bits)
+    return core::MakeError("not an IP address or CIDR: '" + std::string(cidr) + "'");
   int len = *family_bits;
   if (slash != std::string_view::npos) {
     std::string_view len_text = cidr.substr(slash + 1);

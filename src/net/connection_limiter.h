@@ -15,9 +15,9 @@ namespace rampart::net {
 class ConnectionLimiter {
  public:
   enum class Verdict : uint8_t {
-    kAccepted,       // counted; call Release(ip) when the connection closes
-    kGlobalLimit,    // the process is at max_connections
-    kPerClientLimit, // this address is at max_connections_per_ip
+    kAccepted,        // counted; call Release(ip) when the connection closes
+    kGlobalLimit,     // the process is at max_connections
+    kPerClientLimit,  // this address is at max_connections_per_ip
   };
 
   // Limits may change on reload; 0 means unlimited.

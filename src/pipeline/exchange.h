@@ -15,7 +15,7 @@
 namespace rampart::pipeline {
 
 struct ClientInfo {
-  std::string ip;     // peer address as text ("127.0.0.1", "::1")
+  std::string ip;  // peer address as text ("127.0.0.1", "::1")
   uint16_t port = 0;
   bool tls = false;
 };
@@ -38,7 +38,8 @@ struct Decision {
 class Exchange {
  public:
   explicit Exchange(ClientInfo client)
-      : client_(std::move(client)), start_(std::chrono::steady_clock::now()),
+      : client_(std::move(client)),
+        start_(std::chrono::steady_clock::now()),
         start_wall_(std::chrono::system_clock::now()) {}
 
   http::Request& request() { return request_; }
@@ -55,7 +56,8 @@ class Exchange {
   void set_route_name(std::string name) { route_name_ = std::move(name); }
 
   // Sets the reply a stage (or the proxy) answers with instead of a backend response.
-  void SetLocalReply(int reply_status, std::string body, std::string_view content_type = "text/html");
+  void SetLocalReply(int reply_status, std::string body,
+                     std::string_view content_type = "text/html");
   const std::optional<LocalReply>& local_reply() const { return local_reply_; }
   std::optional<LocalReply>& local_reply() { return local_reply_; }
 
@@ -71,9 +73,9 @@ class Exchange {
   // Filled by the proxy for logs and metrics.
   std::chrono::steady_clock::time_point start() const { return start_; }
   std::chrono::system_clock::time_point start_wall() const { return start_wall_; }
-  int status = 0;              // status sent to the client
-  uint64_t bytes_received = 0; // request head + body bytes from the client
-  uint64_t bytes_sent = 0;     // response bytes to the client
+  int status = 0;               // status sent to the client
+  uint64_t bytes_received = 0;  // request head + body bytes from the client
+  uint64_t bytes_sent = 0;      // response bytes to the client
   std::string upstream_address;
   int upstream_status = 0;
   std::string original_target;  // the target as the client sent it (before rewrites)

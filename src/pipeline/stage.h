@@ -38,14 +38,16 @@ class Stage {
   virtual Action OnRequestHeaders(Exchange& /*ex*/) noexcept { return Action::kContinue; }
   // Body bytes as they pass (or the whole body once, after kStopAndBuffer). Only called when
   // the factory's InspectsRequestBody() is true.
-  virtual Action OnRequestBody(Exchange& /*ex*/, std::string_view /*chunk*/, bool /*end*/) noexcept {
+  virtual Action OnRequestBody(Exchange& /*ex*/, std::string_view /*chunk*/,
+                               bool /*end*/) noexcept {
     return Action::kContinue;
   }
   // The backend's response head (ex.response()); stages may edit headers. kRespond replaces
   // the response with ex.local_reply() while nothing has been sent yet.
   virtual Action OnResponseHeaders(Exchange& /*ex*/) noexcept { return Action::kContinue; }
   // Only called when the factory's InspectsResponseBody() is true.
-  virtual Action OnResponseBody(Exchange& /*ex*/, std::string_view /*chunk*/, bool /*end*/) noexcept {
+  virtual Action OnResponseBody(Exchange& /*ex*/, std::string_view /*chunk*/,
+                                bool /*end*/) noexcept {
     return Action::kContinue;
   }
   // Runs once when the exchange ends, whatever happened after the route's chain was created

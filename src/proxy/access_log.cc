@@ -84,8 +84,8 @@ core::Result<std::shared_ptr<AccessLog>> AccessLog::Open(const std::string& path
     } else {
       sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
     }
-    log->logger_ = std::make_shared<spdlog::async_logger>(
-        name, std::move(sink), SharedThreadPool(), spdlog::async_overflow_policy::block);
+    log->logger_ = std::make_shared<spdlog::async_logger>(name, std::move(sink), SharedThreadPool(),
+                                                          spdlog::async_overflow_policy::block);
     log->logger_->set_pattern("%v");
     log->logger_->set_level(spdlog::level::info);
     log->logger_->flush_on(spdlog::level::warn);  // lines are flushed every second by the server

@@ -8,8 +8,9 @@ namespace rampart::proxy {
 
 namespace {
 
-constexpr std::string_view kHopByHop[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE",
-                                          "Trailer",    "Transfer-Encoding", "Upgrade"};
+constexpr std::string_view kHopByHop[] = {"Connection", "Keep-Alive", "Proxy-Connection",
+                                          "TE",         "Trailer",    "Transfer-Encoding",
+                                          "Upgrade"};
 
 bool IsLowerHex(std::string_view s) {
   for (char c : s) {
@@ -86,10 +87,10 @@ void PropagateTraceContext(http::HeaderMap& headers, std::string_view trace_id_h
       ParseTraceparent(*incoming, &trace_id, &flags)) {
     value = "00-" + std::string(trace_id) + "-" + RandomHex(rng, 16) + "-" + std::string(flags);
   } else {
-    const std::string new_trace = (trace_id_hint.size() == 32 && IsLowerHex(trace_id_hint) &&
-                                   !AllZero(trace_id_hint))
-                                      ? std::string(trace_id_hint)
-                                      : RandomHex(rng, 32);
+    const std::string new_trace =
+        (trace_id_hint.size() == 32 && IsLowerHex(trace_id_hint) && !AllZero(trace_id_hint))
+            ? std::string(trace_id_hint)
+            : RandomHex(rng, 32);
     value = "00-" + new_trace + "-" + RandomHex(rng, 16) + "-01";
     headers.Remove("tracestate");
   }

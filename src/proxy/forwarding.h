@@ -33,8 +33,8 @@ void PropagateTraceContext(http::HeaderMap& headers, std::string_view trace_id_h
 // What the proxy knows about the client connection when forwarding.
 struct ForwardedFor {
   std::string_view client_ip;
-  std::string_view proto;  // "http" or "https"
-  std::string_view host;   // the Host the client asked for
+  std::string_view proto;     // "http" or "https"
+  std::string_view host;      // the Host the client asked for
   bool peer_trusted = false;  // the peer is in trusted_proxies
 };
 

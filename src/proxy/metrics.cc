@@ -8,8 +8,8 @@ namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(UpstreamError::kCount)>
     kUpstreamErrorNames = {"connect", "timeout", "reset", "bad_response"};
-constexpr std::array<std::string_view, static_cast<size_t>(ClientTimeout::kCount)>
-    kTimeoutNames = {"header", "body", "keepalive", "send"};
+constexpr std::array<std::string_view, static_cast<size_t>(ClientTimeout::kCount)> kTimeoutNames = {
+    "header", "body", "keepalive", "send"};
 constexpr std::array<std::string_view, static_cast<size_t>(ConnectionRejection::kCount)>
     kRejectionNames = {"global_limit", "per_ip_limit"};
 
@@ -41,7 +41,8 @@ void Metrics::CountRequest(size_t worker, std::string_view route, int status, do
   while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
   std::lock_guard<std::mutex> lock(shard.mutex);
   auto it = shard.requests.find(route);
-  if (it == shard.requests.end()) it = shard.requests.emplace(std::string(route), std::map<int, uint64_t>{}).first;
+  if (it == shard.requests.end())
+    it = shard.requests.emplace(std::string(route), std::map<int, uint64_t>{}).first;
   ++it->second[status];
   ++shard.buckets[bucket];
   shard.sum_seconds += seconds;
@@ -56,7 +57,8 @@ void Metrics::CountMalformed(http::ParseError reason) {
 void Metrics::CountUpstreamError(std::string_view pool, UpstreamError kind) {
   std::lock_guard<std::mutex> lock(upstream_mutex_);
   auto it = upstream_errors_.find(pool);
-  if (it == upstream_errors_.end()) it = upstream_errors_.emplace(std::string(pool), decltype(it->second){}).first;
+  if (it == upstream_errors_.end())
+    it = upstream_errors_.emplace(std::string(pool), decltype(it->second){}).first;
   ++it->second[static_cast<size_t>(kind)];
 }
 
@@ -171,8 +173,8 @@ std::string Metrics::RenderPrometheus() const {
   out += "# HELP rampart_config_reloads_total Configuration reloads, by result.\n";
   out += "# TYPE rampart_config_reloads_total counter\n";
   out += fmt::format("rampart_config_reloads_total{{result=\"ok\"}} {}\n", load(reloads_ok_));
-  out += fmt::format("rampart_config_reloads_total{{result=\"failed\"}} {}\n",
-                     load(reloads_failed_));
+  out +=
+      fmt::format("rampart_config_reloads_total{{result=\"failed\"}} {}\n", load(reloads_failed_));
   return out;
 }
 

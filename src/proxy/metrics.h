@@ -42,9 +42,8 @@ enum class ConnectionRejection : uint8_t {
 class Metrics {
  public:
   // Latency histogram bucket upper bounds in seconds (Prometheus "le").
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.25,  0.5,
-                                                      1.0,    2.5,   5.0,    10.0};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
 
   explicit Metrics(size_t workers);
 
@@ -66,7 +65,7 @@ class Metrics {
   struct Shard {
     mutable std::mutex mutex;  // uncontended: only its worker and a scrape take it
     std::map<std::string, std::map<int, uint64_t>, std::less<>> requests;  // route -> status
-    std::array<uint64_t, kBuckets.size() + 1> buckets{};  // last: +Inf
+    std::array<uint64_t, kBuckets.size() + 1> buckets{};                   // last: +Inf
     double sum_seconds = 0;
     uint64_t count = 0;
   };

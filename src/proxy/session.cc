@@ -3,9 +3,9 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <spdlog/spdlog.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -73,8 +73,9 @@ Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uin
   worker_.metrics->connections_total.fetch_add(1, std::memory_order_relaxed);
   runtime_ = worker_.runtime();
   parser_ = http::RequestParser(runtime_->parse_limits);
-  response_parser_ = http::ResponseParser(http::ParseLimits{
-      runtime_->parse_limits.max_request_line, kMaxResponseHead, 2 * runtime_->parse_limits.max_header_count});
+  response_parser_ = http::ResponseParser(
+      http::ParseLimits{runtime_->parse_limits.max_request_line, kMaxResponseHead,
+                        2 * runtime_->parse_limits.max_header_count});
   timer_ = evtimer_new(worker_.base, &Session::OnTimerCb, this);
   deferred_ = event_new(worker_.base, -1, 0, &Session::OnDeferredCb, this);
   bufferevent_setcb(client_, &Session::OnClientReadCb, &Session::OnClientWriteCb,
@@ -141,8 +142,8 @@ void Session::Close() {
   worker_.sessions.erase(this);
   // Delete on the next loop turn: callers up the stack may still touch members after Close().
   event_base_once(
-      worker_.base, -1, EV_TIMEOUT, [](int, short, void* arg) { delete static_cast<Session*>(arg); },
-      this, nullptr);
+      worker_.base, -1, EV_TIMEOUT,
+      [](int, short, void* arg) { delete static_cast<Session*>(arg); }, this, nullptr);
   if (worker_.draining && worker_.sessions.empty() && worker_.on_drained) worker_.on_drained();
 }
 
@@ -323,8 +324,10 @@ void Session::OnTimer() noexcept {
     return;
   }
   if (state_ == State::kWaitingForRequest) {
-    if (requests_ > 0) worker_.metrics->CountClientTimeout(ClientTimeout::kKeepalive);
-    else worker_.metrics->CountClientTimeout(ClientTimeout::kHeader);
+    if (requests_ > 0)
+      worker_.metrics->CountClientTimeout(ClientTimeout::kKeepalive);
+    else
+      worker_.metrics->CountClientTimeout(ClientTimeout::kHeader);
     Close();
     return;
   }
@@ -468,8 +471,8 @@ void Session::AfterRequestStages() {
     return;
   }
   pool_ = runtime_->pools[route_->pool_index].get();
-  if (!request_body_done_ && (chain_->wants_buffered_body() ||
-                             ex_->request().framing == http::BodyFraming::kChunked)) {
+  if (!request_body_done_ &&
+      (chain_->wants_buffered_body() || ex_->request().framing == http::BodyFraming::kChunked)) {
     state_ = State::kBufferingBody;
     if (ex_->request().expect_continue) {
       evbuffer_add(ClientOutput(), "HTTP/1.1 100 Continue\r\n\r\n", 25);
@@ -632,8 +635,8 @@ void Session::SendRequestHead() {
   } else {
     req.headers.Set("Host", server.address_text);
   }
-  std::string target = req.target == "*" ? std::string("*")
-                                         : routing::RewriteTarget(*route_, path_, req.query());
+  std::string target =
+      req.target == "*" ? std::string("*") : routing::RewriteTarget(*route_, path_, req.query());
   std::string head;
   head.reserve(512);
   http::AppendRequestHead(head, req.method, target, req.headers);
@@ -798,8 +801,8 @@ void Session::OnUpstreamEvent(short what) noexcept {
 void Session::UpstreamFailed(UpstreamError kind) {
   worker_.metrics->CountUpstreamError(pool_->name(), kind);
   const bool connecting = state_ == State::kConnecting;
-  const bool nothing_received = !response_head_done_ && upstream_ != nullptr &&
-                                Length(bufferevent_get_input(upstream_)) == 0;
+  const bool nothing_received =
+      !response_head_done_ && upstream_ != nullptr && Length(bufferevent_get_input(upstream_)) == 0;
   const bool was_reused = upstream_reused_;
   ReleaseUpstream(false);
 
@@ -873,7 +876,7 @@ void Session::ParseResponseHead() {
       return;
     }
     if (status == http::ParseStatus::kError) {
-        spdlog::debug("{}: bad response from {}: {}", ex_->request_id(), ex_->upstream_address,
+      spdlog::debug("{}: bad response from {}: {}", ex_->request_id(), ex_->upstream_address,
                     http::ParseErrorName(response_parser_.error()));
       UpstreamFailed(UpstreamError::kBadResponse);
       return;
@@ -897,8 +900,7 @@ void Session::ParseResponseHead() {
 void Session::SendResponseHead() {
   http::Response& resp = ex_->response();
   ex_->upstream_status = resp.status;
-  if (chain_->RunResponseHeaders(*ex_) == pipeline::ChainResult::kRespond &&
-      ex_->local_reply()) {
+  if (chain_->RunResponseHeaders(*ex_) == pipeline::ChainResult::kRespond && ex_->local_reply()) {
     ReleaseUpstream(false);
     SendLocalReply();
     return;
@@ -957,8 +959,8 @@ void Session::ForwardResponseBody() {
       return;
     }
     if (resp.framing == http::BodyFraming::kContentLength) {
-      const size_t n = static_cast<size_t>(
-          std::min<uint64_t>({response_remaining_, Length(in), kHighWater}));
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>({response_remaining_, Length(in), kHighWater}));
       if (!InspectResponseBody(Peek(in, n), n == response_remaining_)) return;
       evbuffer_remove_buffer(in, out, n);
       response_remaining_ -= n;
@@ -1021,8 +1023,8 @@ void Session::ResponseComplete() {
     evbuffer_add(ClientOutput(), "0\r\n\r\n", 5);
     ex_->bytes_sent += 5;
   }
-  const bool reusable = resp.keep_alive && request_body_done_ &&
-                        resp.framing != http::BodyFraming::kUntilClose;
+  const bool reusable =
+      resp.keep_alive && request_body_done_ && resp.framing != http::BodyFraming::kUntilClose;
   ReleaseUpstream(reusable);
   FinishExchange();
 }
@@ -1147,13 +1149,17 @@ void Session::PumpTunnel(bufferevent* from, bufferevent* to) {
   if (n == 0) return;
   evbuffer_add_buffer(out, in);
   if (ex_) {
-    if (from == client_) ex_->bytes_received += n;
-    else ex_->bytes_sent += n;
+    if (from == client_)
+      ex_->bytes_received += n;
+    else
+      ex_->bytes_sent += n;
   }
   if (Length(out) > kHighWater) {
     bufferevent_disable(from, EV_READ);
-    if (from == client_) client_paused_ = true;
-    else upstream_paused_ = true;
+    if (from == client_)
+      client_paused_ = true;
+    else
+      upstream_paused_ = true;
   }
 }
 

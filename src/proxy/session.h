@@ -138,7 +138,7 @@ class Session {
   std::unique_ptr<pipeline::Exchange> ex_;
   std::unique_ptr<pipeline::ChainRun> chain_;
   const routing::Route* route_ = nullptr;
-  std::string path_;  // the normalised request path: matched, then forwarded
+  std::string path_;          // the normalised request path: matched, then forwarded
   bool close_after_ = false;  // answer with Connection: close and close afterwards
 
   // Request body.

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "pipeline/chain.h"
 #include "core/regex.h"
+#include "pipeline/chain.h"
 
 namespace rampart::routing {
 
@@ -19,8 +19,8 @@ struct Route {
   std::string name;
 
   // Match conditions (all that are set must hold).
-  std::string host;           // lower case; empty: any
-  bool host_wildcard = false; // host holds ".example.com" for "*.example.com"
+  std::string host;            // lower case; empty: any
+  bool host_wildcard = false;  // host holds ".example.com" for "*.example.com"
   std::string path_prefix;
   std::string exact_path;
   std::shared_ptr<const core::Regex> path_regex;
@@ -28,8 +28,8 @@ struct Route {
   std::vector<std::pair<std::string, std::string>> headers;
 
   // What to do with a match.
-  std::string pool;             // empty for redirect routes
-  size_t pool_index = 0;        // index into the runtime's pools, resolved at build time
+  std::string pool;       // empty for redirect routes
+  size_t pool_index = 0;  // index into the runtime's pools, resolved at build time
   std::optional<config::RedirectConfig> redirect;
   bool strip_prefix = false;
   std::shared_ptr<const core::Regex> rewrite_regex;
@@ -37,7 +37,7 @@ struct Route {
   bool preserve_host = true;
   std::optional<uint64_t> max_body_size;  // bytes (0: unlimited); unset: limits.max_body_size
 
-  pipeline::Chain chain;        // the route's request/response stages, in order
+  pipeline::Chain chain;  // the route's request/response stages, in order
 };
 
 }  // namespace rampart::routing

@@ -35,8 +35,8 @@ bool MethodMatches(const Route& route, const std::string& method) {
 std::string NormalizedHost(std::string_view authority) {
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
-    return core::ToLower(authority.substr(0, close == std::string_view::npos ? authority.size()
-                                                                              : close + 1));
+    return core::ToLower(
+        authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
   }
   const size_t colon = authority.find(':');
   std::string host = core::ToLower(authority.substr(0, colon));

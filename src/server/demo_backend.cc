@@ -31,12 +31,24 @@ void DemoBackend::OnRequest(evhttp_request* req, void* /*arg*/) {
   // A JSON echo of the request: method, URI, headers and body size.
   std::string body = "{\"backend\":\"rampart demo\",\"method\":\"";
   switch (evhttp_request_get_command(req)) {
-    case EVHTTP_REQ_GET: body += "GET"; break;
-    case EVHTTP_REQ_POST: body += "POST"; break;
-    case EVHTTP_REQ_HEAD: body += "HEAD"; break;
-    case EVHTTP_REQ_PUT: body += "PUT"; break;
-    case EVHTTP_REQ_DELETE: body += "DELETE"; break;
-    default: body += "OTHER"; break;
+    case EVHTTP_REQ_GET:
+      body += "GET";
+      break;
+    case EVHTTP_REQ_POST:
+      body += "POST";
+      break;
+    case EVHTTP_REQ_HEAD:
+      body += "HEAD";
+      break;
+    case EVHTTP_REQ_PUT:
+      body += "PUT";
+      break;
+    case EVHTTP_REQ_DELETE:
+      body += "DELETE";
+      break;
+    default:
+      body += "OTHER";
+      break;
   }
   body += "\",\"uri\":\"";
   core::AppendJsonEscaped(body, evhttp_request_get_uri(req));

@@ -51,7 +51,8 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
 
   for (const auto& cidr : config.trusted_proxies) {
     auto status = runtime->trusted_proxies.Add(cidr);
-    if (!status.ok()) errors.push_back(config.source_file + ":0: trusted_proxies: " + status.error().message);
+    if (!status.ok())
+      errors.push_back(config.source_file + ":0: trusted_proxies: " + status.error().message);
   }
 
   std::map<std::string, size_t> pool_index;
@@ -84,13 +85,17 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     route->headers.assign(rc.match.headers.begin(), rc.match.headers.end());
     if (!rc.match.path_regex.empty()) {
       auto re = core::Regex::Compile(rc.match.path_regex);
-      if (re.ok()) route->path_regex = re.value();
-      else errors.push_back(Where(rc.mark) + "match.path_regex: invalid regex: " + re.error().message);
+      if (re.ok())
+        route->path_regex = re.value();
+      else
+        errors.push_back(Where(rc.mark) + "match.path_regex: invalid regex: " + re.error().message);
     }
     if (rc.rewrite) {
       auto re = core::Regex::Compile(rc.rewrite->regex);
-      if (re.ok()) route->rewrite_regex = re.value();
-      else errors.push_back(Where(rc.mark) + "rewrite.regex: invalid regex: " + re.error().message);
+      if (re.ok())
+        route->rewrite_regex = re.value();
+      else
+        errors.push_back(Where(rc.mark) + "rewrite.regex: invalid regex: " + re.error().message);
       route->rewrite_replacement = rc.rewrite->replacement;
     }
     route->redirect = rc.redirect;
@@ -119,8 +124,9 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     CheckLogPath(logging.attack_log, "logging.attack_log", config.source_file, errors);
     CheckLogPath(logging.error_log, "logging.error_log", config.source_file, errors);
   } else if (!logging.access_log.empty()) {
-    const auto format = logging.access_log_format == "combined" ? proxy::AccessLog::Format::kCombined
-                                                                : proxy::AccessLog::Format::kJson;
+    const auto format = logging.access_log_format == "combined"
+                            ? proxy::AccessLog::Format::kCombined
+                            : proxy::AccessLog::Format::kJson;
     // Opened anew on every reload, so `mv access.log access.log.1 && kill -HUP` rotates it.
     auto log = proxy::AccessLog::Open(logging.access_log, format);
     if (log.ok()) {

@@ -149,7 +149,8 @@ void Server::OnFlushTimer(int /*fd*/, short /*what*/, void* arg) {
 
 void Server::Reload() {
   if (draining_) return;
-  spdlog::info("reload: loading {}", options_.config_path.empty() ? "<embedded>" : options_.config_path);
+  spdlog::info("reload: loading {}",
+               options_.config_path.empty() ? "<embedded>" : options_.config_path);
   auto loaded = LoadConfiguration(options_.config_path);
   if (auto* errors = std::get_if<config::LoadErrors>(&loaded)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays",
@@ -205,9 +206,9 @@ void Server::BeginDrain() {
   const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
   evtimer_add(drain_deadline_, &tv);
   // Poll the workers' threads from the main loop: a short timer checks whether all ended.
-  event* poll = event_new(main_loop_.base(), -1, EV_PERSIST,
-                          [](int, short, void* arg) { static_cast<Server*>(arg)->WorkerDrained(); },
-                          this);
+  event* poll = event_new(
+      main_loop_.base(), -1, EV_PERSIST,
+      [](int, short, void* arg) { static_cast<Server*>(arg)->WorkerDrained(); }, this);
   const timeval tick{0, 20'000};
   event_add(poll, &tick);
   events_.push_back(poll);

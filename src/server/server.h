@@ -21,7 +21,7 @@ class DemoBackend;
 class Worker;
 
 struct ServerOptions {
-  std::string config_path;   // empty: the embedded default
+  std::string config_path;  // empty: the embedded default
   bool start_demo_backend = false;
 };
 

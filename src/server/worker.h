@@ -27,7 +27,8 @@ class Worker {
 
   // Binds one listening socket per address (call before Start, on the main thread). Returns
   // the bound addresses (so port 0 can be read back).
-  core::Result<std::vector<net::SocketAddress>> Listen(const std::vector<net::SocketAddress>& addresses);
+  core::Result<std::vector<net::SocketAddress>> Listen(
+      const std::vector<net::SocketAddress>& addresses);
   void Start();
   // Thread-safe. Closes the listening sockets (returns once they are closed), closes idle
   // connections, lets in-flight exchanges finish; the thread ends when the last one is gone.

@@ -31,7 +31,7 @@ class HeadersStage final : public pipeline::Stage {
   }
 
  private:
-  const HeaderEdits& request_edits_;   // owned by the factory, which outlives the request
+  const HeaderEdits& request_edits_;  // owned by the factory, which outlives the request
   const HeaderEdits& response_edits_;
 };
 
