@@ -56,7 +56,8 @@ bool SplitHostPort(std::string_view text, std::string* host, uint16_t* port) {
   size_t colon;
   if (!text.empty() && text.front() == '[') {
     const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+    if (close == std::string_view::npos || close == 1 || close + 1 >= text.size() ||
+        text[close + 1] != ':') {
       return false;
     }
     *host = std::string(text.substr(1, close - 1));

@@ -23,11 +23,11 @@ ConnectionLimiter::Verdict ConnectionLimiter::TryAcquire(const std::string& ip) 
 }
 
 void ConnectionLimiter::Release(const std::string& ip) {
-  total_.fetch_sub(1, std::memory_order_relaxed);
   Shard& shard = ShardFor(ip);
   std::lock_guard<std::mutex> lock(shard.mutex);
   auto it = shard.counts.find(ip);
-  if (it == shard.counts.end()) return;
+  if (it == shard.counts.end()) return;  // not ours to release: keep the total exact
+  total_.fetch_sub(1, std::memory_order_relaxed);
   if (--it->second == 0) shard.counts.erase(it);
 }
 

@@ -73,7 +73,7 @@ void AppendQuoted(std::string& out, std::string_view value) {
 }  // namespace
 
 core::Result<std::shared_ptr<AccessLog>> AccessLog::Open(const std::string& path,
-                                                         enum Format format) {
+                                                         Format format) {
   std::shared_ptr<AccessLog> log(new AccessLog());
   log->format_ = format;
   const std::string name = "access" + std::to_string(g_logger_seq.fetch_add(1));
@@ -103,7 +103,7 @@ void AccessLog::Flush() {
   if (logger_) logger_->flush();
 }
 
-std::string AccessLog::Format(const pipeline::Exchange& ex) const {
+std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   const auto& req = ex.request();
   const std::string* ua = req.headers.Get("User-Agent");
   const std::string* referer = req.headers.Get("Referer");
@@ -153,7 +153,7 @@ std::string AccessLog::Format(const pipeline::Exchange& ex) const {
   return line;
 }
 
-void AccessLog::Write(const pipeline::Exchange& ex) { logger_->info(Format(ex)); }
+void AccessLog::Write(const pipeline::Exchange& ex) { logger_->info(FormatLine(ex)); }
 
 void AccessLog::WriteBatch(std::string_view lines) { logger_->info(lines); }
 

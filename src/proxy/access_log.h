@@ -35,13 +35,13 @@ class AccessLog {
   // to the writer thread instead of one per line.
   void WriteBatch(std::string_view lines);
   // Formats the line without writing it.
-  std::string Format(const pipeline::Exchange& ex) const;
+  std::string FormatLine(const pipeline::Exchange& ex) const;
   void Flush();
 
  private:
   AccessLog() = default;
   std::shared_ptr<spdlog::logger> logger_;
-  enum Format format_ = Format::kJson;
+  Format format_ = Format::kJson;
 };
 
 }  // namespace rampart::proxy

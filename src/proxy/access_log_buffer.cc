@@ -8,7 +8,7 @@ void AccessLogBuffer::Add(const std::shared_ptr<AccessLog>& log, const pipeline:
     log_ = log;
   }
   if (!lines_.empty()) lines_.push_back('\n');
-  lines_.append(log_->Format(ex));
+  lines_.append(log_->FormatLine(ex));
   if (lines_.size() >= kBatchBytes) Flush();
 }
 

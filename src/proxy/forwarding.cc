@@ -8,6 +8,21 @@ namespace rampart::proxy {
 
 namespace {
 
+// Fields that a Connection header may not remove: the message's framing and what the proxy
+// itself sets. Letting a peer name Content-Length there would unframe the body, and the backend
+// would read it as a request that never went through routing or the stages.
+constexpr std::string_view kNeverHopByHop[] = {
+    "Content-Length",    "Host",         "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+    "X-Request-Id",      "traceparent",  "tracestate",      "Via",               "Content-Type",
+    "Transfer-Encoding", "Cache-Control"};
+
+bool IsProtected(std::string_view name) {
+  for (std::string_view p : kNeverHopByHop) {
+    if (core::EqualsIgnoreCase(name, p)) return true;
+  }
+  return false;
+}
+
 constexpr std::string_view kHopByHop[] = {"Connection", "Keep-Alive", "Proxy-Connection",
                                           "TE",         "Trailer",    "Transfer-Encoding",
                                           "Upgrade"};
@@ -43,7 +58,9 @@ void RemoveHopByHop(http::HeaderMap& headers, bool keep_upgrade) {
   for (const auto& h : headers) {
     if (!core::EqualsIgnoreCase(h.name, "Connection")) continue;
     http::ForEachListToken(h.value, [&](std::string_view token) {
-      if (!(keep_upgrade && core::EqualsIgnoreCase(token, "upgrade"))) named.emplace_back(token);
+      if (keep_upgrade && core::EqualsIgnoreCase(token, "upgrade")) return;
+      if (IsProtected(token)) return;
+      named.emplace_back(token);
     });
   }
   for (const auto& name : named) headers.Remove(name);

@@ -13,8 +13,10 @@
 namespace rampart::proxy {
 
 // Removes Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade and
-// every field that Connection names. With `keep_upgrade` (a WebSocket handshake) Upgrade stays
-// and Connection becomes "upgrade".
+// every field that Connection names — except framing and proxy-owned fields (Content-Length,
+// Host, X-Forwarded-*, X-Request-Id, trace context, Via, ...), which a peer may not strip that
+// way. With `keep_upgrade` (a WebSocket handshake) Upgrade stays and Connection becomes
+// "upgrade".
 void RemoveHopByHop(http::HeaderMap& headers, bool keep_upgrade);
 
 // True for a request id we can safely keep and log: 1-128 of [A-Za-z0-9._-].

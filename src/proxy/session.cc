@@ -397,8 +397,12 @@ void Session::StartExchange(size_t head_bytes) {
   if (peer_trusted && incoming_id != nullptr && IsValidRequestId(*incoming_id)) {
     ex.set_request_id(*incoming_id);
   }
-  // What the proxy adds is set before the stages run, so they see it and a route's
+  // Hop-by-hop fields go first, on the head as received, so that nothing added later (by the
+  // proxy or a route's set_request_headers) can be named away by the client's Connection
+  // header. What the proxy adds is set before the stages run, so they see it and a route's
   // set_request_headers can still override it.
+  RemoveHopByHop(req.headers, req.upgrade);
+  req.headers.Remove("Expect");  // rampart answers 100-continue itself
   SetForwardedHeaders(req.headers, ForwardedFor{client_ip_, "http", req.host, peer_trusted});
   req.headers.Set("X-Request-Id", ex.request_id());
   PropagateTraceContext(req.headers, ex.request_id(), worker_.rng);
@@ -615,8 +619,6 @@ void Session::PrepareUpstreamHeaders() {
   upstream_headers_prepared_ = true;
   http::Request& req = ex_->request();
   http::HeaderMap& headers = req.headers;
-  RemoveHopByHop(headers, req.upgrade);
-  headers.Remove("Expect");  // rampart answers 100-continue itself
   if (body_buffered_whole_) {
     headers.Remove("Transfer-Encoding");
     headers.Set("Content-Length", std::to_string(buffered_body_.size()));
@@ -893,20 +895,22 @@ void Session::ParseResponseHead() {
       continue;
     }
     response_head_done_ = true;
-    SendResponseHead();
+    SendResponseHead();  // may finish the exchange: ex_ is gone afterwards
+    return;
   }
 }
 
 void Session::SendResponseHead() {
   http::Response& resp = ex_->response();
   ex_->upstream_status = resp.status;
+  // Before the stages: what they add cannot be named away by the backend's Connection header.
+  RemoveHopByHop(resp.headers, false);
   if (chain_->RunResponseHeaders(*ex_) == pipeline::ChainResult::kRespond && ex_->local_reply()) {
     ReleaseUpstream(false);
     SendLocalReply();
     return;
   }
   const http::Request& req = ex_->request();
-  RemoveHopByHop(resp.headers, false);
   rechunk_to_client_ = false;
   switch (resp.framing) {
     case http::BodyFraming::kNone:

@@ -57,6 +57,9 @@ std::optional<std::string> NormalizePath(std::string_view path) {
     const size_t slash = rest.find('/');
     const std::string_view segment = rest.substr(0, slash);
     const bool last = slash == std::string_view::npos;
+    // "..;x" and ".;x" are dot segments to servlet containers (path parameters): refused
+    // rather than guessed at.
+    if (segment.substr(0, 3) == "..;" || segment.substr(0, 2) == ".;") return std::nullopt;
     if (segment == "..") {
       if (segments.empty()) return std::nullopt;
       segments.pop_back();

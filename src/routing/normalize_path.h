@@ -11,8 +11,9 @@ namespace rampart::routing {
 
 // Decodes percent-encoded unreserved characters (ALPHA DIGIT - . _ ~), upper-cases the hex of
 // the remaining escapes, merges repeated slashes and removes "." and ".." segments. Returns
-// nullopt for a path that is not rooted, has a malformed escape, or climbs above the root
-// (the client gets 400).
+// nullopt for a path that is not rooted, has a malformed escape, climbs above the root, or has a
+// dot segment with path parameters ("..;", ".;": servlet containers resolve those) — the client
+// gets 400.
 std::optional<std::string> NormalizePath(std::string_view path);
 
 }  // namespace rampart::routing

@@ -119,11 +119,11 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   runtime->router = routing::Router(std::move(routes));
 
   const auto& logging = config.logging;
-  if (!options.open_logs) {
-    CheckLogPath(logging.access_log, "logging.access_log", config.source_file, errors);
-    CheckLogPath(logging.attack_log, "logging.attack_log", config.source_file, errors);
-    CheckLogPath(logging.error_log, "logging.error_log", config.source_file, errors);
-  } else if (!logging.access_log.empty()) {
+  // `check` and `run` agree: a log directory must exist (spdlog would create it silently).
+  CheckLogPath(logging.access_log, "logging.access_log", config.source_file, errors);
+  CheckLogPath(logging.attack_log, "logging.attack_log", config.source_file, errors);
+  CheckLogPath(logging.error_log, "logging.error_log", config.source_file, errors);
+  if (options.open_logs && !logging.access_log.empty() && errors.empty()) {
     const auto format = logging.access_log_format == "combined"
                             ? proxy::AccessLog::Format::kCombined
                             : proxy::AccessLog::Format::kJson;

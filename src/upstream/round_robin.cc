@@ -14,11 +14,18 @@ bool IsExcluded(const PickContext& context, size_t index) {
 std::optional<size_t> RoundRobin::Pick(const PickContext& context) const {
   const size_t n = context.servers.size();
   if (n == 0) return std::nullopt;
-  const uint64_t start = next_.fetch_add(1, std::memory_order_relaxed);
+  // Cycle over the eligible servers only (primaries not yet tried; backups when none is left),
+  // so excluding one server or configuring a backup does not skew the others' shares.
   for (bool backups : {false, true}) {
-    for (size_t k = 0; k < n; ++k) {
-      const size_t i = static_cast<size_t>((start + k) % n);
-      if (context.servers[i].backup == backups && !IsExcluded(context, i)) return i;
+    const auto eligible = [&](size_t i) {
+      return context.servers[i].backup == backups && !IsExcluded(context, i);
+    };
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i) count += eligible(i) ? 1 : 0;
+    if (count == 0) continue;
+    size_t k = static_cast<size_t>(next_.fetch_add(1, std::memory_order_relaxed) % count);
+    for (size_t i = 0; i < n; ++i) {
+      if (eligible(i) && k-- == 0) return i;
     }
   }
   return std::nullopt;
