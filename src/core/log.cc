@@ -4,12 +4,22 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 namespace rampart::core {
 
 Status SetUpLogging(const std::string& level, const std::string& path) {
   const auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") {
     return MakeError("unknown log level '" + level + "'");
+  }
+  if (!path.empty()) {
+    // spdlog would create a missing directory silently; `rampart check` calls that an error.
+    std::error_code ec;
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+      return MakeError("directory '" + parent.string() + "' does not exist");
+    }
   }
   try {
     std::shared_ptr<spdlog::logger> logger;

@@ -13,9 +13,14 @@ void AccessLogBuffer::Add(const std::shared_ptr<AccessLog>& log, const pipeline:
 }
 
 void AccessLogBuffer::Flush() {
-  if (lines_.empty() || !log_) return;
-  log_->WriteBatch(lines_);
-  lines_.clear();
+  if (!log_) return;
+  if (!lines_.empty()) {
+    log_->WriteBatch(lines_);
+    lines_.clear();
+  }
+  // Also ask the writer to flush its file buffer: after a rotation the old file gets its last
+  // lines within a second, not when the process exits.
+  log_->Flush();
 }
 
 }  // namespace rampart::proxy

@@ -123,7 +123,12 @@ void SetForwardedHeaders(http::HeaderMap& headers, const ForwardedFor& forwarded
     headers.Set("X-Forwarded-For", forwarded.client_ip);
   }
   headers.Set("X-Forwarded-Proto", forwarded.proto);
-  if (!forwarded.host.empty()) headers.Set("X-Forwarded-Host", forwarded.host);
+  // Never pass on a client's own X-Forwarded-Host (an HTTP/1.0 request may have no Host).
+  if (forwarded.host.empty()) {
+    headers.Remove("X-Forwarded-Host");
+  } else {
+    headers.Set("X-Forwarded-Host", forwarded.host);
+  }
   // Every earlier Via hop is kept, in order, as one list.
   std::string via;
   for (const auto& h : headers) {

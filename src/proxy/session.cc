@@ -665,7 +665,7 @@ void Session::SendRequestHead() {
   PrepareUpstreamHeaders();
   http::Request& req = ex_->request();
   const upstream::Server& server = pool_->servers()[server_index_];
-  if (route_->preserve_host) {
+  if (route_->preserve_host && !req.host.empty()) {
     req.headers.Set("Host", req.host);
   } else {
     req.headers.Set("Host", server.address_text);
@@ -1070,8 +1070,7 @@ void Session::ResponseComplete() {
 // Local replies and the end of an exchange
 
 void Session::SendError(int status) {
-  const std::string id = ex_ ? ex_->request_id() : std::string();
-  ex_->SetLocalReply(status, pipeline::ErrorPage(status, id));
+  ex_->SetLocalReply(status, pipeline::ErrorPage(status, ex_->request_id()));
   SendLocalReply();
 }
 

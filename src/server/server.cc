@@ -116,10 +116,6 @@ int Server::Run() {
     evsignal_add(ev, nullptr);
     events_.push_back(ev);
   }
-  event* flush = event_new(main_loop_.base(), -1, EV_PERSIST, &Server::OnFlushTimer, this);
-  const timeval one_second{1, 0};
-  event_add(flush, &one_second);
-  events_.push_back(flush);
 
   for (auto& w : workers_) w->Start();
   spdlog::info("ready: {} workers", workers_.size());
@@ -140,11 +136,6 @@ void Server::OnSignal(int signal, short /*what*/, void* arg) {
   } else {
     self->BeginDrain();
   }
-}
-
-void Server::OnFlushTimer(int /*fd*/, short /*what*/, void* arg) {
-  auto* self = static_cast<Server*>(arg);
-  if (self->runtime_ && self->runtime_->access_log) self->runtime_->access_log->Flush();
 }
 
 void Server::Reload() {

@@ -38,7 +38,6 @@ class Server {
 
  private:
   static void OnSignal(int signal, short what, void* arg);
-  static void OnFlushTimer(int fd, short what, void* arg);
   static void OnDrainDeadline(int fd, short what, void* arg);
   void Reload();
   void BeginDrain();
