@@ -217,10 +217,19 @@ void Session::TopUpInput(bufferevent* bev) {
   // 2.2), which makes a 1 MiB body cost ~250 read/ioctl/epoll rounds. Once libevent has read,
   // read on directly in 64 KiB steps while the socket has data and the buffer has room. EOF and
   // errors are left for libevent's next read to report through the event callback.
-  constexpr size_t kStep = 64 * 1024;
   evbuffer* in = bufferevent_get_input(bev);
   const int fd = bufferevent_getfd(bev);
-  while (fd >= 0 && Length(in) < kHighWater) {
+  if (fd < 0) return;
+  // A socket bufferevent keeps its input's end frozen so only libevent appends; thaw it while
+  // we append in its stead, as libevent's own read does.
+  evbuffer_unfreeze(in, 0);
+  ReadInto(in, fd);
+  evbuffer_freeze(in, 0);
+}
+
+void Session::ReadInto(evbuffer* in, int fd) {
+  constexpr size_t kStep = 64 * 1024;
+  while (Length(in) < kHighWater) {
     evbuffer_iovec vec[2];
     const int n = evbuffer_reserve_space(in, kStep, vec, 2);
     if (n <= 0) return;
@@ -243,12 +252,30 @@ void Session::TopUpInput(bufferevent* bev) {
 }
 
 void Session::FlushWrites() noexcept {
+  // A direct write can drain a whole backlog at once, and then no write callback will come to
+  // resume the side that back-pressure paused: resume it here. Each round moves at most
+  // kHighWater bytes; what is left after a few rounds goes on from the next loop turn.
+  for (int round = 0; round < 8 && !closed_; ++round) {
+    FlushSide(client_);
+    if (upstream_ != nullptr) FlushSide(upstream_);
+    if (closed_ || upstream_ == nullptr) break;
+    const bool resume_client = client_paused_ && !WriteEnabled(upstream_) &&
+                               Length(bufferevent_get_output(upstream_)) <= kLowWater;
+    const bool resume_upstream =
+        upstream_paused_ && !WriteEnabled(client_) && Length(ClientOutput()) <= kLowWater;
+    if (resume_client) OnUpstreamWrite();
+    if (resume_upstream && !closed_) OnClientWrite();
+    if (!resume_client && !resume_upstream) break;
+    if (round == 7 && !closed_) event_active(deferred_, EV_TIMEOUT, 0);
+  }
   if (closed_) return;
-  FlushSide(client_);
-  if (upstream_ != nullptr) FlushSide(upstream_);
   if (state_ == State::kClosing && !lingering_ && Length(ClientOutput()) == 0) {
     StartLingeringClose();
   }
+}
+
+bool Session::WriteEnabled(bufferevent* bev) {
+  return (bufferevent_get_enabled(bev) & EV_WRITE) != 0;
 }
 
 void Session::FlushSide(bufferevent* bev) {
@@ -258,9 +285,12 @@ void Session::FlushSide(bufferevent* bev) {
   evbuffer* out = bufferevent_get_output(bev);
   if (Length(out) == 0 || (bufferevent_get_enabled(bev) & EV_WRITE) != 0) return;
   const int fd = bufferevent_getfd(bev);
+  // Likewise the output's start is frozen so only libevent drains it: thaw it for our write.
+  evbuffer_unfreeze(out, 1);
   while (fd >= 0 && Length(out) > 0) {
     if (evbuffer_write(out, fd) <= 0) break;
   }
+  evbuffer_freeze(out, 1);
   // EAGAIN: libevent writes the rest; an error: libevent's own write reports it to OnXEvent.
   if (Length(out) > 0) bufferevent_enable(bev, EV_WRITE);
 }

@@ -69,8 +69,10 @@ class Session {
   // Writes what the handlers queued on both sockets (see FlushSide).
   void FlushWrites() noexcept;
   void FlushSide(bufferevent* bev);
+  static bool WriteEnabled(bufferevent* bev);
   // Reads on past libevent 2.1's 4 KiB per event (see the definition).
   static void TopUpInput(bufferevent* bev);
+  static void ReadInto(evbuffer* in, int fd);
   void OnClientRead() noexcept;
   void OnClientWrite() noexcept;
   void OnClientEvent(short what) noexcept;
