@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -171,8 +172,9 @@ void Session::StartLingeringClose() {
 // Each trampoline runs the handler, then writes what it queued on both sockets at once.
 void Session::OnClientReadCb(bufferevent*, void* arg) {
   auto* self = static_cast<Session*>(arg);
-  TopUpInput(self->client_);
+  const bool read_ok = TopUpInput(self->client_);
   self->OnClientRead();
+  if (!read_ok && !self->closed_) self->OnClientEvent(BEV_EVENT_READING | BEV_EVENT_ERROR);
   self->FlushWrites();
 }
 void Session::OnClientWriteCb(bufferevent*, void* arg) {
@@ -187,8 +189,11 @@ void Session::OnClientEventCb(bufferevent*, short what, void* arg) {
 }
 void Session::OnUpstreamReadCb(bufferevent*, void* arg) {
   auto* self = static_cast<Session*>(arg);
-  TopUpInput(self->upstream_);
+  const bool read_ok = TopUpInput(self->upstream_);
   self->OnUpstreamRead();
+  if (!read_ok && !self->closed_ && self->upstream_ != nullptr) {
+    self->OnUpstreamEvent(BEV_EVENT_READING | BEV_EVENT_ERROR);
+  }
   self->FlushWrites();
 }
 void Session::OnUpstreamWriteCb(bufferevent*, void* arg) {
@@ -212,33 +217,38 @@ void Session::OnDeferredCb(int, short, void* arg) {
   self->FlushWrites();
 }
 
-void Session::TopUpInput(bufferevent* bev) {
+bool Session::TopUpInput(bufferevent* bev) {
   // libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ; settable only from
   // 2.2), which makes a 1 MiB body cost ~250 read/ioctl/epoll rounds. Once libevent has read,
   // read on directly in 64 KiB steps while the socket has data and the buffer has room. EOF and
   // errors are left for libevent's next read to report through the event callback.
   evbuffer* in = bufferevent_get_input(bev);
   const int fd = bufferevent_getfd(bev);
-  if (fd < 0) return;
+  if (fd < 0) return true;
   // A socket bufferevent keeps its input's end frozen so only libevent appends; thaw it while
   // we append in its stead, as libevent's own read does.
   evbuffer_unfreeze(in, 0);
-  ReadInto(in, fd);
+  const bool failed = !ReadInto(in, fd);
   evbuffer_freeze(in, 0);
+  return !failed;
 }
 
-void Session::ReadInto(evbuffer* in, int fd) {
+bool Session::ReadInto(evbuffer* in, int fd) {
   constexpr size_t kStep = 64 * 1024;
   while (Length(in) < kHighWater) {
     evbuffer_iovec vec[2];
     const int n = evbuffer_reserve_space(in, kStep, vec, 2);
-    if (n <= 0) return;
+    if (n <= 0) return true;
     iovec iov[2];
     for (int i = 0; i < n; ++i) iov[i] = {vec[i].iov_base, vec[i].iov_len};
     const ssize_t got = readv(fd, iov, n);
     if (got <= 0) {
+      const int err = errno;
       evbuffer_commit_space(in, vec, 0);
-      return;
+      // EOF is left for libevent's next read to report. An error must be reported now: the
+      // kernel clears it on this read, and the next one would look like a clean EOF (a reset
+      // read-until-close response would pass for complete).
+      return got == 0 || err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
     }
     size_t left = static_cast<size_t>(got);
     int used = 0;
@@ -247,8 +257,9 @@ void Session::ReadInto(evbuffer* in, int fd) {
       left -= vec[i].iov_len;
     }
     evbuffer_commit_space(in, vec, used);
-    if (static_cast<size_t>(got) < kStep) return;  // the socket is drained
+    if (static_cast<size_t>(got) < kStep) return true;  // the socket is drained
   }
+  return true;
 }
 
 void Session::FlushWrites() noexcept {
@@ -259,7 +270,8 @@ void Session::FlushWrites() noexcept {
     FlushSide(client_);
     if (upstream_ != nullptr) FlushSide(upstream_);
     if (closed_ || upstream_ == nullptr) break;
-    const bool resume_client = client_paused_ && !WriteEnabled(upstream_) &&
+    const bool resume_client = client_paused_ && ClientPausedForBackend() &&
+                               !WriteEnabled(upstream_) &&
                                Length(bufferevent_get_output(upstream_)) <= kLowWater;
     const bool resume_upstream =
         upstream_paused_ && !WriteEnabled(client_) && Length(ClientOutput()) <= kLowWater;
@@ -272,6 +284,10 @@ void Session::FlushWrites() noexcept {
   if (state_ == State::kClosing && !lingering_ && Length(ClientOutput()) == 0) {
     StartLingeringClose();
   }
+}
+
+bool Session::ClientPausedForBackend() const {
+  return state_ == State::kTunnel || (state_ == State::kProxying && !request_body_done_);
 }
 
 bool Session::WriteEnabled(bufferevent* bev) {
@@ -405,7 +421,9 @@ void Session::OnTimer() noexcept {
 void Session::OnDeferred() noexcept {
   if (closed_) return;
   if (state_ == State::kRunningStages) {
-    // A pending stage called Exchange::Resume.
+    // Only a real Exchange::Resume continues the chain; the same event also serves pipelining.
+    if (!resume_requested_) return;
+    resume_requested_ = false;
     state_ = State::kReadingHead;  // not reading; just "between" states until the chain returns
     RunRequestStages(chain_->ResumeRequestHeaders(*ex_));
     return;
@@ -501,7 +519,9 @@ void Session::StartExchange(size_t head_bytes) {
   }
   chain_ = std::make_unique<pipeline::ChainRun>(route_->chain);
   ex.set_resume([this] {
-    if (!closed_) event_active(deferred_, EV_TIMEOUT, 0);
+    if (closed_) return;
+    resume_requested_ = true;
+    event_active(deferred_, EV_TIMEOUT, 0);
   });
   RunRequestStages(chain_->RunRequestHeaders(ex));
 }
@@ -541,6 +561,10 @@ void Session::AfterRequestStages() {
   if (!request_body_done_ &&
       (chain_->wants_buffered_body() || ex_->request().framing == http::BodyFraming::kChunked)) {
     state_ = State::kBufferingBody;
+    if (client_paused_) {  // paused for a backlog while a stage was pending: the body is wanted
+      client_paused_ = false;
+      bufferevent_enable(client_, EV_READ);
+    }
     if (ex_->request().expect_continue) {
       evbuffer_add(ClientOutput(), "HTTP/1.1 100 Continue\r\n\r\n", 25);
       sent_continue_ = true;
@@ -815,8 +839,9 @@ void Session::FinishRequestBody() {
 void Session::OnUpstreamWrite() noexcept {
   if (closed_) return;
   if (Length(bufferevent_get_output(upstream_)) == 0) bufferevent_disable(upstream_, EV_WRITE);
-  // The backend drained our output below the low watermark: read the client again.
-  if (client_paused_ && state_ != State::kClosing) {
+  // The backend drained our output below the low watermark: read the client again. (A pause
+  // for a pipelined backlog is not back-pressure: it ends with the exchange.)
+  if (client_paused_ && ClientPausedForBackend()) {
     client_paused_ = false;
     bufferevent_enable(client_, EV_READ);
     if (state_ == State::kTunnel) {
@@ -990,7 +1015,8 @@ void Session::SendResponseHead() {
       break;
   }
   response_remaining_ = resp.framing == http::BodyFraming::kContentLength ? resp.content_length : 0;
-  if (worker_.draining) close_after_ = true;
+  // Draining, or the backend answered before the whole body came: the connection ends here.
+  if (worker_.draining || !request_body_done_) close_after_ = true;
   if (close_after_) {
     resp.headers.Set("Connection", "close");
   } else if (req.version == http::Version::kHttp10) {
@@ -1116,7 +1142,11 @@ void Session::SendLocalReply() {
   reply.headers.Set("Content-Length", std::to_string(reply.body.size()));
   if (!ex_->request_id().empty()) reply.headers.Set("X-Request-Id", ex_->request_id());
   reply.headers.Set("Cache-Control", "no-store");
-  if (close_after_) reply.headers.Set("Connection", "close");
+  if (close_after_) {
+    reply.headers.Set("Connection", "close");
+  } else if (req.version == http::Version::kHttp10) {
+    reply.headers.Set("Connection", "keep-alive");
+  }
   std::string out;
   out.reserve(256 + reply.body.size());
   http::AppendResponseHead(out, http::Version::kHttp11, reply.status,
@@ -1154,6 +1184,7 @@ void Session::FinishExchange() {
   buffered_body_.clear();
   buffered_body_partial_ = false;
   body_buffered_whole_ = false;
+  resume_requested_ = false;
   path_.clear();
   request_chunked_.Reset();
   response_parser_.Reset();

@@ -70,9 +70,13 @@ class Session {
   void FlushWrites() noexcept;
   void FlushSide(bufferevent* bev);
   static bool WriteEnabled(bufferevent* bev);
+  // Whether a client read pause is back-pressure from the backend (body or tunnel bytes), as
+  // opposed to a pipelined backlog waiting for the current exchange to end.
+  bool ClientPausedForBackend() const;
   // Reads on past libevent 2.1's 4 KiB per event (see the definition).
-  static void TopUpInput(bufferevent* bev);
-  static void ReadInto(evbuffer* in, int fd);
+  // Returns false on a read error (not on EOF or EAGAIN).
+  static bool TopUpInput(bufferevent* bev);
+  static bool ReadInto(evbuffer* in, int fd);
   void OnClientRead() noexcept;
   void OnClientWrite() noexcept;
   void OnClientEvent(short what) noexcept;
@@ -142,8 +146,9 @@ class Session {
   std::unique_ptr<pipeline::Exchange> ex_;
   std::unique_ptr<pipeline::ChainRun> chain_;
   const routing::Route* route_ = nullptr;
-  std::string path_;          // the normalised request path: matched, then forwarded
-  bool close_after_ = false;  // answer with Connection: close and close afterwards
+  std::string path_;               // the normalised request path: matched, then forwarded
+  bool close_after_ = false;       // answer with Connection: close and close afterwards
+  bool resume_requested_ = false;  // a pending stage called Exchange::Resume
 
   // Request body.
   uint64_t body_limit_ = 0;

@@ -240,3 +240,29 @@ TEST_F(ProxyBasicTest, BackendStatusAndConnectionClosePassThrough) {
 
 }  // namespace
 }  // namespace rampart::test
+
+namespace rampart::test {
+namespace {
+
+// While one response is pending, a client that keeps pipelining is pushed back: rampart holds
+// about one head's worth of backlog, not whatever the client sends.
+TEST_F(ProxyBasicTest, PipelinedBacklogIsBoundedWhileAResponseIsPending) {
+  Client c = Connect();
+  ASSERT_TRUE(c.Send(BuildRequest("GET", "/delay/3000", port())));
+  ASSERT_TRUE(origin_.WaitForTarget("/delay/3000"));
+  const long before_kib = rampart_.RssKiB();
+  std::string chunk;
+  while (chunk.size() < (1u << 20)) chunk += "GET /pipelined HTTP/1.1\r\nHost: a.example\r\n\r\n";
+  uint64_t total = 0;
+  for (int i = 0; i < 64; ++i) {  // up to 64 MiB
+    const size_t sent = c.SendSome(chunk, Timeout(500));
+    total += sent;
+    if (sent < chunk.size()) break;
+  }
+  // Kernel socket buffers take a few MiB; without the bound rampart would read all 64.
+  EXPECT_LT(total, 24ULL << 20) << "the client was never pushed back";
+  EXPECT_LE(rampart_.RssKiB() - before_kib, 16 * 1024);
+}
+
+}  // namespace
+}  // namespace rampart::test
