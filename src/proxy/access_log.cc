@@ -45,12 +45,17 @@ void AppendNumber(std::string& out, std::string_view name, uint64_t value) {
 std::string IsoTime(std::chrono::system_clock::time_point t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
   const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  // Formatting the date is the costly part and changes once a second: cache it per thread.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[32];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
   char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms.count() % 1000));
+  std::snprintf(out, sizeof out, "%s.%03dZ", cached, static_cast<int>(ms.count() % 1000));
   return out;
 }
 
@@ -72,8 +77,7 @@ void AppendQuoted(std::string& out, std::string_view value) {
 
 }  // namespace
 
-core::Result<std::shared_ptr<AccessLog>> AccessLog::Open(const std::string& path,
-                                                         Format format) {
+core::Result<std::shared_ptr<AccessLog>> AccessLog::Open(const std::string& path, Format format) {
   std::shared_ptr<AccessLog> log(new AccessLog());
   log->format_ = format;
   const std::string name = "access" + std::to_string(g_logger_seq.fetch_add(1));

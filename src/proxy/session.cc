@@ -172,10 +172,11 @@ void Session::StartLingeringClose() {
 // Each trampoline runs the handler, then writes what it queued on both sockets at once.
 void Session::OnClientReadCb(bufferevent*, void* arg) {
   auto* self = static_cast<Session*>(arg);
-  const bool read_ok = TopUpInput(self->client_);
+  const bool read_ok = TopUpInput(self->client_, self->client_input_seen_);
   self->OnClientRead();
   if (!read_ok && !self->closed_) self->OnClientEvent(BEV_EVENT_READING | BEV_EVENT_ERROR);
   self->FlushWrites();
+  if (!self->closed_) self->client_input_seen_ = Length(self->ClientInput());
 }
 void Session::OnClientWriteCb(bufferevent*, void* arg) {
   auto* self = static_cast<Session*>(arg);
@@ -189,12 +190,15 @@ void Session::OnClientEventCb(bufferevent*, short what, void* arg) {
 }
 void Session::OnUpstreamReadCb(bufferevent*, void* arg) {
   auto* self = static_cast<Session*>(arg);
-  const bool read_ok = TopUpInput(self->upstream_);
+  const bool read_ok = TopUpInput(self->upstream_, self->upstream_input_seen_);
   self->OnUpstreamRead();
   if (!read_ok && !self->closed_ && self->upstream_ != nullptr) {
     self->OnUpstreamEvent(BEV_EVENT_READING | BEV_EVENT_ERROR);
   }
   self->FlushWrites();
+  if (!self->closed_ && self->upstream_ != nullptr) {
+    self->upstream_input_seen_ = Length(bufferevent_get_input(self->upstream_));
+  }
 }
 void Session::OnUpstreamWriteCb(bufferevent*, void* arg) {
   auto* self = static_cast<Session*>(arg);
@@ -217,12 +221,16 @@ void Session::OnDeferredCb(int, short, void* arg) {
   self->FlushWrites();
 }
 
-bool Session::TopUpInput(bufferevent* bev) {
+bool Session::TopUpInput(bufferevent* bev, size_t seen) {
   // libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ; settable only from
   // 2.2), which makes a 1 MiB body cost ~250 read/ioctl/epoll rounds. Once libevent has read,
   // read on directly in 64 KiB steps while the socket has data and the buffer has room. EOF and
   // errors are left for libevent's next read to report through the event callback.
   evbuffer* in = bufferevent_get_input(bev);
+  // libevent read less than its 4 KiB cap: it took all the socket had (the common case for
+  // small requests), so another read would only cost an EAGAIN.
+  constexpr size_t kLibeventMaxRead = 4096;
+  if (Length(in) < seen + kLibeventMaxRead) return true;
   const int fd = bufferevent_getfd(bev);
   if (fd < 0) return true;
   // A socket bufferevent keeps its input's end frozen so only libevent appends; thaw it while
@@ -682,6 +690,7 @@ void Session::ConnectUpstream() {
     upstream_ = worker_.connection_pool.Take(server.address_text);
   }
   upstream_reused_ = upstream_ != nullptr;
+  upstream_input_seen_ = 0;
   if (!upstream_reused_) {
     upstream_ = bufferevent_socket_new(worker_.base, -1, BEV_OPT_CLOSE_ON_FREE);
   }

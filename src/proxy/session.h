@@ -75,7 +75,8 @@ class Session {
   bool ClientPausedForBackend() const;
   // Reads on past libevent 2.1's 4 KiB per event (see the definition).
   // Returns false on a read error (not on EOF or EAGAIN).
-  static bool TopUpInput(bufferevent* bev);
+  // `seen`: the input's length after the previous handler, to tell what libevent just read.
+  static bool TopUpInput(bufferevent* bev, size_t seen);
   static bool ReadInto(evbuffer* in, int fd);
   void OnClientRead() noexcept;
   void OnClientWrite() noexcept;
@@ -149,6 +150,8 @@ class Session {
   std::string path_;               // the normalised request path: matched, then forwarded
   bool close_after_ = false;       // answer with Connection: close and close afterwards
   bool resume_requested_ = false;  // a pending stage called Exchange::Resume
+  size_t client_input_seen_ = 0;   // input length after the last handler (see TopUpInput)
+  size_t upstream_input_seen_ = 0;
 
   // Request body.
   uint64_t body_limit_ = 0;
