@@ -466,6 +466,7 @@ void Session::ParseHead() {
                   http::ParseErrorName(error));
     close_after_ = true;
     ex_->bytes_received = Length(in);
+    ex_->original_target = ex_->request().target;  // as far as it was parsed, for the log
     SendError(http::StatusFor(error));
     return;
   }
