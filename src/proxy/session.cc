@@ -292,6 +292,26 @@ void Session::FlushWrites() noexcept {
   if (state_ == State::kClosing && !lingering_ && Length(ClientOutput()) == 0) {
     StartLingeringClose();
   }
+  if (state_ == State::kTunnel) AdvanceTunnelClose();
+}
+
+void Session::AdvanceTunnelClose() {
+  // Each side's EOF is passed on as a half-close (shutdown SHUT_WR) once everything it sent has
+  // been written to the other side; when both directions are shut, the tunnel is done. A side
+  // that never finishes after the other did is cut off by the keep-alive timeout.
+  if (upstream_ == nullptr) return;
+  if (tunnel_client_eof_ && !tunnel_upstream_shut_ &&
+      Length(bufferevent_get_output(upstream_)) == 0) {
+    shutdown(bufferevent_getfd(upstream_), SHUT_WR);
+    tunnel_upstream_shut_ = true;
+    ArmTimer(timeouts().keepalive_ms);
+  }
+  if (tunnel_upstream_eof_ && !tunnel_client_shut_ && Length(ClientOutput()) == 0) {
+    shutdown(bufferevent_getfd(client_), SHUT_WR);
+    tunnel_client_shut_ = true;
+    ArmTimer(timeouts().keepalive_ms);
+  }
+  if (tunnel_client_shut_ && tunnel_upstream_shut_) Close();
 }
 
 bool Session::ClientPausedForBackend() const {
@@ -374,7 +394,6 @@ void Session::OnClientWrite() noexcept {
       ForwardResponseBody();
     }
   }
-  if (state_ == State::kTunnel && tunnel_upstream_eof_ && Length(ClientOutput()) == 0) Close();
 }
 
 void Session::OnClientEvent(short what) noexcept {
@@ -395,9 +414,9 @@ void Session::OnClientEvent(short what) noexcept {
     Close();
     return;
   }
-  if (state_ == State::kTunnel && (what & BEV_EVENT_EOF)) {
-    tunnel_client_eof_ = true;
-    if (upstream_ == nullptr || Length(bufferevent_get_output(upstream_)) == 0) Close();
+  if (state_ == State::kTunnel && (what & BEV_EVENT_EOF) && upstream_ != nullptr) {
+    tunnel_client_eof_ = true;  // passed on as a half-close once its bytes are out
+    AdvanceTunnelClose();
     return;
   }
   // EOF or error: the client is gone (an in-flight exchange is logged as 499 by Close).
@@ -406,8 +425,8 @@ void Session::OnClientEvent(short what) noexcept {
 
 void Session::OnTimer() noexcept {
   if (closed_) return;
-  if (lingering_) {
-    Close();
+  if (lingering_ || state_ == State::kTunnel) {
+    Close();  // lingering close done, or a half-closed tunnel whose other side never finished
     return;
   }
   if (state_ == State::kWaitingForRequest) {
@@ -860,10 +879,6 @@ void Session::OnUpstreamWrite() noexcept {
       ForwardRequestBody();
     }
   }
-  if (state_ == State::kTunnel && tunnel_client_eof_ &&
-      Length(bufferevent_get_output(upstream_)) == 0) {
-    Close();
-  }
 }
 
 void Session::OnUpstreamEvent(short what) noexcept {
@@ -875,9 +890,13 @@ void Session::OnUpstreamEvent(short what) noexcept {
     return;
   }
   if (state_ == State::kTunnel) {
+    if (!(what & BEV_EVENT_EOF)) {
+      Close();  // reset or timeout: nothing more will come either way
+      return;
+    }
     tunnel_upstream_eof_ = true;
     bufferevent_disable(upstream_, EV_READ);
-    if (Length(ClientOutput()) == 0) Close();
+    AdvanceTunnelClose();
     return;
   }
   if ((what & BEV_EVENT_EOF) && response_head_done_ &&

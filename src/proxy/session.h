@@ -120,6 +120,7 @@ class Session {
   void FinishExchange();
   void StartTunnel();
   void PumpTunnel(bufferevent* from, bufferevent* to);
+  void AdvanceTunnelClose();
   void CloseWhenFlushed();
   void StartLingeringClose();
   void Close();
@@ -183,8 +184,10 @@ class Session {
   bool client_paused_ = false;
 
   // Tunnel.
-  bool tunnel_client_eof_ = false;
-  bool tunnel_upstream_eof_ = false;
+  bool tunnel_client_eof_ = false;     // the client half-closed (or closed)
+  bool tunnel_upstream_eof_ = false;   // the backend half-closed (or closed)
+  bool tunnel_client_shut_ = false;    // we half-closed towards the client
+  bool tunnel_upstream_shut_ = false;  // we half-closed towards the backend
 };
 
 }  // namespace rampart::proxy

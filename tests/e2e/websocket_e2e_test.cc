@@ -95,6 +95,21 @@ TEST_F(WebSocketTest, FramesAreEchoedBothWaysThenClosed) {
   EXPECT_TRUE(origin_.WaitForConnectionClosed(ws->connection_id));
 }
 
+// A client that sends and half-closes at once still gets every byte the backend sends back:
+// the half-close is passed on to the backend only after the data, and the tunnel closes once
+// both directions are done.
+TEST_F(WebSocketTest, HalfCloseStillDeliversTheBackendsReply) {
+  Client c;
+  ASSERT_NO_FATAL_FAILURE(Handshake(c));
+  const std::string data = PatternBytes(7, 200'000);
+  ASSERT_TRUE(c.Send(data));
+  c.ShutdownWrite();
+  auto back = c.ReadExactly(data.size());
+  ASSERT_TRUE(back) << c.error() << ": the reply was cut off by the half-close";
+  EXPECT_TRUE(*back == data);
+  EXPECT_TRUE(c.IsClosedByPeer()) << "tunnel not closed after both sides finished";
+}
+
 TEST_F(WebSocketTest, TwoTunnelsAreIndependent) {
   Client c;
   ASSERT_NO_FATAL_FAILURE(Handshake(c));
