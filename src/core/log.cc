@@ -8,19 +8,23 @@
 
 namespace rampart::core {
 
+Status CheckLogDirectory(const std::string& path) {
+  if (path.empty() || path == "-") return {};
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(parent, ec)) {
+    return MakeError("directory '" + parent.string() + "' does not exist");
+  }
+  return {};
+}
+
 Status SetUpLogging(const std::string& level, const std::string& path) {
   const auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") {
     return MakeError("unknown log level '" + level + "'");
   }
-  if (!path.empty()) {
-    // spdlog would create a missing directory silently; `rampart check` calls that an error.
-    std::error_code ec;
-    std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
-      return MakeError("directory '" + parent.string() + "' does not exist");
-    }
-  }
+  if (auto status = CheckLogDirectory(path); !status.ok()) return status;
   try {
     std::shared_ptr<spdlog::logger> logger;
     if (path.empty()) {

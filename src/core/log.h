@@ -8,6 +8,10 @@
 
 namespace rampart::core {
 
+// Fails when the directory a log file would go in does not exist ("" and "-" need none).
+// spdlog would create it silently; rampart calls that a configuration error.
+Status CheckLogDirectory(const std::string& path);
+
 // Installs the process-wide default logger. `level` is one of trace, debug, info, warn,
 // error, critical, off. An empty `path` logs to stderr. Safe to call again on reload.
 Status SetUpLogging(const std::string& level, const std::string& path);

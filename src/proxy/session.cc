@@ -41,10 +41,21 @@ timeval ToTimeval(uint64_t ms) {
 size_t Length(evbuffer* buf) { return evbuffer_get_length(buf); }
 
 std::string_view Peek(evbuffer* buf, size_t max) {
-  const size_t n = std::min(Length(buf), max);
+  const size_t n = buf == nullptr ? 0 : std::min(Length(buf), max);
   if (n == 0) return {};
   auto* data = reinterpret_cast<const char*>(evbuffer_pullup(buf, static_cast<ev_ssize_t>(n)));
   return {data, n};
+}
+
+// Moves `n` bytes from `in` to the end of `out` as one chunk of chunked framing, without copying
+// the payload. Returns the bytes added to `out`.
+size_t MoveAsChunk(evbuffer* in, evbuffer* out, size_t n) {
+  std::string size_line;
+  http::AppendChunkSize(size_line, n);
+  evbuffer_add(out, size_line.data(), size_line.size());
+  evbuffer_remove_buffer(in, out, n);
+  evbuffer_add(out, "\r\n", 2);
+  return size_line.size() + n + 2;
 }
 
 bool IsIdempotent(const std::string& method) {
@@ -658,16 +669,21 @@ void Session::ReadBufferedBody() {
   ConnectUpstream();
 }
 
-bool Session::InspectResponseBody(std::string_view chunk, bool end) {
+bool Session::InspectResponseBody(evbuffer* in, size_t n, bool end) {
+  // Checked first: linearising the bytes (Peek) is a copy no route without such a stage pays.
   if (!route_->chain.inspects_response_body()) return true;
-  if (chain_->RunResponseBody(*ex_, chunk, end) != pipeline::ChainResult::kRespond) return true;
+  if (chain_->RunResponseBody(*ex_, Peek(in, n), end) != pipeline::ChainResult::kRespond) {
+    return true;
+  }
   Close();  // the response head is out: cutting the connection is the only way to stop it
   return false;
 }
 
-bool Session::InspectRequestBody(std::string_view chunk, bool end) {
+bool Session::InspectRequestBody(evbuffer* in, size_t n, bool end) {
   if (!route_->chain.inspects_request_body()) return true;
-  if (chain_->RunRequestBody(*ex_, chunk, end) != pipeline::ChainResult::kRespond) return true;
+  if (chain_->RunRequestBody(*ex_, Peek(in, n), end) != pipeline::ChainResult::kRespond) {
+    return true;
+  }
   if (response_started_) {
     Close();  // the backend already answered; the connection is all that can be cut
     return false;
@@ -812,7 +828,7 @@ void Session::ForwardRequestBody() {
     if (req.framing == http::BodyFraming::kContentLength) {
       const size_t n = static_cast<size_t>(
           std::min<uint64_t>({request_body_remaining_, Length(in), kHighWater}));
-      if (!InspectRequestBody(Peek(in, n), n == request_body_remaining_)) return;
+      if (!InspectRequestBody(in, n, n == request_body_remaining_)) return;
       evbuffer_remove_buffer(in, out, n);
       request_body_remaining_ -= n;
       ex_->bytes_received += n;
@@ -829,7 +845,7 @@ void Session::ForwardRequestBody() {
       case http::ChunkedDecoder::Step::kNeedMore:
         return;
       case http::ChunkedDecoder::Step::kDone:
-        if (!InspectRequestBody({}, true)) return;
+        if (!InspectRequestBody(in, 0, true)) return;
         evbuffer_add(out, "0\r\n\r\n", 5);
         FinishRequestBody();
         return;
@@ -838,12 +854,8 @@ void Session::ForwardRequestBody() {
           FailRequestBody(413, http::ParseError::kNone);
           return;
         }
-        if (!InspectRequestBody(Peek(in, static_cast<size_t>(step.payload)), false)) return;
-        std::string size_line;
-        http::AppendChunkSize(size_line, step.payload);
-        evbuffer_add(out, size_line.data(), size_line.size());
-        evbuffer_remove_buffer(in, out, static_cast<size_t>(step.payload));
-        evbuffer_add(out, "\r\n", 2);
+        if (!InspectRequestBody(in, static_cast<size_t>(step.payload), false)) return;
+        MoveAsChunk(in, out, static_cast<size_t>(step.payload));
         ex_->bytes_received += step.payload;
         break;
       }
@@ -902,7 +914,7 @@ void Session::OnUpstreamEvent(short what) noexcept {
   if ((what & BEV_EVENT_EOF) && response_head_done_ &&
       ex_->response().framing == http::BodyFraming::kUntilClose) {
     ForwardResponseBody();  // move what is left, then the body is complete
-    if (!closed_ && ex_ && InspectResponseBody({}, true)) {
+    if (!closed_ && ex_ && InspectResponseBody(nullptr, 0, true)) {
       ex_->response().keep_alive = false;
       ResponseComplete();
     }
@@ -1083,7 +1095,7 @@ void Session::ForwardResponseBody() {
     if (resp.framing == http::BodyFraming::kContentLength) {
       const size_t n =
           static_cast<size_t>(std::min<uint64_t>({response_remaining_, Length(in), kHighWater}));
-      if (!InspectResponseBody(Peek(in, n), n == response_remaining_)) return;
+      if (!InspectResponseBody(in, n, n == response_remaining_)) return;
       evbuffer_remove_buffer(in, out, n);
       response_remaining_ -= n;
       ex_->bytes_sent += n;
@@ -1092,18 +1104,8 @@ void Session::ForwardResponseBody() {
     }
     if (resp.framing == http::BodyFraming::kUntilClose) {
       const size_t n = std::min(Length(in), kHighWater);
-      if (!InspectResponseBody(Peek(in, n), false)) return;
-      if (rechunk_to_client_) {
-        std::string size_line;
-        http::AppendChunkSize(size_line, n);
-        evbuffer_add(out, size_line.data(), size_line.size());
-        evbuffer_remove_buffer(in, out, n);
-        evbuffer_add(out, "\r\n", 2);
-        ex_->bytes_sent += size_line.size() + n + 2;
-      } else {
-        evbuffer_remove_buffer(in, out, n);
-        ex_->bytes_sent += n;
-      }
+      if (!InspectResponseBody(in, n, false)) return;
+      MoveBodyToClient(in, n);
       continue;
     }
     // Chunked from the backend: decoded, then re-chunked (or raw to an HTTP/1.0 client), so
@@ -1116,26 +1118,26 @@ void Session::ForwardResponseBody() {
     }
     if (step.kind == http::ChunkedDecoder::Step::kNeedMore) return;
     if (step.kind == http::ChunkedDecoder::Step::kDone) {
-      if (!InspectResponseBody({}, true)) return;
+      if (!InspectResponseBody(in, 0, true)) return;
       response_remaining_ = 0;
       ResponseComplete();
       return;
     }
-    if (!InspectResponseBody(Peek(in, static_cast<size_t>(step.payload)), false)) return;
-    if (rechunk_to_client_) {
-      std::string size_line;
-      http::AppendChunkSize(size_line, step.payload);
-      evbuffer_add(out, size_line.data(), size_line.size());
-      evbuffer_remove_buffer(in, out, static_cast<size_t>(step.payload));
-      evbuffer_add(out, "\r\n", 2);
-      ex_->bytes_sent += size_line.size() + step.payload + 2;
-    } else {
-      evbuffer_remove_buffer(in, out, static_cast<size_t>(step.payload));
-      ex_->bytes_sent += step.payload;
-    }
+    if (!InspectResponseBody(in, static_cast<size_t>(step.payload), false)) return;
+    MoveBodyToClient(in, static_cast<size_t>(step.payload));
   }
   if (resp.framing == http::BodyFraming::kContentLength && response_remaining_ == 0) {
     ResponseComplete();
+  }
+}
+
+void Session::MoveBodyToClient(evbuffer* in, size_t n) {
+  evbuffer* out = ClientOutput();
+  if (rechunk_to_client_) {
+    ex_->bytes_sent += MoveAsChunk(in, out, n);
+  } else {
+    evbuffer_remove_buffer(in, out, n);
+    ex_->bytes_sent += n;
   }
 }
 

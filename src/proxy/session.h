@@ -100,9 +100,9 @@ class Session {
   void FailRequestBody(int status, http::ParseError reason);
   // Runs the stages that inspect request bodies on `chunk`; false when one of them answered
   // (the reply is then sent).
-  bool InspectRequestBody(std::string_view chunk, bool end);
+  bool InspectRequestBody(evbuffer* in, size_t n, bool end);
   // The same for response bodies; a stage that answers mid-response closes the connection.
-  bool InspectResponseBody(std::string_view chunk, bool end);
+  bool InspectResponseBody(evbuffer* in, size_t n, bool end);
 
   // Upstream side.
   void ConnectUpstream();
@@ -112,6 +112,8 @@ class Session {
   void ParseResponseHead();
   void SendResponseHead();
   void ForwardResponseBody();
+  // Moves `n` response body bytes to the client, re-chunked when the client gets chunked.
+  void MoveBodyToClient(evbuffer* in, size_t n);
   void ResponseComplete();
 
   // Replies, endings.

@@ -2,9 +2,9 @@
 
 #include <sys/stat.h>
 
-#include <filesystem>
 #include <set>
 
+#include "core/log.h"
 #include "core/strings.h"
 #include "stages/headers/headers_stage.h"
 
@@ -29,12 +29,8 @@ pipeline::Chain BuildChain(const config::RouteConfig& rc) {
 
 void CheckLogPath(const std::string& path, const std::string& key, const std::string& file,
                   std::vector<std::string>& errors) {
-  if (path.empty() || path == "-") return;
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (parent.empty()) parent = ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(parent, ec)) {
-    errors.push_back(file + ":0: " + key + ": directory '" + parent.string() + "' does not exist");
+  if (auto status = core::CheckLogDirectory(path); !status.ok()) {
+    errors.push_back(file + ":0: " + key + ": " + status.error().message);
   }
 }
 
