@@ -12,7 +12,7 @@ declare -A ALLOWED=(
   [pipeline]="http core"
   [routing]="pipeline config http core"
   [stages]="stages pipeline http core"
-  [upstream]="net config core"
+  [upstream]="net http config core"
   [proxy]="routing upstream pipeline net http config core"
   [server]="proxy stages routing upstream pipeline net http config core"
 )

@@ -23,15 +23,44 @@ struct ListenerConfig {
 };
 
 struct AdminConfig {
-  std::string address;  // empty: no admin listener
+  std::string address;     // empty: no admin listener
+  std::string token_file;  // holds the bearer token /api/ requires; empty: /api/ is disabled
 };
 
 struct ServerConfig {
   std::string address;  // "host:port"
+  std::string name;     // how metrics and the admin API name it; defaults to the address
   uint32_t weight = 1;
   bool backup = false;
-  uint32_t max_connections = 0;  // 0: unlimited
+  uint32_t max_connections = 0;  // concurrent requests on this server, all workers; 0: unlimited
   SourceMark mark;
+};
+
+// What a hash-based choice hashes: the consistent_hash balancer and sticky traffic splits.
+struct HashKeyConfig {
+  enum class Kind : uint8_t { kClientIp, kHeader, kCookie, kPath };
+  Kind kind = Kind::kClientIp;
+  std::string name;  // header or cookie name
+};
+
+// Active health checks: an HTTP GET to every server of the pool, on the main thread.
+struct HealthCheckConfig {
+  std::string path = "/";
+  std::string host;  // Host header; empty: the server's address
+  uint64_t interval_ms = 5'000;
+  uint64_t timeout_ms = 2'000;
+  uint32_t rise = 2;  // consecutive passes that bring a down server back
+  uint32_t fall = 3;  // consecutive failures that take a server down
+  // Statuses that pass, as inclusive ranges; default 200-399.
+  std::vector<std::pair<int, int>> expect = {{200, 399}};
+};
+
+// Passive outlier ejection: consecutive failures (connect errors, timeouts, resets, 5xx) eject
+// a server for base_ejection_ms * 2^(times ejected before), capped at max_ejection_ms.
+struct OutlierConfig {
+  uint32_t consecutive_failures = 5;  // 0: off
+  uint64_t base_ejection_ms = 10'000;
+  uint64_t max_ejection_ms = 300'000;
 };
 
 struct PoolConfig {
@@ -43,7 +72,21 @@ struct PoolConfig {
   uint64_t write_timeout_ms = 60'000;  // idle time waiting to send request bytes
   uint32_t keepalive_idle = 32;        // idle connections kept per worker and server
   uint64_t keepalive_timeout_ms = 60'000;
-  uint32_t retries = 1;  // extra attempts on connect failure
+  // Extra attempts on another server: after a connect failure, or for an idempotent request
+  // whose response has not started (reset, timeout, or a status in retry_statuses).
+  uint32_t retries = 1;
+  std::vector<int> retry_statuses;  // e.g. 502, 503, 504; empty: statuses are never retried
+  // Retry budget: retries in flight may be at most max(min, percent% of active requests).
+  uint32_t retry_budget_percent = 20;
+  uint32_t retry_budget_min = 3;
+  // Circuit breaking: beyond these, requests get 503 at once. 0: unlimited.
+  uint32_t max_pending_requests = 0;  // requests in flight to this pool, all workers
+  uint32_t max_retries_in_flight = 0;
+  HashKeyConfig hash_key;  // consistent_hash only
+  std::optional<HealthCheckConfig> health;
+  OutlierConfig outlier;
+  uint64_t slow_start_ms = 0;  // a server coming back ramps from 10% to its full share; 0: off
+  std::string sticky_cookie;   // cookie stickiness: the cookie naming a client's server; "": off
   SourceMark mark;
 };
 
@@ -67,10 +110,28 @@ struct RedirectConfig {
   int status = 302;  // 301, 302, 303, 307 or 308
 };
 
+// One way out of a traffic split: a pool chosen by header or cookie value (A/B), or by weight
+// (canary, blue-green) when no value rule matched.
+struct SplitTargetConfig {
+  std::string pool;
+  uint32_t weight = 0;  // weighted targets: share among the weighted ones
+  std::string header;   // value rule: this header ...
+  std::string cookie;   // ... or this cookie ...
+  std::string value;    // ... equals this value
+  SourceMark mark;
+};
+
+struct SplitConfig {
+  std::vector<SplitTargetConfig> to;
+  // Sticky: the weighted choice is a hash of this key, so a client keeps its pool.
+  std::optional<HashKeyConfig> sticky;
+};
+
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
-  std::string pool;           // a key of Config::pools, unless redirect is set
+  std::string pool;  // a key of Config::pools, unless redirect or split is set
+  std::optional<SplitConfig> split;
   bool strip_prefix = false;  // remove match.path_prefix before forwarding
   std::optional<RewriteConfig> rewrite;
   std::optional<RedirectConfig> redirect;

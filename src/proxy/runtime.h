@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "config/config.h"
@@ -25,6 +26,7 @@ struct Runtime {
   net::CidrSet trusted_proxies;
   http::ParseLimits parse_limits;
   std::shared_ptr<AccessLog> access_log;  // may be null (no access log)
+  std::string admin_token;                // from admin.token_file; empty: /api/ is disabled
 };
 
 }  // namespace rampart::proxy

@@ -711,8 +711,7 @@ void Session::FailRequestBody(int status, http::ParseError reason) {
 void Session::ConnectUpstream() {
   state_ = State::kConnecting;
   const auto& servers = pool_->servers();
-  const upstream::PickContext context{servers, tried_servers_};
-  const auto pick = pool_->balancer().Pick(context);
+  const auto pick = pool_->Pick({tried_servers_, client_ip_, "", worker_.rng(), upstream::NowMs()});
   if (!pick) {
     SendError(attempts_ == 0 ? 503 : 502);
     return;

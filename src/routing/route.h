@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/regex.h"
 #include "pipeline/chain.h"
+#include "routing/traffic_split.h"
 
 namespace rampart::routing {
 
@@ -30,6 +31,7 @@ struct Route {
   // What to do with a match.
   std::string pool;       // empty for redirect routes
   size_t pool_index = 0;  // index into the runtime's pools, resolved at build time
+  std::optional<TrafficSplit> split;  // set: the pool is chosen per request (pool is unused)
   std::optional<config::RedirectConfig> redirect;
   bool strip_prefix = false;
   std::shared_ptr<const core::Regex> rewrite_regex;

@@ -1,6 +1,9 @@
 #pragma once
-// The admin listener: /healthz and Prometheus /metrics. Served by libevent's evhttp on the main
-// thread — it carries no client traffic, so the strict data-path parser is not needed here.
+// The admin listener: /healthz, Prometheus /metrics (the process counters and every upstream
+// server's state) and the /api/ endpoints (the upstreams' state, drain and enable). Served by
+// libevent's evhttp on the main thread — it carries no client traffic, so the strict data-path
+// parser is not needed here. /api/ requires "Authorization: Bearer <token>", the token read
+// from admin.token_file; without a token file it answers 403.
 
 #include <string>
 
@@ -13,13 +16,16 @@ struct evhttp_request;
 
 namespace rampart::proxy {
 class Metrics;
-}
+class RuntimeSource;
+}  // namespace rampart::proxy
 
 namespace rampart::server {
 
 class Admin {
  public:
-  Admin(event_base* base, const proxy::Metrics& metrics) : base_(base), metrics_(metrics) {}
+  // `runtime` gives the current pools and the admin token.
+  Admin(event_base* base, const proxy::Metrics& metrics, const proxy::RuntimeSource& runtime)
+      : base_(base), metrics_(metrics), runtime_(runtime) {}
   ~Admin();
   Admin(const Admin&) = delete;
   Admin& operator=(const Admin&) = delete;
@@ -35,6 +41,7 @@ class Admin {
 
   event_base* base_;
   const proxy::Metrics& metrics_;
+  const proxy::RuntimeSource& runtime_;
   evhttp* http_ = nullptr;
   bool draining_ = false;
 };

@@ -2,6 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
 #include <set>
 
 #include "core/log.h"
@@ -34,6 +38,28 @@ void CheckLogPath(const std::string& path, const std::string& key, const std::st
   }
 }
 
+// The admin API's bearer token: the file's first line, which must not be empty. A file that
+// others may read is refused, as ssh refuses a readable private key.
+core::Result<std::string> ReadAdminToken(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return core::MakeError("cannot read " + path + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return core::MakeError(path + " must not be readable by group or others (chmod 600)");
+  }
+  std::ifstream in(path);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    return core::MakeError("cannot read " + path);
+  }
+  token = std::string(core::TrimOws(token));
+  if (token.size() < 16) {
+    return core::MakeError(path + ": the token must be at least 16 characters");
+  }
+  return token;
+}
+
 }  // namespace
 
 BuildResult BuildRuntime(const config::Config& config, const BuildOptions& options) {
@@ -51,10 +77,12 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       errors.push_back(config.source_file + ":0: trusted_proxies: " + status.error().message);
   }
 
+  upstream::StateRegistry private_states;
+  upstream::StateRegistry& states = options.states != nullptr ? *options.states : private_states;
   std::map<std::string, size_t> pool_index;
   std::set<std::string> failed_pools;  // already reported: routes using them say nothing more
   for (const auto& [name, pc] : config.pools) {
-    auto pool = upstream::Pool::Build(pc);
+    auto pool = upstream::Pool::Build(pc, states);
     if (!pool.ok()) {
       errors.push_back(Where(pc.mark) + "pools." + name + ": " + pool.error().message);
       failed_pools.insert(name);
@@ -98,21 +126,46 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     route->strip_prefix = rc.strip_prefix;
     route->preserve_host = rc.preserve_host;
     route->max_body_size = rc.max_body_size;
-    if (!rc.redirect) {
-      route->pool = rc.pool;
-      auto it = pool_index.find(rc.pool);
-      if (it == pool_index.end()) {
-        if (failed_pools.count(rc.pool) == 0) {
-          errors.push_back(Where(rc.mark) + "pool: unknown pool '" + rc.pool + "'");
-        }
-        continue;
+    // Pools are named by the loader's checks; one that failed to build was reported already.
+    const auto find_pool = [&](const std::string& name) -> std::optional<size_t> {
+      auto it = pool_index.find(name);
+      if (it != pool_index.end()) return it->second;
+      if (failed_pools.count(name) == 0) {
+        errors.push_back(Where(rc.mark) + "pool: unknown pool '" + name + "'");
       }
-      route->pool_index = it->second;
+      return std::nullopt;
+    };
+    if (rc.split) {
+      routing::TrafficSplit split;
+      split.sticky = rc.split->sticky;
+      for (const auto& target : rc.split->to) {
+        const auto index = find_pool(target.pool);
+        if (!index) continue;
+        split.targets.push_back({*index, target.weight, target.header, target.cookie,
+                                 target.value});
+      }
+      if (split.targets.size() != rc.split->to.size()) continue;
+      route->pool_index = split.targets.front().pool_index;
+      route->split = std::move(split);
+    } else if (!rc.redirect) {
+      route->pool = rc.pool;
+      const auto index = find_pool(rc.pool);
+      if (!index) continue;
+      route->pool_index = *index;
     }
     route->chain = BuildChain(rc);
     routes.push_back(std::move(route));
   }
   runtime->router = routing::Router(std::move(routes));
+
+  if (!config.admin.token_file.empty()) {
+    auto token = ReadAdminToken(config.admin.token_file);
+    if (token.ok()) {
+      runtime->admin_token = std::move(token).value();
+    } else {
+      errors.push_back(config.source_file + ":0: admin.token_file: " + token.error().message);
+    }
+  }
 
   const auto& logging = config.logging;
   // `check` and `run` agree: a log directory must exist (spdlog would create it silently).

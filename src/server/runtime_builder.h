@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "proxy/runtime.h"
+#include "upstream/server_state.h"
 
 namespace rampart::server {
 
@@ -18,6 +19,8 @@ struct BuildOptions {
   bool open_logs = true;  // false for `rampart check`: only check that log directories exist
   // The snapshot being replaced (kept for stages that carry state across reloads).
   std::shared_ptr<const proxy::Runtime> previous;
+  // Where pools find their servers' run-time state; null: a private one (for `check`).
+  upstream::StateRegistry* states = nullptr;
 };
 
 // Either the runtime or every error, each "file:line: key: reason".

@@ -12,6 +12,7 @@
 #include "server/demo_backend.h"
 #include "server/runtime_builder.h"
 #include "server/worker.h"
+#include "upstream/health_monitor.h"
 
 namespace rampart::server {
 
@@ -63,6 +64,7 @@ int Server::Run() {
 
   BuildOptions build;
   build.generation = generation_;
+  build.states = &upstream_states_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     LogErrors(*errors);
@@ -102,7 +104,7 @@ int Server::Run() {
   }
 
   if (!config.admin.address.empty()) {
-    admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_);
+    admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_, runtime_source_);
     auto bound = admin_->Listen(config.admin.address);
     if (!bound.ok()) {
       spdlog::error("admin: {}", bound.error().message);
@@ -117,6 +119,8 @@ int Server::Run() {
     events_.push_back(ev);
   }
 
+  health_ = std::make_unique<upstream::HealthMonitor>(main_loop_.base());
+  health_->Watch(runtime_->pools);
   for (auto& w : workers_) w->Start();
   spdlog::info("ready: {} workers", workers_.size());
   main_loop_.Run();
@@ -154,6 +158,7 @@ void Server::Reload() {
   BuildOptions build;
   build.generation = generation_ + 1;
   build.previous = runtime_;
+  build.states = &upstream_states_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());
@@ -180,6 +185,7 @@ void Server::Reload() {
   ++generation_;
   runtime_ = runtime;
   runtime_source_.Publish(std::move(runtime));
+  health_->Watch(runtime_->pools);  // DNS re-resolved and health config re-read by the build
   metrics_->CountReload(true);
   spdlog::info("reload: applied generation {}", generation_);
 }
@@ -187,6 +193,7 @@ void Server::Reload() {
 void Server::BeginDrain() {
   if (draining_) return;
   draining_ = true;
+  health_.reset();  // no new probes while shutting down
   if (admin_) admin_->set_draining(true);
   for (auto& w : workers_) w->Drain();
   spdlog::info("draining: {} ms for in-flight requests", runtime_->config.timeouts.drain_ms);

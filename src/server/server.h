@@ -11,8 +11,13 @@
 #include "net/event_loop.h"
 #include "proxy/metrics.h"
 #include "proxy/worker_context.h"
+#include "upstream/server_state.h"
 
 struct event;
+
+namespace rampart::upstream {
+class HealthMonitor;
+}
 
 namespace rampart::server {
 
@@ -47,9 +52,11 @@ class Server {
   net::EventLoop main_loop_;
   std::unique_ptr<proxy::Metrics> metrics_;
   net::ConnectionLimiter limiter_;
+  upstream::StateRegistry upstream_states_;  // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<upstream::HealthMonitor> health_;
   std::unique_ptr<Admin> admin_;
   std::unique_ptr<DemoBackend> demo_;
   std::vector<event*> events_;

@@ -1,5 +1,5 @@
 #pragma once
-// Round robin over the primary servers; backup servers only when every primary was tried.
+// Round robin: each candidate in turn.
 
 #include <atomic>
 
@@ -9,7 +9,7 @@ namespace rampart::upstream {
 
 class RoundRobin final : public Balancer {
  public:
-  std::optional<size_t> Pick(const PickContext& context) const override;
+  size_t Pick(const PickContext& context) const override;
 
  private:
   mutable std::atomic<uint64_t> next_{0};

@@ -64,7 +64,7 @@ class SessionTest : public ::testing::Test {
     config::ServerConfig server;
     server.address = backend;
     pc.servers.push_back(server);
-    auto pool = upstream::Pool::Build(pc);
+    auto pool = upstream::Pool::Build(pc, states_);
     ASSERT_TRUE(pool.ok()) << pool.error().message;
     runtime->pools.push_back(pool.value());
     auto route = std::make_shared<routing::Route>();
@@ -198,6 +198,7 @@ class SessionTest : public ::testing::Test {
   }
 
   event_base* base_ = nullptr;
+  upstream::StateRegistry states_;
   Metrics metrics_{1};
   net::ConnectionLimiter limiter_;
   RuntimeSource source_;
