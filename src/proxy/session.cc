@@ -15,9 +15,11 @@
 #include <chrono>
 #include <cstring>
 
+#include "http/cookie.h"
 #include "http/h1_writer.h"
 #include "pipeline/local_reply.h"
 #include "proxy/forwarding.h"
+#include "routing/hash_key.h"
 #include "routing/normalize_path.h"
 
 namespace rampart::proxy {
@@ -596,7 +598,10 @@ void Session::AfterRequestStages() {
     SendLocalReply();
     return;
   }
-  pool_ = runtime_->pools[route_->pool_index].get();
+  if (!EnterPool()) {
+    SendError(503);
+    return;
+  }
   if (!request_body_done_ &&
       (chain_->wants_buffered_body() || ex_->request().framing == http::BodyFraming::kChunked)) {
     state_ = State::kBufferingBody;
@@ -708,17 +713,41 @@ void Session::FailRequestBody(int status, http::ParseError reason) {
 // ---------------------------------------------------------------------------------------------
 // Upstream connection
 
+bool Session::EnterPool() {
+  const size_t index = route_->split
+                           ? route_->split->Choose(ex_->request(), path_, client_ip_, worker_.rng())
+                           : route_->pool_index;
+  pool_ = runtime_->pools[index].get();
+  if (attempts_.Admit(*pool_, upstream::NowMs())) return true;
+  spdlog::debug("{}: pool {} is full (circuit_breaker.max_pending_requests)", ex_->request_id(),
+                pool_->name());
+  return false;
+}
+
 void Session::ConnectUpstream() {
-  state_ = State::kConnecting;
-  const auto& servers = pool_->servers();
-  const auto pick = pool_->Pick({tried_servers_, client_ip_, "", worker_.rng(), upstream::NowMs()});
-  if (!pick) {
-    SendError(attempts_ == 0 ? 503 : 502);
+  const config::PoolConfig& cfg = pool_->config();
+  std::string_view key;
+  if (cfg.balance == "ip_hash") {
+    key = client_ip_;
+  } else if (cfg.balance == "consistent_hash") {
+    key = routing::HashKeyOf(cfg.hash_key, ex_->request(), path_, client_ip_);
+  }
+  std::string_view sticky;
+  if (!cfg.sticky_cookie.empty()) {
+    sticky = http::FindCookie(ex_->request().headers, cfg.sticky_cookie).value_or("");
+  }
+  if (!attempts_.Next(key, sticky, worker_.rng(), upstream::NowMs())) {
+    // No server can take the request (all down, drained, ejected or full, or the connect
+    // deadline passed): 503 unless a backend was reached and failed.
+    SendError(attempts_.nothing_connected() ? 503 : last_error_status_);
     return;
   }
-  server_index_ = *pick;
-  ++attempts_;
-  const upstream::Server& server = servers[server_index_];
+  ConnectToServer();
+}
+
+void Session::ConnectToServer() {
+  state_ = State::kConnecting;
+  const upstream::Server& server = attempts_.server();
   ex_->upstream_address = server.address_text;
 
   if (!avoid_idle_connections_) {
@@ -728,6 +757,7 @@ void Session::ConnectUpstream() {
   upstream_input_seen_ = 0;
   if (!upstream_reused_) {
     upstream_ = bufferevent_socket_new(worker_.base, -1, BEV_OPT_CLOSE_ON_FREE);
+    server.state->open_connections.fetch_add(1, std::memory_order_relaxed);
   }
   bufferevent_setcb(upstream_, &Session::OnUpstreamReadCb, &Session::OnUpstreamWriteCb,
                     &Session::OnUpstreamEventCb, this);
@@ -737,7 +767,7 @@ void Session::ConnectUpstream() {
     return;
   }
   // libevent reports connect completion as writability: the write timeout bounds the connect.
-  const timeval connect_tv = ToTimeval(pool_->config().connect_timeout_ms);
+  const timeval connect_tv = ToTimeval(attempts_.ConnectTimeoutMs(upstream::NowMs()));
   bufferevent_set_timeouts(upstream_, nullptr, &connect_tv);
   if (bufferevent_socket_connect(upstream_, server.address.get(),
                                  static_cast<int>(server.address.length)) != 0) {
@@ -761,8 +791,9 @@ void Session::PrepareUpstreamHeaders() {
 void Session::SendRequestHead() {
   state_ = State::kProxying;
   PrepareUpstreamHeaders();
+  attempts_.Connected();
   http::Request& req = ex_->request();
-  const upstream::Server& server = pool_->servers()[server_index_];
+  const upstream::Server& server = attempts_.server();
   if (route_->preserve_host && !req.host.empty()) {
     req.headers.Set("Host", req.host);
   } else {
@@ -935,30 +966,79 @@ void Session::UpstreamFailed(UpstreamError kind) {
       !response_head_done_ && upstream_ != nullptr && Length(bufferevent_get_input(upstream_)) == 0;
   const bool was_reused = upstream_reused_;
   ReleaseUpstream(false);
+  // Resending is safe when nothing was sent, or when nothing came back and the request is
+  // idempotent with its body still whole (none, or fully buffered: never a streamed one).
+  const bool resendable = IsIdempotent(ex_->request().method) && !body_forwarding_started_ &&
+                          !response_started_ && nothing_received;
 
-  // A keep-alive connection the backend closed just as we used it: try a fresh connection,
-  // as long as no body bytes are gone and the request is safe to send again.
-  if (was_reused && nothing_received && !body_forwarding_started_ &&
-      IsIdempotent(ex_->request().method) && kind != UpstreamError::kTimeout) {
+  // A keep-alive connection the backend closed just as we used it: not the server's fault;
+  // try the same server again on a fresh connection.
+  if (was_reused && resendable && kind != UpstreamError::kTimeout) {
     avoid_idle_connections_ = true;
-    --attempts_;
-    ConnectUpstream();
+    ConnectToServer();
     return;
   }
-  // A failed connect sent nothing: another server may take the request.
-  if (connecting && attempts_ <= pool_->config().retries) {
-    tried_servers_.push_back(server_index_);
-    if (tried_servers_.size() < pool_->servers().size()) {
-      ConnectUpstream();
-      return;
-    }
+  using Failure = UpstreamAttempts::Failure;
+  Failure failure = Failure::kReset;
+  if (connecting) {
+    failure = Failure::kConnect;
+  } else if (kind == UpstreamError::kTimeout) {
+    failure = Failure::kTimeout;
+  } else if (kind == UpstreamError::kBadResponse) {
+    failure = Failure::kBadResponse;
+  }
+  // Read timeouts are not retried: the backend may still be working, and a retry would double
+  // the load on a slow pool.
+  const bool resend_safe = connecting || (failure == Failure::kReset && resendable);
+  if (!connecting) last_error_status_ = kind == UpstreamError::kTimeout ? 504 : 502;
+  if (attempts_.Failed(failure, resend_safe, upstream::NowMs()) && !response_started_) {
+    ConnectUpstream();
+    return;
   }
   if (response_started_) {
     Close();  // the client has part of a response; cutting the connection is the only signal
     return;
   }
   if (!request_body_done_) close_after_ = true;
-  SendError(kind == UpstreamError::kTimeout ? 504 : 502);
+  SendError(attempts_.nothing_connected() ? 503 : last_error_status_);
+}
+
+bool Session::RetryOnStatus() {
+  const int status = ex_->response().status;
+  if (status < 500) {
+    attempts_.Succeeded();
+    return false;
+  }
+  const auto& statuses = pool_->config().retry_statuses;
+  const bool retryable = std::find(statuses.begin(), statuses.end(), status) != statuses.end() &&
+                         IsIdempotent(ex_->request().method) && !body_forwarding_started_ &&
+                         request_body_done_;
+  if (!retryable) {
+    attempts_.CountFailure(upstream::NowMs());
+    return false;
+  }
+  if (!attempts_.Failed(UpstreamAttempts::Failure::kStatus, true, upstream::NowMs())) {
+    // No retry left: the response goes to the client. (Failed already counted it.)
+    return false;
+  }
+  // Discard this response: its connection carries an unread body, so it is not reused.
+  ReleaseUpstream(false);
+  response_parser_.Reset();
+  ex_->response() = http::Response{};
+  response_head_done_ = false;
+  last_error_status_ = status;
+  ConnectUpstream();
+  return true;
+}
+
+void Session::SetStickyCookie() {
+  const std::string& name = pool_->config().sticky_cookie;
+  if (name.empty()) return;
+  const upstream::Server& server = attempts_.server();
+  const auto sent = http::FindCookie(ex_->request().headers, name);
+  if (sent && *sent == server.sticky_id) return;
+  ex_->response().headers.Add("Set-Cookie",
+                              name + "=" + server.sticky_id + "; Path=/; HttpOnly; SameSite=Lax");
 }
 
 void Session::ReleaseUpstream(bool reusable) {
@@ -966,14 +1046,16 @@ void Session::ReleaseUpstream(bool reusable) {
   bufferevent* up = upstream_;
   upstream_ = nullptr;
   upstream_paused_ = false;
+  const upstream::Server& server = attempts_.server();
   if (reusable && Length(bufferevent_get_input(up)) == 0 &&
       Length(bufferevent_get_output(up)) == 0) {
     const auto& cfg = pool_->config();
-    worker_.connection_pool.Give(pool_->servers()[server_index_].address_text, up,
-                                 cfg.keepalive_idle, cfg.keepalive_timeout_ms);
+    worker_.connection_pool.Give(server.address_text, up, cfg.keepalive_idle,
+                                 cfg.keepalive_timeout_ms, &server.state->open_connections);
     return;
   }
   bufferevent_free(up);
+  server.state->open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1013,6 +1095,7 @@ void Session::ParseResponseHead() {
     }
     evbuffer_drain(in, consumed);
     if (resp.status == 101 && ex_->request().upgrade) {
+      attempts_.Succeeded();
       StartTunnel();
       return;
     }
@@ -1023,6 +1106,7 @@ void Session::ParseResponseHead() {
       continue;
     }
     response_head_done_ = true;
+    if (RetryOnStatus()) return;
     SendResponseHead();  // may finish the exchange: ex_ is gone afterwards
     return;
   }
@@ -1063,6 +1147,7 @@ void Session::SendResponseHead() {
     resp.headers.Set("Connection", "keep-alive");
   }
   resp.headers.Set("X-Request-Id", ex_->request_id());
+  SetStickyCookie();
   std::string head;
   head.reserve(512);
   http::AppendResponseHead(head, http::Version::kHttp11, resp.status,
@@ -1203,9 +1288,9 @@ void Session::FinishExchange() {
   chain_.reset();
   ex_.reset();
   route_ = nullptr;
+  attempts_.Reset();
   pool_ = nullptr;
-  tried_servers_.clear();
-  attempts_ = 0;
+  last_error_status_ = 502;
   avoid_idle_connections_ = false;
   upstream_reused_ = false;
   body_forwarding_started_ = false;

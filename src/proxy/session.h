@@ -19,6 +19,7 @@
 #include "pipeline/chain.h"
 #include "pipeline/exchange.h"
 #include "proxy/metrics.h"
+#include "proxy/upstream_attempts.h"
 #include "proxy/worker_context.h"
 
 struct bufferevent;
@@ -105,9 +106,17 @@ class Session {
   bool InspectResponseBody(evbuffer* in, size_t n, bool end);
 
   // Upstream side.
+  // Picks the pool (a route's traffic split) and admits the request to it.
+  bool EnterPool();
+  // Picks the next server and connects (or takes an idle connection).
   void ConnectUpstream();
+  void ConnectToServer();
   void SendRequestHead();
   void UpstreamFailed(UpstreamError kind);
+  // A response head arrived: outlier bookkeeping, and a retry when its status is one the pool
+  // retries. True when the request went to another server instead.
+  bool RetryOnStatus();
+  void SetStickyCookie();
   void ReleaseUpstream(bool reusable);
   void ParseResponseHead();
   void SendResponseHead();
@@ -171,11 +180,10 @@ class Session {
   // Upstream attempt.
   bufferevent* upstream_ = nullptr;
   const upstream::Pool* pool_ = nullptr;
-  size_t server_index_ = 0;
-  std::vector<size_t> tried_servers_;
+  UpstreamAttempts attempts_;  // after runtime_: it points into the snapshot's pool
   bool upstream_reused_ = false;
   bool avoid_idle_connections_ = false;  // a reused connection failed: take a fresh one
-  uint32_t attempts_ = 0;
+  int last_error_status_ = 502;          // what to answer when no retry is left
   http::ResponseParser response_parser_;
   bool response_head_done_ = false;
   bool response_started_ = false;  // response bytes went to the client

@@ -21,13 +21,13 @@ bufferevent* ConnectionPool::Take(const std::string& key) {
 }
 
 void ConnectionPool::Give(const std::string& key, bufferevent* bev, uint32_t max_idle,
-                          uint64_t idle_timeout_ms) {
+                          uint64_t idle_timeout_ms, std::atomic<int64_t>* open_count) {
   IdleList& list = idle_[key];
   if (list.size() >= max_idle) {
-    bufferevent_free(bev);
+    Free(bev, open_count);
     return;
   }
-  auto* idle = new Idle{this, key, bev, {}};
+  auto* idle = new Idle{this, key, bev, open_count, {}};
   list.push_back(idle);
   idle->position = std::prev(list.end());
   bufferevent_setcb(bev, &ConnectionPool::OnIdleRead, nullptr, &ConnectionPool::OnIdleEvent, idle);
@@ -46,7 +46,7 @@ size_t ConnectionPool::idle_count() const {
 void ConnectionPool::Clear() {
   for (auto& [key, list] : idle_) {
     for (Idle* idle : list) {
-      bufferevent_free(idle->bev);
+      Free(idle->bev, idle->open_count);
       delete idle;
     }
   }
@@ -68,8 +68,13 @@ void ConnectionPool::OnIdleEvent(bufferevent* /*bev*/, short /*what*/, void* arg
 void ConnectionPool::Drop(Idle* idle) {
   auto it = idle_.find(idle->key);
   if (it != idle_.end()) it->second.erase(idle->position);
-  bufferevent_free(idle->bev);
+  Free(idle->bev, idle->open_count);
   delete idle;
+}
+
+void ConnectionPool::Free(bufferevent* bev, std::atomic<int64_t>* open_count) {
+  bufferevent_free(bev);
+  if (open_count != nullptr) open_count->fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace rampart::upstream

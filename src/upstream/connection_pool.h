@@ -3,6 +3,7 @@
 // locking), keyed by server address. An idle connection that the backend closes, or that sends
 // anything unasked, or that stays idle past its timeout, is freed.
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <string>
@@ -23,8 +24,11 @@ class ConnectionPool {
   // must set its own callbacks.
   bufferevent* Take(const std::string& key);
   // Parks `bev` (a connection that finished a response cleanly). Frees it instead when `key`
-  // already has `max_idle` idle connections.
-  void Give(const std::string& key, bufferevent* bev, uint32_t max_idle, uint64_t idle_timeout_ms);
+  // already has `max_idle` idle connections. `open_count` (the server's open-connection gauge,
+  // may be null) is decremented when the pool frees the connection; Take hands the count back
+  // to the caller with the connection.
+  void Give(const std::string& key, bufferevent* bev, uint32_t max_idle, uint64_t idle_timeout_ms,
+            std::atomic<int64_t>* open_count = nullptr);
   size_t idle_count() const;
   // Frees every idle connection (shutdown).
   void Clear();
@@ -36,11 +40,13 @@ class ConnectionPool {
     ConnectionPool* owner;
     std::string key;
     bufferevent* bev;
+    std::atomic<int64_t>* open_count;
     IdleList::iterator position;
   };
   static void OnIdleRead(bufferevent* bev, void* arg);
   static void OnIdleEvent(bufferevent* bev, short what, void* arg);
   void Drop(Idle* idle);
+  static void Free(bufferevent* bev, std::atomic<int64_t>* open_count);
 
   std::unordered_map<std::string, IdleList> idle_;
 };

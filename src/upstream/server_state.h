@@ -37,6 +37,7 @@ struct ServerState {
 struct PoolState {
   std::atomic<int64_t> pending_requests{0};  // requests in flight to the pool
   std::atomic<int64_t> retries_in_flight{0};
+  std::atomic<uint64_t> retries_total{0};
   std::atomic<uint64_t> overflow_pending_total{0};  // refused by max_pending_requests
   std::atomic<uint64_t> overflow_retries_total{0};  // retries refused by the limit or budget
 };

@@ -60,9 +60,9 @@ TEST_F(AdminTest, MetricsReflectTraffic) {
   auto not_found = Get("/status/404");
   ASSERT_TRUE(not_found);
   ASSERT_EQ(not_found->status, 404);
-  auto bad_gateway = Get("/dead/x");
-  ASSERT_TRUE(bad_gateway);
-  ASSERT_EQ(bad_gateway->status, 502);
+  auto unavailable = Get("/dead/x");
+  ASSERT_TRUE(unavailable);
+  ASSERT_EQ(unavailable->status, 503);
 
   // One client connection stays open while the metrics are read.
   Client open_conn = Connect();
@@ -79,7 +79,7 @@ TEST_F(AdminTest, MetricsReflectTraffic) {
   EXPECT_EQ(MetricSum(text, "rampart_requests_total", {{"route", "main"}, {"status", "200"}}), 4)
       << text;
   EXPECT_EQ(MetricSum(text, "rampart_requests_total", {{"route", "main"}, {"status", "404"}}), 1);
-  EXPECT_EQ(MetricSum(text, "rampart_requests_total", {{"route", "dead"}, {"status", "502"}}), 1);
+  EXPECT_EQ(MetricSum(text, "rampart_requests_total", {{"route", "dead"}, {"status", "503"}}), 1);
 
   EXPECT_TRUE(HasMetric(text, "rampart_request_duration_seconds_bucket")) << text;
   EXPECT_GE(MetricSum(text, "rampart_request_duration_seconds_bucket", {{"le", "+Inf"}}), 6);

@@ -237,14 +237,16 @@ void ExpectNoBackendDetail(const HttpResponse& r, uint16_t backend_port) {
 
 class ErrorPageTest : public ProxyTest {};
 
-TEST_F(ErrorPageTest, UnreachableBackendIs502WithoutDetail) {
+// No server could be reached: 503 ("no server can take the request", as HAProxy answers), not
+// 502, which means a backend was reached and misbehaved.
+TEST_F(ErrorPageTest, UnreachableBackendIs503WithoutDetail) {
   ClosedPort closed;
   ConfigOptions options;
   options.backend_ports = {closed.port()};
   ASSERT_NO_FATAL_FAILURE(StartRampart(options));
   auto r = Get("/unreachable");
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 502);
+  EXPECT_EQ(r->status, 503);
   ExpectNoBackendDetail(*r, closed.port());
   EXPECT_TRUE(r->Header("X-Request-Id").has_value()) << "error replies carry the id too";
 }

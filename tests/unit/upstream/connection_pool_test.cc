@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <functional>
@@ -294,6 +295,25 @@ TEST_F(ConnectionPoolTest, RealTcpConnectionClosedByTheBackendIsDropped) {
   close(backend);
   ASSERT_TRUE(RunUntil([&] { return pool_->idle_count() == 0; }));
   EXPECT_EQ(pool_->Take(key), nullptr);
+}
+
+TEST_F(ConnectionPoolTest, OpenCountFollowsTheConnectionsThePoolFrees) {
+  std::atomic<int64_t> open{4};  // four connections the caller had counted as open
+  Connection kept = MakeConnection();
+  Connection overflow = MakeConnection();
+  Connection closed = MakeConnection();
+  Connection cleared = MakeConnection();
+  pool_->Give("a", kept.bev, 1, kLongTimeoutMs, &open);
+  pool_->Give("a", overflow.bev, 1, kLongTimeoutMs, &open);  // over max_idle: freed at once
+  EXPECT_EQ(open.load(), 3);
+  pool_->Give("b", closed.bev, 4, kLongTimeoutMs, &open);
+  ASSERT_EQ(shutdown(closed.peer, SHUT_WR), 0);  // the backend closes an idle connection
+  ASSERT_TRUE(RunUntil([&] { return open.load() == 2; }));
+  EXPECT_EQ(Keep(pool_->Take("a")), kept.bev);  // the caller owns it, and its count, again
+  EXPECT_EQ(open.load(), 2);
+  pool_->Give("c", cleared.bev, 4, kLongTimeoutMs, &open);
+  pool_->Clear();
+  EXPECT_EQ(open.load(), 1);
 }
 
 }  // namespace

@@ -1,0 +1,209 @@
+#include "proxy/upstream_attempts.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rampart::proxy {
+namespace {
+
+using Failure = UpstreamAttempts::Failure;
+
+class UpstreamAttemptsTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<const upstream::Pool> MakePool(size_t servers, uint32_t retries = 1) {
+    config::PoolConfig pc;
+    pc.name = "app";
+    pc.retries = retries;
+    pc.connect_timeout_ms = 1'000;
+    for (size_t i = 0; i < servers; ++i) {
+      config::ServerConfig s;
+      s.address = "127.0.0.1:" + std::to_string(9000 + i);
+      pc.servers.push_back(s);
+    }
+    return Build(pc);
+  }
+  std::shared_ptr<const upstream::Pool> Build(const config::PoolConfig& pc) {
+    auto pool = upstream::Pool::Build(pc, registry_);
+    EXPECT_TRUE(pool.ok());
+    return pool.value();
+  }
+  static std::optional<size_t> Next(UpstreamAttempts& a, int64_t now = 0) {
+    return a.Next("", "", 0, now);
+  }
+
+  upstream::StateRegistry registry_;
+};
+
+TEST_F(UpstreamAttemptsTest, CountsActiveRequestsPerAttemptAndPendingPerRequest) {
+  auto pool = MakePool(2);
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool, 0));
+  EXPECT_EQ(pool->state().pending_requests.load(), 1);
+  const auto first = Next(a);
+  ASSERT_TRUE(first);
+  const auto& state = *pool->servers()[*first].state;
+  EXPECT_EQ(state.active_requests.load(), 1);
+  EXPECT_EQ(state.requests_total.load(), 1u);
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 0));
+  EXPECT_EQ(state.active_requests.load(), 0) << "a failed attempt is no longer active";
+  const auto second = Next(a);
+  ASSERT_TRUE(second);
+  EXPECT_NE(*second, *first) << "a retry goes to another server";
+  a.Reset();
+  EXPECT_EQ(pool->state().pending_requests.load(), 0);
+  EXPECT_EQ(pool->state().retries_in_flight.load(), 0);
+  EXPECT_EQ(pool->servers()[*second].state->active_requests.load(), 0);
+  EXPECT_EQ(pool->state().retries_total.load(), 1u);
+}
+
+TEST_F(UpstreamAttemptsTest, RetriesAreBoundedByRetriesAndServers) {
+  auto pool = MakePool(5, 2);
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool, 0));
+  ASSERT_TRUE(Next(a));
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 0));
+  ASSERT_TRUE(Next(a));
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 0));
+  ASSERT_TRUE(Next(a));
+  EXPECT_FALSE(a.Failed(Failure::kConnect, true, 0)) << "1 attempt + 2 retries";
+  EXPECT_TRUE(a.nothing_connected());
+
+  auto two = MakePool(2, 5);
+  UpstreamAttempts b;
+  ASSERT_TRUE(b.Admit(*two, 0));
+  ASSERT_TRUE(Next(b));
+  EXPECT_TRUE(b.Failed(Failure::kConnect, true, 0));
+  ASSERT_TRUE(Next(b));
+  EXPECT_FALSE(b.Failed(Failure::kConnect, true, 0)) << "every server tried";
+}
+
+TEST_F(UpstreamAttemptsTest, UnsafeResendIsNeverRetried) {
+  auto pool = MakePool(3, 2);
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool, 0));
+  ASSERT_TRUE(Next(a));
+  a.Connected();
+  EXPECT_FALSE(a.Failed(Failure::kReset, false, 0));
+  EXPECT_FALSE(a.nothing_connected());
+}
+
+TEST_F(UpstreamAttemptsTest, PendingLimitRefusesAtOnce) {
+  config::PoolConfig pc;
+  pc.name = "small";
+  pc.max_pending_requests = 2;
+  config::ServerConfig s;
+  s.address = "127.0.0.1:9000";
+  pc.servers.push_back(s);
+  auto pool = Build(pc);
+  UpstreamAttempts a, b, c;
+  EXPECT_TRUE(a.Admit(*pool, 0));
+  EXPECT_TRUE(b.Admit(*pool, 0));
+  EXPECT_FALSE(c.Admit(*pool, 0));
+  EXPECT_EQ(pool->state().overflow_pending_total.load(), 1u);
+  EXPECT_EQ(pool->state().pending_requests.load(), 2);
+  a.Reset();
+  EXPECT_TRUE(c.Admit(*pool, 0));
+}
+
+TEST_F(UpstreamAttemptsTest, RetryBudgetLimitsRetriesInFlight) {
+  config::PoolConfig pc;
+  pc.name = "budget";
+  pc.retries = 3;
+  pc.retry_budget_percent = 0;
+  pc.retry_budget_min = 2;  // at most two requests retrying at a time
+  for (int i = 0; i < 4; ++i) {
+    config::ServerConfig s;
+    s.address = "127.0.0.1:" + std::to_string(9100 + i);
+    pc.servers.push_back(s);
+  }
+  auto pool = Build(pc);
+  std::vector<std::unique_ptr<UpstreamAttempts>> requests;
+  std::vector<bool> retried;
+  for (int i = 0; i < 4; ++i) {
+    requests.push_back(std::make_unique<UpstreamAttempts>());
+    ASSERT_TRUE(requests.back()->Admit(*pool, 0));
+    ASSERT_TRUE(Next(*requests.back()));
+    retried.push_back(requests.back()->Failed(Failure::kConnect, true, 0));
+  }
+  EXPECT_EQ(retried, (std::vector<bool>{true, true, false, false}));
+  EXPECT_EQ(pool->state().overflow_retries_total.load(), 2u);
+  // A request keeps its one ticket for all its retries.
+  ASSERT_TRUE(Next(*requests[0]));
+  EXPECT_TRUE(requests[0]->Failed(Failure::kConnect, true, 0));
+  EXPECT_EQ(pool->state().retries_in_flight.load(), 2);
+  requests[0]->Reset();
+  EXPECT_EQ(pool->state().retries_in_flight.load(), 1);
+}
+
+TEST_F(UpstreamAttemptsTest, MaxRetriesInFlightIsAHardLimit) {
+  config::PoolConfig pc;
+  pc.name = "cb";
+  pc.retries = 1;
+  pc.retry_budget_min = 100;
+  pc.max_retries_in_flight = 1;
+  for (int i = 0; i < 2; ++i) {
+    config::ServerConfig s;
+    s.address = "127.0.0.1:" + std::to_string(9200 + i);
+    pc.servers.push_back(s);
+  }
+  auto pool = Build(pc);
+  UpstreamAttempts a, b;
+  ASSERT_TRUE(a.Admit(*pool, 0));
+  ASSERT_TRUE(b.Admit(*pool, 0));
+  ASSERT_TRUE(Next(a));
+  ASSERT_TRUE(Next(b));
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 0));
+  EXPECT_FALSE(b.Failed(Failure::kConnect, true, 0));
+}
+
+TEST_F(UpstreamAttemptsTest, ConnectDeadlineCoversEveryAttemptUntilOneConnects) {
+  auto pool = MakePool(3, 2);  // connect_timeout 1000 ms
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool, 10'000));
+  ASSERT_TRUE(Next(a, 10'000));
+  EXPECT_EQ(a.ConnectTimeoutMs(10'000), 1'000u);
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 10'300));  // refused after 300 ms
+  ASSERT_TRUE(Next(a, 10'300));
+  EXPECT_EQ(a.ConnectTimeoutMs(10'300), 700u) << "what is left of the deadline";
+  EXPECT_FALSE(a.Failed(Failure::kConnect, true, 11'000)) << "timed out at the deadline";
+  EXPECT_FALSE(Next(a, 11'000));
+
+  UpstreamAttempts b;
+  ASSERT_TRUE(b.Admit(*pool, 0));
+  ASSERT_TRUE(Next(b, 0));
+  b.Connected();
+  EXPECT_TRUE(b.Failed(Failure::kReset, true, 5'000));
+  ASSERT_TRUE(Next(b, 5'000));
+  EXPECT_EQ(b.ConnectTimeoutMs(5'000), 1'000u) << "once a backend was reached: the full timeout";
+}
+
+TEST_F(UpstreamAttemptsTest, ConsecutiveFailuresEjectTheServer) {
+  config::PoolConfig pc;
+  pc.name = "outlier";
+  pc.retries = 0;
+  pc.outlier.consecutive_failures = 2;
+  pc.outlier.base_ejection_ms = 500;
+  for (int i = 0; i < 2; ++i) {
+    config::ServerConfig s;
+    s.address = "127.0.0.1:" + std::to_string(9300 + i);
+    pc.servers.push_back(s);
+  }
+  auto pool = Build(pc);
+  const auto& bad = *pool->servers()[0].state;
+  for (int i = 0; i < 2; ++i) {
+    UpstreamAttempts a;
+    ASSERT_TRUE(a.Admit(*pool, 0));
+    ASSERT_EQ(a.Next("", pool->servers()[0].sticky_id, 0, 0), std::optional<size_t>(0));
+    a.CountFailure(0);
+  }
+  EXPECT_EQ(bad.ejected_until_ms.load(), 500);
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool, 100));
+  EXPECT_EQ(a.Next("", pool->servers()[0].sticky_id, 0, 100), std::optional<size_t>(1));
+}
+
+}  // namespace
+}  // namespace rampart::proxy
