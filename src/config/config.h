@@ -73,7 +73,8 @@ struct PoolConfig {
   uint32_t keepalive_idle = 32;        // idle connections kept per worker and server
   uint64_t keepalive_timeout_ms = 60'000;
   // Extra attempts on another server: after a connect failure, or for an idempotent request
-  // whose response has not started (reset, timeout, or a status in retry_statuses).
+  // with a replayable body whose response has not started (a reset before any response byte,
+  // or a status in retry_statuses). Read timeouts are not retried.
   uint32_t retries = 1;
   std::vector<int> retry_statuses;  // e.g. 502, 503, 504; empty: statuses are never retried
   // Retry budget: retries in flight may be at most max(min, percent% of active requests).

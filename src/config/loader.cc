@@ -68,9 +68,24 @@ void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
   }
 }
 
+// The bearer token file of the admin API. Only its name is checked here; the file itself is
+// read when the runtime is built (server/runtime_builder.cc).
+void ReadTokenFile(const Field& field, AdminConfig* admin) {
+  std::optional<std::string> path = field.AsString();
+  if (!path) return;
+  if (path->empty()) {
+    field.Fail("must not be empty");
+  } else if (HasLineBreakOrNul(*path)) {
+    field.Fail("must not contain CR, LF or NUL");
+  } else {
+    admin->token_file = std::move(*path);
+  }
+}
+
 void ReadAdmin(const Field& field, const std::vector<ListenerConfig>& listeners,
                AdminConfig* admin) {
-  const MapReader map = SchemaMap(field, {"address"});
+  const MapReader map = SchemaMap(field, {"address", "token_file"});
+  if (const Field* f = map.Find("token_file")) ReadTokenFile(*f, admin);
   const Field* f = map.Find("address");
   if (f == nullptr) return;
   std::optional<std::string> text = f->AsString();
@@ -217,6 +232,17 @@ std::optional<std::string> ReadAddress(const Field& field, bool allow_port_zero)
     return std::nullopt;
   }
   return address;
+}
+
+std::optional<HashKeyConfig> ReadHashKey(const Field& field) {
+  std::optional<std::string> text = field.AsString();
+  if (!text) return std::nullopt;
+  core::Result<HashKeyConfig> key = ParseHashKey(*text);
+  if (!key.ok()) {
+    field.Fail(key.error().message);
+    return std::nullopt;
+  }
+  return std::move(key).value();
 }
 
 LoadResult LoadString(const std::string& yaml, const std::string& name) {

@@ -11,18 +11,6 @@
 
 namespace rampart::config {
 
-namespace {
-
-// Headers a route may not set or remove: they frame the message or belong to one connection,
-// and letting configuration rewrite them would desynchronise rampart and the peer.
-constexpr std::string_view kProtectedHeaders[] = {
-    "connection", "content-length", "keep-alive",        "proxy-connection",
-    "te",         "trailer",        "transfer-encoding", "upgrade",
-};
-
-constexpr int kRedirectStatuses[] = {301, 302, 303, 307, 308};
-
-// A path written in the configuration: starts with '/', no spaces or control bytes.
 std::optional<std::string> ReadPath(const Field& field) {
   std::optional<std::string> path = field.AsString();
   if (!path) return std::nullopt;
@@ -36,6 +24,28 @@ std::optional<std::string> ReadPath(const Field& field) {
   }
   return path;
 }
+
+std::optional<std::string> ReadPoolRef(const Field& field,
+                                       const std::map<std::string, PoolConfig>& pools) {
+  std::optional<std::string> pool = field.AsString();
+  if (!pool) return std::nullopt;
+  if (pools.count(*pool) == 0) {
+    field.Fail("unknown pool '" + *pool + "'");
+    return std::nullopt;
+  }
+  return pool;
+}
+
+namespace {
+
+// Headers a route may not set or remove: they frame the message or belong to one connection,
+// and letting configuration rewrite them would desynchronise rampart and the peer.
+constexpr std::string_view kProtectedHeaders[] = {
+    "connection", "content-length", "keep-alive",        "proxy-connection",
+    "te",         "trailer",        "transfer-encoding", "upgrade",
+};
+
+constexpr int kRedirectStatuses[] = {301, 302, 303, 307, 308};
 
 // A regex compiled once to validate it; returns the pattern and its capture count.
 std::optional<std::pair<std::string, uint32_t>> ReadRegex(const Field& field) {
@@ -214,14 +224,32 @@ std::optional<RedirectConfig> ReadRedirect(const Field& field) {
   return redirect;
 }
 
+// A route goes to exactly one of a pool, a split or a redirect; the error names the keys
+// that conflict ("has both pool and split; ...").
+void CheckOneDestination(const MapReader& map) {
+  std::vector<std::string_view> given;
+  for (std::string_view key : {"pool", "split", "redirect"}) {
+    if (map.Has(key)) given.push_back(key);
+  }
+  constexpr std::string_view kRule = "needs exactly one of pool, split or redirect";
+  if (given.empty()) {
+    map.field().Fail(kRule);
+  } else if (given.size() == 2) {
+    map.field().Fail("has both " + std::string(given[0]) + " and " + std::string(given[1]) +
+                     "; a route " + std::string(kRule));
+  } else if (given.size() == 3) {
+    map.field().Fail("has pool, split and redirect; a route " + std::string(kRule));
+  }
+}
+
 RouteConfig ReadRoute(const Field& field, size_t index,
                       const std::map<std::string, PoolConfig>& pools) {
   RouteConfig route;
   route.name = "route" + std::to_string(index);
   route.mark = MarkOf(field);
   const MapReader map = SchemaMap(
-      field, {"name", "match", "pool", "strip_prefix", "rewrite", "redirect", "set_request_headers",
-              "set_response_headers", "preserve_host", "max_body_size"});
+      field, {"name", "match", "pool", "split", "strip_prefix", "rewrite", "redirect",
+              "set_request_headers", "set_response_headers", "preserve_host", "max_body_size"});
   if (!map.is_map()) return route;
 
   if (const Field* f = map.Find("name")) {
@@ -240,14 +268,9 @@ RouteConfig ReadRoute(const Field& field, size_t index,
     has_path_prefix = result.has_path_prefix;
   }
   if (const Field* f = map.Find("pool")) {
-    if (auto pool = f->AsString()) {
-      if (pools.count(*pool) == 0) {
-        f->Fail("unknown pool '" + *pool + "'");
-      } else {
-        route.pool = std::move(*pool);
-      }
-    }
+    if (auto pool = ReadPoolRef(*f, pools)) route.pool = std::move(*pool);
   }
+  if (const Field* f = map.Find("split")) route.split = ReadSplit(*f, pools);
   if (const Field* f = map.Find("strip_prefix")) {
     if (auto strip = f->AsBool()) {
       if (*strip && !has_path_prefix) {
@@ -272,9 +295,7 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   if (const Field* f = map.Find("max_body_size")) {
     if (auto size = f->AsSize()) route.max_body_size = *size;
   }
-  if (map.Has("pool") == map.Has("redirect")) {
-    field.Fail("needs exactly one of pool or redirect");
-  }
+  CheckOneDestination(map);
   return route;
 }
 

@@ -18,8 +18,7 @@ namespace rampart::config {
 // Sections of later rampart versions: reported as "not supported in this version" wherever
 // they appear, so an operator with a newer config learns why it is refused.
 inline constexpr std::string_view kLaterVersionKeys[] = {
-    "tls", "health", "waf",  "rate_limit", "geo",
-    "bot", "cache",  "auth", "signatures", "proxy_protocol",
+    "tls", "waf", "rate_limit", "geo", "bot", "cache", "auth", "signatures", "proxy_protocol",
 };
 
 // A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
@@ -36,6 +35,24 @@ std::optional<std::string> ReadEnum(const Field& field,
 
 // A "host:port" address (see CheckHostPort); records its error otherwise.
 std::optional<std::string> ReadAddress(const Field& field, bool allow_port_zero = false);
+
+// A path written in the configuration: starts with '/', no spaces or control bytes.
+std::optional<std::string> ReadPath(const Field& field);
+
+// A hash key (see ParseHashKey): client_ip, path, header:<Name> or cookie:<name>.
+std::optional<HashKeyConfig> ReadHashKey(const Field& field);
+
+// A pool name that must be a key of `pools`: "unknown pool 'X'" otherwise.
+std::optional<std::string> ReadPoolRef(const Field& field,
+                                       const std::map<std::string, PoolConfig>& pools);
+
+// A pool's `health` map (active checks) and `outlier` map (passive ejection).
+std::optional<HealthCheckConfig> ReadHealth(const Field& field);
+void ReadOutlier(const Field& field, OutlierConfig* out);
+
+// A route's `split` map; target pools are resolved against `pools`.
+std::optional<SplitConfig> ReadSplit(const Field& field,
+                                     const std::map<std::string, PoolConfig>& pools);
 
 // Reads `pools` (a map of name -> pool) into `out`. A pool with errors is still added, so that
 // routes naming it are not also reported as naming an unknown pool.

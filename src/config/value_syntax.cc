@@ -143,4 +143,20 @@ bool HasSpaceOrControl(std::string_view text) {
   });
 }
 
+core::Result<HashKeyConfig> ParseHashKey(std::string_view text) {
+  using Kind = HashKeyConfig::Kind;
+  if (text == "client_ip") return HashKeyConfig{Kind::kClientIp, ""};
+  if (text == "path") return HashKeyConfig{Kind::kPath, ""};
+  const size_t colon = text.find(':');
+  const std::string_view kind = text.substr(0, colon);
+  if (colon == std::string_view::npos || (kind != "header" && kind != "cookie")) {
+    return core::MakeError("expected client_ip, path, header:<name> or cookie:<name>");
+  }
+  const std::string_view name = text.substr(colon + 1);
+  if (!IsHttpToken(name)) {
+    return core::MakeError("invalid " + std::string(kind) + " name '" + std::string(name) + "'");
+  }
+  return HashKeyConfig{kind == "header" ? Kind::kHeader : Kind::kCookie, std::string(name)};
+}
+
 }  // namespace rampart::config

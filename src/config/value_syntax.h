@@ -1,9 +1,10 @@
 #pragma once
-// Syntax checks for configuration values: listen and server addresses, host names, CIDRs and
-// HTTP header and method tokens. Pure functions; no name resolution, no I/O.
+// Syntax checks for configuration values: listen and server addresses, host names, CIDRs,
+// HTTP header and method tokens and hash keys. Pure functions; no name resolution, no I/O.
 
 #include <string_view>
 
+#include "config/config.h"
 #include "core/result.h"
 
 namespace rampart::config {
@@ -35,5 +36,10 @@ bool HasLineBreakOrNul(std::string_view text);
 // True when `text` holds a byte below 0x21 or DEL: spaces and control bytes, which have no
 // place in a path or URL written in the configuration.
 bool HasSpaceOrControl(std::string_view text);
+
+// A hash key: "client_ip", "path", "header:<Name>" or "cookie:<name>", the name an RFC 9110
+// token. Errors: "expected client_ip, path, header:<name> or cookie:<name>",
+// "invalid header name 'X'", "invalid cookie name 'X'".
+core::Result<HashKeyConfig> ParseHashKey(std::string_view text);
 
 }  // namespace rampart::config

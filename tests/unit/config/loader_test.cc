@@ -8,29 +8,14 @@
 #include <variant>
 #include <vector>
 
+#include "load_helpers.h"
+
 namespace rampart::config {
 namespace {
 
+using test_util::Errors;
+using test_util::Load;
 using ::testing::ElementsAre;
-
-// Loads `yaml` as "t.yaml" and returns the config, failing the test on any error.
-Config Load(const std::string& yaml) {
-  LoadResult result = LoadString(yaml, "t.yaml");
-  if (const auto* errors = std::get_if<LoadErrors>(&result)) {
-    std::string all;
-    for (const std::string& e : errors->errors) all += e + "\n";
-    ADD_FAILURE() << "unexpected errors:\n" << all;
-    return Config{};
-  }
-  return std::get<Config>(std::move(result));
-}
-
-// Loads `yaml` as "t.yaml" and returns its errors (none when it loaded).
-std::vector<std::string> Errors(const std::string& yaml) {
-  LoadResult result = LoadString(yaml, "t.yaml");
-  if (const auto* errors = std::get_if<LoadErrors>(&result)) return errors->errors;
-  return {};
-}
 
 // A valid head (listen, pool "app") that error tests append one broken route or section to;
 // its last line is line 5, so the first appended line is line 6.
@@ -247,6 +232,17 @@ TEST(LoaderTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(app.keepalive_timeout_ms, 60'000u);
 }
 
+TEST(LoaderTest, AdminTokenFile) {
+  const Config c = Load("admin: {address: 127.0.0.1:9901, token_file: /etc/rampart/admin.token}\n" +
+                        WithRoute());
+  EXPECT_EQ(c.admin.address, "127.0.0.1:9901");
+  EXPECT_EQ(c.admin.token_file, "/etc/rampart/admin.token");
+  // Without an admin address the token file is still read (and checked at build time).
+  EXPECT_EQ(Load("admin: {token_file: admin.token}\n" + WithRoute()).admin.token_file,
+            "admin.token");
+  EXPECT_TRUE(Load(WithRoute()).admin.token_file.empty());
+}
+
 TEST(LoaderTest, WorkersAuto) { EXPECT_EQ(Load("workers: auto\n" + WithRoute()).workers, 0u); }
 
 TEST(LoaderTest, RedirectStatusDefaultsTo302) {
@@ -367,9 +363,9 @@ TEST(LoaderErrorTest, LaterVersionSection) {
               ElementsAre("t.yaml:9: routes[0].waf: not supported in this version"));
   EXPECT_THAT(Errors("listen:\n  - address: 127.0.0.1:8443\n    tls: {}\n" + RestAfterListen()),
               ElementsAre("t.yaml:3: listen[0].tls: not supported in this version"));
-  EXPECT_THAT(Errors(std::string(kHead) + "    health: {path: /healthz}\n" +
+  EXPECT_THAT(Errors(std::string(kHead) + "    rate_limit: {rps: 10}\n" +
                      "routes: [{pool: app}]\ncache: {}\n"),
-              ElementsAre("t.yaml:6: pools.app.health: not supported in this version",
+              ElementsAre("t.yaml:6: pools.app.rate_limit: not supported in this version",
                           "t.yaml:8: cache: not supported in this version"));
 }
 
@@ -408,13 +404,12 @@ TEST(LoaderErrorTest, ExpectedAnInteger) {
               ElementsAre("t.yaml:9: limits.max_header_count: expected an integer"));
 }
 
-TEST(LoaderErrorTest, KeysThisVersionWouldIgnoreAreRefused) {
+// A weight the balancer would silently ignore is refused; max_connections works with any.
+TEST(LoaderErrorTest, WeightNeedsAWeightedBalancer) {
   EXPECT_THAT(Errors(std::string(kHead) + "        weight: 2\n        max_connections: 10\n" +
                      "routes: [{pool: app}]\n"),
-              ElementsAre("t.yaml:6: pools.app.servers[0].weight: weights need a weighted "
-                          "balancer, not supported in this version",
-                          "t.yaml:7: pools.app.servers[0].max_connections: not supported in this "
-                          "version"));
+              ElementsAre("t.yaml:6: pools.app.servers[0].weight: round_robin ignores weights; "
+                          "use weighted_round_robin"));
 }
 
 TEST(LoaderErrorTest, IntegerOutOfRange) {
@@ -493,6 +488,17 @@ TEST(LoaderErrorTest, ListenAndAdminConflicts) {
                           "t.yaml:2: admin.address: already used by listen[0]"));
 }
 
+TEST(LoaderErrorTest, AdminTokenFileProblems) {
+  EXPECT_THAT(Errors("admin: {token_file: \"\"}\n" + WithRoute()),
+              ElementsAre("t.yaml:1: admin.token_file: must not be empty"));
+  EXPECT_THAT(Errors("admin: {token_file: [a]}\n" + WithRoute()),
+              ElementsAre("t.yaml:1: admin.token_file: expected a string"));
+  EXPECT_THAT(Errors("admin: {token_file: \"a\\nb\"}\n" + WithRoute()),
+              ElementsAre("t.yaml:1: admin.token_file: must not contain CR, LF or NUL"));
+  EXPECT_THAT(Errors("admin: {token: abc}\n" + WithRoute()),
+              ElementsAre("t.yaml:1: admin.token: unknown key"));
+}
+
 TEST(LoaderErrorTest, ListenRequired) {
   EXPECT_THAT(Errors(RestAfterListen()),
               ElementsAre("t.yaml:1: listen: at least one listener is required"));
@@ -512,13 +518,10 @@ TEST(LoaderErrorTest, TrustedProxyNotACidr) {
                           "10.0.0.0/8"));
 }
 
-TEST(LoaderErrorTest, BalancerNotSupported) {
-  EXPECT_THAT(Errors(std::string(kHead) + "    balance: least_conn\nroutes: [{pool: app}]\n"),
-              ElementsAre("t.yaml:6: pools.app.balance: 'least_conn' is not supported in this "
-                          "version"));
+TEST(LoaderErrorTest, UnknownBalancer) {
   EXPECT_THAT(Errors(std::string(kHead) + "    balance: random\nroutes: [{pool: app}]\n"),
-              ElementsAre("t.yaml:6: pools.app.balance: unknown balancer 'random' (this version "
-                          "implements round_robin)"));
+              ElementsAre("t.yaml:6: pools.app.balance: expected one of: round_robin, "
+                          "weighted_round_robin, least_conn, ip_hash, consistent_hash, p2c"));
 }
 
 TEST(LoaderErrorTest, PoolNeedsServers) {
@@ -558,11 +561,12 @@ TEST(LoaderErrorTest, UnknownPool) {
               ElementsAre("t.yaml:8: routes[0].pool: unknown pool 'ap'"));
 }
 
-TEST(LoaderErrorTest, RouteNeedsExactlyOneOfPoolOrRedirect) {
+TEST(LoaderErrorTest, RouteNeedsExactlyOneOfPoolSplitOrRedirect) {
   EXPECT_THAT(Errors(WithOneRoute("  - match: {path: /x}\n")),
-              ElementsAre("t.yaml:7: routes[0]: needs exactly one of pool or redirect"));
+              ElementsAre("t.yaml:7: routes[0]: needs exactly one of pool, split or redirect"));
   EXPECT_THAT(Errors(WithOneRoute("  - pool: app\n    redirect: {to: /}\n")),
-              ElementsAre("t.yaml:7: routes[0]: needs exactly one of pool or redirect"));
+              ElementsAre("t.yaml:7: routes[0]: has both pool and redirect; a route needs "
+                          "exactly one of pool, split or redirect"));
 }
 
 TEST(LoaderErrorTest, PathsMustStartWithSlash) {

@@ -95,5 +95,37 @@ TEST(HttpSyntaxTest, TokensAndValues) {
   EXPECT_FALSE(HasSpaceOrControl("/a/b?c=%20"));
 }
 
+TEST(ParseHashKeyTest, Accepts) {
+  using Kind = HashKeyConfig::Kind;
+  const auto parse = [](std::string_view text) {
+    core::Result<HashKeyConfig> key = ParseHashKey(text);
+    EXPECT_TRUE(key.ok()) << text;
+    return key.ok() ? key.value() : HashKeyConfig{};
+  };
+  EXPECT_EQ(parse("client_ip").kind, Kind::kClientIp);
+  EXPECT_EQ(parse("client_ip").name, "");
+  EXPECT_EQ(parse("path").kind, Kind::kPath);
+  EXPECT_EQ(parse("header:X-Api-Key").kind, Kind::kHeader);
+  EXPECT_EQ(parse("header:X-Api-Key").name, "X-Api-Key");
+  EXPECT_EQ(parse("cookie:__Host-sid").kind, Kind::kCookie);
+  EXPECT_EQ(parse("cookie:__Host-sid").name, "__Host-sid");
+}
+
+TEST(ParseHashKeyTest, Rejects) {
+  const auto error = [](std::string_view text) {
+    core::Result<HashKeyConfig> key = ParseHashKey(text);
+    return key.ok() ? std::string() : key.error().message;
+  };
+  const std::string expected = "expected client_ip, path, header:<name> or cookie:<name>";
+  EXPECT_EQ(error(""), expected);
+  EXPECT_EQ(error("ip"), expected);
+  EXPECT_EQ(error("Client_IP"), expected);
+  EXPECT_EQ(error("header"), expected);
+  EXPECT_EQ(error("query:a"), expected);
+  EXPECT_EQ(error("header:"), "invalid header name ''");
+  EXPECT_EQ(error("header:a:b"), "invalid header name 'a:b'");
+  EXPECT_EQ(error("cookie:a b"), "invalid cookie name 'a b'");
+}
+
 }  // namespace
 }  // namespace rampart::config
