@@ -72,9 +72,8 @@ bool Pool::IsAvailable(const Server& server, int64_t now_ms) {
   if (s.drained.load(std::memory_order_relaxed)) return false;
   if (!s.healthy.load(std::memory_order_relaxed)) return false;
   if (now_ms < s.ejected_until_ms.load(std::memory_order_relaxed)) return false;
-  return server.max_connections == 0 ||
-         s.active_requests.load(std::memory_order_relaxed) <
-             static_cast<int64_t>(server.max_connections);
+  return server.max_connections == 0 || s.active_requests.load(std::memory_order_relaxed) <
+                                            static_cast<int64_t>(server.max_connections);
 }
 
 double Pool::SlowStartFactor(const Server& server, int64_t now_ms) const {
