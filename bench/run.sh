@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: rampart, nginx and HAProxy as plain reverse proxies in front of the
 # same loopback backend, each loaded with wrk in the same run. Prints requests/s, p50/p99
-# latency, peak RSS, and the rampart/nginx and rampart/haproxy ratios. See bench/README.md.
+# latency, peak RSS, and the rampart/nginx and rampart/haproxy ratios; then, in a section of its
+# own, the new upstream connections each proxy opens per 1,000 requests. See bench/README.md.
 #
 # Everything listens on 127.0.0.1 only; every process this script starts is stopped on exit.
 # Nothing under /etc is read or written and no system service is started or stopped.
@@ -17,6 +18,13 @@
 #   CONNECTIONS       wrk connections, small responses (default 64)
 #   LARGE_CONNECTIONS wrk connections, 1 MiB cases (default 16)
 #   TASKSET           CPU list applied the same way to every proxy, e.g. "1" (default: none)
+#   REUSE_DURATION    seconds of load per target in the upstream connection-reuse section
+#                     (default 5; 0 skips the section)
+#   REUSE_CONNECTIONS wrk connections in that section (default: CONNECTIONS)
+#   REUSE_ROUNDS      rounds over all targets in that section (default 3)
+#   REUSE_IDLE        idle upstream connections each proxy worker keeps there (default 32)
+#   REUSE_CHURN_REQUESTS  keepalive_requests of the backend in the section's churn variant,
+#                     after which the backend closes a connection (default 100; 0 skips it)
 #   NO_INSTALL=1      never call apt-get
 #   KEEP_TMP=1        keep the temporary directory (configs, logs, wrk outputs)
 set -euo pipefail
@@ -30,6 +38,11 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 LARGE_CONNECTIONS="${LARGE_CONNECTIONS:-16}"
 TASKSET="${TASKSET:-}"
+REUSE_DURATION="${REUSE_DURATION:-5}"
+REUSE_CONNECTIONS="${REUSE_CONNECTIONS:-$CONNECTIONS}"
+REUSE_ROUNDS="${REUSE_ROUNDS:-3}"
+REUSE_IDLE="${REUSE_IDLE:-32}"
+REUSE_CHURN_REQUESTS="${REUSE_CHURN_REQUESTS:-100}"
 BUILD_DIR="${BUILD_DIR:-/tmp/rampart-bench-build}"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -469,6 +482,224 @@ for t in "${PROXIES[@]}"; do
 done
 
 # ---------------------------------------------------------------------------------------------
+# Upstream connection reuse: how many connections each proxy opens to its backend per 1,000
+# requests. Every target gets a fresh backend nginx of its own, so that this backend's
+# stub_status "accepts" counter (exact, in shared memory) counts that one proxy's connections.
+# The proxies here are separate, minimal instances (no access log, no extra headers) with the
+# same pool: REUSE_IDLE idle connections per worker, 2 workers, 60 s idle timeout.
+
+declare -A STATUS_PORT REUSE_REQS REUSE_RPS REUSE_WARM REUSE_NEW REUSE_RATE REUSE_ERRS
+REUSE_TARGETS=(backend-direct rampart nginx haproxy)
+
+start_counting_backend() {  # name keepalive_requests: a 1 KiB "GET /" and a stub_status port
+  local name="$1" dir="$TMP/$1"
+  mkdir -p "$dir"
+  PORT[$name]="$(free_port)"
+  STATUS_PORT[$name]="$(free_port)"
+  cat >"$dir/nginx.conf" <<CONF
+$(nginx_user)
+daemon off;
+master_process on;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type text/plain;
+  keepalive_timeout 75s;  # longer than every proxy's 60 s, so the proxies close idle ones
+  keepalive_requests $2;  # the backend closes a connection after this many requests
+  $(nginx_temp_paths "$dir")
+  server {
+    listen 127.0.0.1:${PORT[$name]};
+    location = / { return 200 "$BODY_1K"; }
+  }
+  server {
+    listen 127.0.0.1:${STATUS_PORT[$name]};
+    location = /status { stub_status; }
+  }
+}
+CONF
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  { wait_port "${PORT[$name]}" "${PID[$name]}" &&
+    wait_port "${STATUS_PORT[$name]}" "${PID[$name]}"; } ||
+    { cat "$dir/error.log" >&2; die "counting backend $name did not start"; }
+}
+
+# Connections the backend has accepted so far. The counter is process-wide, so it includes
+# this status request's own connection: a difference of two reads is one too many.
+backend_accepts() {  # backend name
+  local n
+  n=$(curl -s --max-time 5 "http://127.0.0.1:${STATUS_PORT[$1]}/status" |
+    awk 'NR == 3 { print $1 }')
+  [[ "$n" =~ ^[0-9]+$ ]] || die "no stub_status from backend $1"
+  echo "$n"
+}
+
+start_reuse_rampart() {  # name backend
+  local name="$1" dir="$TMP/$1"
+  mkdir -p "$dir"
+  PORT[$name]="$(free_port)"
+  cat >"$dir/rampart.yaml" <<CONF
+workers: 2
+listen: [{address: 127.0.0.1:${PORT[$name]}}]
+pools:
+  app:
+    servers: [{address: 127.0.0.1:${PORT[$2]}}]
+    keepalive: {idle: $REUSE_IDLE, timeout: 60s}  # per worker, as nginx's "keepalive N"
+routes: [{match: {path_prefix: /}, pool: app}]
+timeouts: {drain: 1s}
+logging: {level: warn}
+CONF
+  "$RAMPART_BIN" check -c "$dir/rampart.yaml" >"$dir/check.log" 2>&1 ||
+    { cat "$dir/check.log" >&2; die "rampart check failed"; }
+  pin "$RAMPART_BIN" run -c "$dir/rampart.yaml" >"$dir/stdout.log" 2>&1 &
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  wait_port "${PORT[$name]}" "${PID[$name]}" ||
+    { cat "$dir/stdout.log" >&2; die "rampart did not start"; }
+}
+
+start_reuse_nginx() {  # name backend
+  local name="$1" dir="$TMP/$1"
+  mkdir -p "$dir"
+  PORT[$name]="$(free_port)"
+  cat >"$dir/nginx.conf" <<CONF
+$(nginx_user)
+daemon off;
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000;  # client side: rampart's max_requests_per_connection default
+  $(nginx_temp_paths "$dir")
+  upstream backend {
+    server 127.0.0.1:${PORT[$2]};
+    keepalive $REUSE_IDLE;  # idle connections kept per worker
+    keepalive_timeout 60s;
+    # The default, 1000, would close every upstream connection after 1000 requests and add
+    # 1 per 1,000 on its own; rampart has no such cap, so nginx gets none either.
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:${PORT[$name]} reuseport;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+  pin "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  wait_port "${PORT[$name]}" "${PID[$name]}" ||
+    { cat "$dir/error.log" >&2; die "nginx did not start"; }
+}
+
+start_reuse_haproxy() {  # name backend
+  local name="$1" dir="$TMP/$1"
+  mkdir -p "$dir"
+  PORT[$name]="$(free_port)"
+  cat >"$dir/haproxy.cfg" <<CONF
+global
+  nbthread 2
+  maxconn 4096
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse safe  # HAProxy's default, written out
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout http-request 10s
+  timeout http-keep-alive 60s
+frontend fe
+  bind 127.0.0.1:${PORT[$name]}
+  default_backend be
+backend be
+  server s1 127.0.0.1:${PORT[$2]}
+CONF
+  "$HAPROXY" -c -q -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 ||
+    { cat "$dir/check.log" >&2; die "haproxy config check failed"; }
+  pin "$HAPROXY" -db -f "$dir/haproxy.cfg" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  wait_port "${PORT[$name]}" "${PID[$name]}" ||
+    { cat "$dir/stderr.log" >&2; die "haproxy did not start"; }
+}
+
+per_1k() {  # connections requests
+  awk -v c="$1" -v n="$2" 'BEGIN { if (n + 0 == 0) print "n/a"; else printf "%.2f", c * 1000 / n }'
+}
+
+# measure_reuse variant target backend url: counts the backend's new connections during the
+# warm-up (the pool filling from cold) and, separately, during the measured run. Keyed
+# "variant/target", one value per round, space-separated.
+measure_reuse() {
+  local variant="$1" target="$2" backend="$3" url="$4" key="$1/$2"
+  RUN_SEQ=$((RUN_SEQ + 1))
+  local out="$TMP/wrk-$RUN_SEQ-reuse-$1-$2.txt" before warm after
+  before=$(backend_accepts "$backend")
+  check_200 "$url"
+  if ((WARMUP > 0)); then
+    "$WRK" -t"$THREADS" -c"$REUSE_CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true
+  fi
+  warm=$(backend_accepts "$backend")
+  "$WRK" -t"$THREADS" -c"$REUSE_CONNECTIONS" -d"${REUSE_DURATION}s" "$url" >"$out" 2>&1 ||
+    { cat "$out" >&2; die "wrk failed for reuse $key"; }
+  after=$(backend_accepts "$backend")
+  local requests non2xx sock
+  requests=$(awk '/ requests in / { print $1 }' "$out")
+  non2xx=$(awk '/Non-2xx/ { print $NF }' "$out")
+  sock=$(awk '/Socket errors/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$out")
+  REUSE_REQS[$key]+=" $requests"
+  REUSE_RPS[$key]+=" $(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")"
+  REUSE_WARM[$key]+=" $((warm - before - 1))"
+  REUSE_NEW[$key]+=" $((after - warm - 1))"
+  REUSE_RATE[$key]+=" $(per_1k $((after - warm - 1)) "$requests")"
+  REUSE_ERRS[$key]+=" $((${non2xx:-0} + ${sock:-0}))"
+  log "$(printf 'reuse %-22s %8s requests  %6s new backend connections (%s in warm-up)' \
+    "$key" "$requests" $((after - warm - 1)) $((warm - before - 1)))"
+}
+
+# run_reuse_variant round variant backend_keepalive_requests: one fresh backend and proxy per
+# target, each stopped after its run so that nothing else competes for the CPUs.
+run_reuse_variant() {
+  local variant="$2" n=${#REUSE_TARGETS[@]} i t backend proxy url
+  for ((i = 0; i < n; i++)); do
+    t="${REUSE_TARGETS[$(((i + $1) % n))]}"  # order rotated every round, as above
+    backend="reuse-$1-$variant-$t-backend"
+    proxy="reuse-$1-$variant-$t"
+    start_counting_backend "$backend" "$3"
+    case "$t" in
+      backend-direct) proxy="$backend" ;;  # calibration: wrk's own connections
+      rampart) start_reuse_rampart "$proxy" "$backend" ;;
+      nginx) start_reuse_nginx "$proxy" "$backend" ;;
+      haproxy) start_reuse_haproxy "$proxy" "$backend" ;;
+    esac
+    url="http://127.0.0.1:${PORT[$proxy]}/"
+    measure_reuse "$variant" "$t" "$backend" "$url"
+    stop_pid "${PID[$proxy]}"
+    stop_pid "${PID[$backend]}"
+  done
+}
+
+if ((REUSE_DURATION > 0)); then
+  log "upstream connection reuse: $REUSE_ROUNDS rounds of wrk -t$THREADS -c$REUSE_CONNECTIONS" \
+    "-d${REUSE_DURATION}s per target, each proxy with a backend of its own"
+  for ((r = 0; r < REUSE_ROUNDS; r++)); do
+    run_reuse_variant "$r" keepalive 1000000
+    if ((REUSE_CHURN_REQUESTS > 0)); then run_reuse_variant "$r" churn "$REUSE_CHURN_REQUESTS"; fi
+  done
+fi
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -507,6 +738,36 @@ print_ratios() {  # case
   done
 }
 
+print_reuse() {  # variant title: totals over the rounds, the per-round range of the rate
+  local v="$1" t k
+  printf '\n%s\n' "$2"
+  printf '| %-14s | %8s | %7s | %11s | %13s | %11s | %13s | %6s |\n' target requests "req/s" \
+    "new backend" "per 1,000 req" "range" "warm-up conns" errors
+  printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- ---------: --------: ------------: \
+    --------------: ------------: --------------: -------:
+  for t in "${REUSE_TARGETS[@]}"; do
+    k="$v/$t"
+    [[ -n "${REUSE_REQS[$k]:-}" ]] || continue
+    printf '| %-14s | %8s | %7s | %11s | %13s | %11s | %13s | %6s |\n' "$t" \
+      "$(total "${REUSE_REQS[$k]}")" "$(median "${REUSE_RPS[$k]}" %.0f)" \
+      "$(total "${REUSE_NEW[$k]}")" \
+      "$(per_1k "$(total "${REUSE_NEW[$k]}")" "$(total "${REUSE_REQS[$k]}")")" \
+      "$(spread "${REUSE_RATE[$k]}")" "$(total "${REUSE_WARM[$k]}")" "$(total "${REUSE_ERRS[$k]}")"
+  done
+  local peer
+  for peer in nginx haproxy; do
+    [[ -n "${REUSE_REQS[$v/rampart]:-}" && -n "${REUSE_REQS[$v/$peer]:-}" ]] || continue
+    printf '  %-22s new backend connections per 1,000 requests %5sx\n' "rampart/$peer" \
+      "$(ratio "$(connections_per_request "$v/rampart")" "$(connections_per_request "$v/$peer")")"
+  done
+}
+
+# Unrounded, for the ratios: a rate rounded to 0.01 is too coarse when a proxy opens very few.
+connections_per_request() {  # variant/target
+  awk -v c="$(total "${REUSE_NEW[$1]}")" -v n="$(total "${REUSE_REQS[$1]}")" \
+    'BEGIN { if (n + 0 == 0) print 0; else printf "%.9f", c / n }'
+}
+
 echo
 echo "rampart bench, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) CPUs" \
   "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r)," \
@@ -515,21 +776,46 @@ echo "$("$NGINX" -v 2>&1 | sed 's/.*: //')," \
   "HAProxy $("$HAPROXY" -v | awk 'NR == 1 { print $3 }')," \
   "$("$RAMPART_BIN" version 2>/dev/null | head -1 || echo rampart)," \
   "$("$WRK" -v 2>&1 | awk 'NR == 1 { print $1, $2 }')"
-echo "small: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, medians; 1 MiB: one" \
-  "run each, -c$LARGE_CONNECTIONS -d${LARGE_DURATION}s; ${WARMUP}s warm-up before every run;" \
-  "pinning: ${TASKSET:-none}"
-print_case small small "GET / (1 KiB response), keep-alive" "${SMALL_TARGETS[@]}"
-print_ratios small
+if ((ROUNDS > 0 || LARGE_DURATION > 0)); then
+  echo "small: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, medians;" \
+    "1 MiB: one run each, -c$LARGE_CONNECTIONS -d${LARGE_DURATION}s;" \
+    "${WARMUP}s warm-up before every run; pinning: ${TASKSET:-none}"
+fi
+if ((ROUNDS > 0)); then
+  print_case small small "GET / (1 KiB response), keep-alive" "${SMALL_TARGETS[@]}"
+  print_ratios small
+fi
 if ((LARGE_DURATION > 0)); then
   print_case get1m large "GET /large.bin (1 MiB response)" "${LARGE_PROXIES[@]}"
   print_ratios get1m
   print_case post1m large "POST /upload (1 MiB request body)" "${LARGE_PROXIES[@]}"
   print_ratios post1m
 fi
-echo
-echo "Ratios: throughput above 1, p99 and CPU per request below 1 favour rampart. CPU us/req is"
-echo "the target's user+system CPU time (all threads and workers) over the requests wrk completed."
-echo "backend-direct: wrk straight to the backend, no proxy (its CPU is the backend's). rampart,"
-echo "nginx and haproxy write an access log; rampart-nolog does not. Peak RSS is VmHWM since start"
-echo "(nginx: master + workers summed), read after the small rounds, and for the 1 MiB tables"
-echo "after both 1 MiB cases."
+if ((ROUNDS > 0 || LARGE_DURATION > 0)); then
+  echo
+  echo "Ratios: throughput above 1, p99 and CPU per request below 1 favour rampart. CPU us/req is"
+  echo "the target's user+system CPU time (all threads and workers) over the requests wrk"
+  echo "completed. backend-direct: wrk straight to the backend, no proxy (its CPU is the"
+  echo "backend's). rampart, nginx and haproxy write an access log; rampart-nolog does not. Peak"
+  echo "RSS is VmHWM since start (nginx: master + workers summed), read after the small rounds,"
+  echo "and for the 1 MiB tables after both 1 MiB cases."
+fi
+if ((REUSE_DURATION > 0)); then
+  echo
+  echo "Upstream connection reuse: $REUSE_ROUNDS round(s) of wrk -t$THREADS -c$REUSE_CONNECTIONS" \
+    "-d${REUSE_DURATION}s GET / per target,"
+  echo "each after a ${WARMUP}s warm-up. Every target has a fresh backend nginx of its own, whose"
+  echo "stub_status accepts counter gives the connections opened to it. Pools: $REUSE_IDLE idle"
+  echo "connections per worker, 2 workers (rampart keepalive.idle, nginx upstream keepalive);"
+  echo "HAProxy nbthread 2, http-reuse safe."
+  print_reuse keepalive "backend keeps connections open (keepalive_requests 1000000)"
+  if ((REUSE_CHURN_REQUESTS > 0)); then
+    print_reuse churn "backend closes each connection after $REUSE_CHURN_REQUESTS requests\
+ (floor: $(per_1k 1 "$REUSE_CHURN_REQUESTS") per 1,000)"
+  fi
+  echo "Totals over the rounds; range: of the per-round rates. new backend: connections the"
+  echo "backend accepted during the measured runs; warm-up conns: during the warm-ups (pools"
+  echo "filling from cold, and one check request). backend-direct, wrk straight to the backend,"
+  echo "checks the counting: wrk's $REUSE_CONNECTIONS connections plus the one it opens to probe"
+  echo "the address; under churn, the floor. Ratios below 1: rampart opens fewer connections."
+fi
