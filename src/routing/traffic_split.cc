@@ -20,7 +20,8 @@ size_t TrafficSplit::Choose(const http::Request& request, std::string_view path,
     total += t.weight;
   }
   if (total == 0) return targets.front().pool_index;  // the loader requires a weighted target
-  const uint64_t draw = sticky ? core::StableHash(HashKeyOf(*sticky, request, path, client_ip)) : random;
+  const uint64_t draw =
+      sticky ? core::StableHash(HashKeyOf(*sticky, request, path, client_ip)) : random;
   uint64_t point = draw % total;
   for (const SplitTarget& t : targets) {
     if (point < t.weight) return t.pool_index;

@@ -141,8 +141,8 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       for (const auto& target : rc.split->to) {
         const auto index = find_pool(target.pool);
         if (!index) continue;
-        split.targets.push_back({*index, target.weight, target.header, target.cookie,
-                                 target.value});
+        split.targets.push_back(
+            {*index, target.weight, target.header, target.cookie, target.value});
       }
       if (split.targets.size() != rc.split->to.size()) continue;
       route->pool_index = split.targets.front().pool_index;
