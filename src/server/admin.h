@@ -38,6 +38,8 @@ class Admin {
  private:
   static void OnRequest(evhttp_request* req, void* arg);
   void Handle(evhttp_request* req);
+  // Everything under /api/: the token check, then the upstreams endpoints.
+  void HandleApi(evhttp_request* req, const std::string& path);
 
   event_base* base_;
   const proxy::Metrics& metrics_;

@@ -44,7 +44,9 @@ Client& Client::operator=(Client&& other) noexcept {
   return *this;
 }
 
-bool Client::Connect(uint16_t port, Timeout timeout) {
+bool Client::Connect(uint16_t port, Timeout timeout) { return ConnectFrom({}, port, timeout); }
+
+bool Client::ConnectFrom(const std::string& source_ip, uint16_t port, Timeout timeout) {
   Close();
   Deadline deadline = DeadlineIn(timeout);
   port_ = port;
@@ -60,6 +62,18 @@ bool Client::Connect(uint16_t port, Timeout timeout) {
   }
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!source_ip.empty()) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    bool parsed = inet_pton(AF_INET, source_ip.c_str(), &src.sin_addr) == 1;
+    if (!parsed || bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+      connect_errno_ = parsed ? errno : EINVAL;
+      error_ = "bind to source " + source_ip + ": " + strerror(connect_errno_);
+      ::close(fd_);
+      fd_ = -1;
+      return false;
+    }
+  }
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

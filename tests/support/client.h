@@ -48,6 +48,9 @@ class Client {
 
   // Connects to 127.0.0.1:port. False on failure; connect_errno() says why (ECONNREFUSED...).
   bool Connect(uint16_t port, Timeout timeout = kDefaultTimeout);
+  // The same from a chosen local address, e.g. "127.0.0.7" (all of 127/8 is loopback on
+  // Linux), so one test can be many clients to rampart's client-IP logic.
+  bool ConnectFrom(const std::string& source_ip, uint16_t port, Timeout timeout = kDefaultTimeout);
   bool connected() const { return fd_ >= 0; }
   int connect_errno() const { return connect_errno_; }
   uint16_t port() const { return port_; }

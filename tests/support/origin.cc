@@ -9,13 +9,16 @@
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "support/payload.h"
 
@@ -26,6 +29,8 @@ constexpr size_t kMaxHeadBytes = 1 << 20;  // a head larger than this is refused
 constexpr size_t kMaxChunkLine = 4096;
 constexpr uint64_t kMaxDelayMs = 120'000;
 constexpr int kChunkPieceIntervalMs = 5;
+// How long Origin(port) keeps retrying a port that is still in use (a predecessor closing).
+constexpr Timeout kRebindPatience{5'000};
 
 void InitThreadsOnce() {
   static std::once_flag once;
@@ -391,9 +396,38 @@ struct Origin::Connection {
   void Complete() {
     req.body_bytes = sum.bytes();
     req.body_checksum = sum.Value();
-    seq = origin->Record(req);
     state = State::kResponding;
+    if (req.Path() == "/healthz") {
+      seq = 0;
+      origin->CountHealthCheck();
+      int status = origin->health_status_;
+      SendSimple(status, "health " + std::to_string(status) + "\n", {});
+      AfterReply();
+      return;
+    }
+    seq = origin->Record(req);
     Respond();
+  }
+
+  // The path that decides the reply: /if/NAME/REST is /REST on the origin called NAME and the
+  // default reply ("/") elsewhere.
+  std::string EffectivePath() const {
+    std::string path = req.Path();
+    constexpr std::string_view kIf = "/if/";
+    if (path.rfind(kIf, 0) != 0) return path;
+    size_t slash = path.find('/', kIf.size());
+    std::string_view name = std::string_view(path).substr(
+        kIf.size(), slash == std::string::npos ? std::string::npos : slash - kIf.size());
+    if (name != origin->name_ || slash == std::string::npos) return "/";
+    return path.substr(slash);
+  }
+
+  // Resets the connection: SO_LINGER 0 makes the close send RST.
+  void Reset() {
+    linger lg{1, 0};
+    setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    if (timer != nullptr) event_del(timer);
+    free_me = true;
   }
 
   // Writes a head; `body_len` < 0 means no Content-Length (chunked or until close).
@@ -402,6 +436,7 @@ struct Origin::Connection {
         "HTTP/1.1 " + std::to_string(status) + " " + std::string(Reason(status)) + "\r\n";
     if (body_len >= 0) h += "Content-Length: " + std::to_string(body_len) + "\r\n";
     h += "Content-Type: text/plain\r\n";
+    h += "X-Origin-Name: " + origin->name_ + "\r\n";
     h += "X-Origin-Conn: " + std::to_string(id) + "\r\n";
     h += "X-Origin-Seq: " + std::to_string(seq) + "\r\n";
     h += "X-Origin-Target: " + req.target + "\r\n";
@@ -459,7 +494,7 @@ struct Origin::Connection {
   }
 
   void Respond() {
-    std::string path = req.Path();
+    std::string path = EffectivePath();
     auto starts = [&](std::string_view prefix) { return path.rfind(prefix, 0) == 0; };
     auto number_after = [&](std::string_view prefix) {
       return ParseDecimal(std::string_view(path).substr(prefix.size()));
@@ -480,6 +515,9 @@ struct Origin::Connection {
       return;  // stays kResponding
     } else if (path == "/hang") {
       return;  // stays kResponding for good
+    } else if (path == "/reset") {
+      Reset();
+      return;
     } else if (path == "/chunked") {
       if (http10) keep_alive = false;
       HeaderList extra;
@@ -518,7 +556,8 @@ struct Origin::Connection {
         std::string h =
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
-            WebSocketAccept(Trim(*key)) + "\r\nX-Origin-Conn: " + std::to_string(id) + "\r\n\r\n";
+            WebSocketAccept(Trim(*key)) + "\r\nX-Origin-Name: " + origin->name_ +
+            "\r\nX-Origin-Conn: " + std::to_string(id) + "\r\n\r\n";
         evbuffer_add(out(), h.data(), h.size());
         state = State::kTunnel;
         if (peer_eof) Close();
@@ -543,26 +582,38 @@ std::string Origin::ChunkedBody() {
   return all;
 }
 
-Origin::Origin() {
+Origin::Origin(uint16_t port, std::string name) : name_(std::move(name)) {
   InitThreadsOnce();
   base_ = event_base_new();
   if (base_ == nullptr) throw std::runtime_error("origin: event_base_new failed");
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sin.sin_port = 0;
-  listener_ =
-      evconnlistener_new_bind(base_, &Origin::OnAccept, this,
-                              LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
-                              128, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  sin.sin_port = htons(port);
+  // A given port may still be held for a moment (e.g. by a socket of the origin it replaces
+  // that another thread is closing): retry EADDRINUSE until the patience runs out.
+  Deadline deadline = DeadlineIn(kRebindPatience);
+  for (;;) {
+    listener_ =
+        evconnlistener_new_bind(base_, &Origin::OnAccept, this,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+                                128, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+    if (listener_ != nullptr || port == 0 || errno != EADDRINUSE || Clock::now() >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   if (listener_ == nullptr) {
+    std::string why = strerror(errno);
     event_base_free(base_);
-    throw std::runtime_error("origin: cannot listen on 127.0.0.1:0");
+    throw std::runtime_error("origin: cannot listen on 127.0.0.1:" + std::to_string(port) + ": " +
+                             why);
   }
   sockaddr_in bound{};
   socklen_t len = sizeof bound;
   getsockname(evconnlistener_get_fd(listener_), reinterpret_cast<sockaddr*>(&bound), &len);
   port_ = ntohs(bound.sin_port);
+  if (name_.empty()) name_ = std::to_string(port_);
   thread_ = std::thread([this] { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); });
 }
 
@@ -637,6 +688,24 @@ uint64_t Origin::Record(RecordedRequest request) {
   }
   cv_.notify_all();
   return seq;
+}
+
+void Origin::CountHealthCheck() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++health_checks_;
+  }
+  cv_.notify_all();
+}
+
+size_t Origin::HealthCheckCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return health_checks_;
+}
+
+bool Origin::WaitForHealthChecks(size_t n, Timeout timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_until(lock, DeadlineIn(timeout), [&] { return health_checks_ >= n; });
 }
 
 void Origin::CountBytes(uint64_t id, uint64_t bytes, bool head) {

@@ -1,7 +1,9 @@
 #pragma once
-// Origin: a real HTTP/1.1 backend for e2e tests, on 127.0.0.1 with a kernel-chosen port. It runs
-// its own libevent event_base on its own thread and records everything it receives, so a test
-// can assert both what the client got and what the backend saw (or that it saw nothing).
+// Origin: a real HTTP/1.1 backend for e2e tests, on 127.0.0.1 with a kernel-chosen port (or a
+// given one, so a test can destroy an origin — closing its listener and every connection — and
+// start another on the same port). It runs its own libevent event_base on its own thread and
+// records everything it receives, so a test can assert both what the client got and what the
+// backend saw (or that it saw nothing).
 //
 // Its HTTP framing is written here, independent of src/http: a test oracle must not share the
 // parser under test. It is lenient where rampart's parser is strict (rampart is the one being
@@ -9,6 +11,11 @@
 // pipelining (answered in order), Expect: 100-continue.
 //
 // Behaviour by path (the target before '?'):
+//   /healthz     the health status (SetHealthStatus(), default 200; body "health NNN\n"). Not
+//                recorded among Requests(): counted by HealthCheckCount() instead, so active
+//                health probes do not disturb a test's request counts
+//   /if/NAME/P   as for path /P when this origin's name() is NAME, else the default reply: one
+//                path that only some origins of a pool treat specially (e.g. /if/a/status/500)
 //   /status/NNN  status NNN ("status NNN\n"; no body for 1xx, 204, 304)
 //   /delay/MS    the default reply after MS milliseconds
 //   /hang        never replies
@@ -20,9 +27,11 @@
 //   /echo        echoes the request body
 //   /ws          WebSocket handshake (101 with Sec-WebSocket-Accept), then echoes raw bytes
 //   /close       the default reply with Connection: close, then closes
+//   /reset       no reply: once the request (body included) is read, the connection is reset
+//                (RST, SO_LINGER 0)
 //   anything else  200 with kDefaultBody
-// Every reply carries X-Origin-Conn (connection id), X-Origin-Seq (request number, from 1) and
-// X-Origin-Target (the target as received).
+// Every reply carries X-Origin-Name (name()), X-Origin-Conn (connection id), X-Origin-Seq
+// (request number, from 1; 0 for /healthz) and X-Origin-Target (the target as received).
 //
 // Thread-safety: the accessors may be called from any thread; the event loop thread only
 // touches the records under the mutex.
@@ -83,14 +92,24 @@ class Origin {
   static const std::vector<std::string>& ChunkedPieces();
   static std::string ChunkedBody();  // the pieces concatenated
 
-  // Binds 127.0.0.1:0 and starts the loop thread. Throws std::runtime_error on failure.
-  Origin();
+  // Binds 127.0.0.1:`port` (0: the kernel chooses; SO_REUSEADDR, and a port still held by a
+  // closing predecessor is retried for a few seconds) and starts the loop thread. `name` is
+  // what X-Origin-Name says; empty: the port number. Throws std::runtime_error on failure.
+  explicit Origin(uint16_t port = 0, std::string name = {});
   ~Origin();
   Origin(const Origin&) = delete;
   Origin& operator=(const Origin&) = delete;
 
   uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::string& name() const { return name_; }
+
+  // The status /healthz answers from now on (any thread).
+  void SetHealthStatus(int status) { health_status_ = status; }
+  // /healthz requests answered so far.
+  size_t HealthCheckCount() const;
+  // Waits until at least `n` /healthz requests were answered; false on timeout.
+  bool WaitForHealthChecks(size_t n, Timeout timeout = kDefaultTimeout) const;
 
   std::vector<RecordedRequest> Requests() const;
   size_t RequestCount() const;
@@ -121,6 +140,7 @@ class Origin {
   static void OnAccept(evconnlistener* listener, int fd, sockaddr* addr, int len, void* arg);
   void Accept(int fd);
   uint64_t Record(RecordedRequest request);  // returns its seq
+  void CountHealthCheck();
   void CountBytes(uint64_t id, uint64_t bytes, bool head);
   void MarkClosed(uint64_t id);
   void Forget(uint64_t id);  // frees the connection object (loop thread)
@@ -129,6 +149,8 @@ class Origin {
   event_base* base_ = nullptr;
   evconnlistener* listener_ = nullptr;
   uint16_t port_ = 0;
+  std::string name_;
+  std::atomic<int> health_status_{200};
   std::thread thread_;
 
   // Loop thread only (and the destructor after the loop has stopped).
@@ -140,6 +162,7 @@ class Origin {
   mutable std::condition_variable cv_;
   std::vector<RecordedRequest> requests_;      // guarded by mu_
   std::vector<ConnectionRecord> connections_;  // guarded by mu_; index id - 1
+  size_t health_checks_ = 0;                   // guarded by mu_
 };
 
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 §4.2.2).

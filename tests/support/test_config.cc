@@ -6,7 +6,10 @@ std::string MakeConfig(const std::string& dir, const ConfigOptions& options) {
   std::string y;
   y += "workers: " + std::to_string(options.workers) + "\n";
   y += "listen:\n  - address: 127.0.0.1:0\n";
-  if (options.admin) y += "admin:\n  address: 127.0.0.1:0\n";
+  if (options.admin) {
+    y += "admin:\n  address: 127.0.0.1:0\n";
+    if (!options.admin_token_file.empty()) y += "  token_file: " + options.admin_token_file + "\n";
+  }
   if (!options.pools_yaml.empty()) {
     y += options.pools_yaml;
     if (y.back() != '\n') y += "\n";

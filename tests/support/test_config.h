@@ -24,6 +24,8 @@ struct ConfigOptions {
   // Appended verbatim at top level (e.g. "timeouts:\n  client_header: 1s\n").
   std::string extra;
   bool admin = true;
+  // admin.token_file (the admin API's bearer token); empty: none.
+  std::string admin_token_file;
 };
 
 // The YAML text. Logs go under `dir` (the test's RampartProcess::dir()).
