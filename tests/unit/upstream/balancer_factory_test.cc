@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "test_servers.h"
 #include "upstream/consistent_hash.h"
 #include "upstream/ip_hash.h"
 #include "upstream/least_conn.h"
@@ -18,15 +19,8 @@
 namespace rampart::upstream {
 namespace {
 
-std::vector<Server> MakeServers(const std::vector<uint32_t>& weights) {
-  std::vector<Server> servers(weights.size());
-  for (size_t i = 0; i < weights.size(); ++i) {
-    servers[i].address_text = "10.0.0." + std::to_string(i + 1) + ":8080";
-    servers[i].weight = weights[i];
-    servers[i].state = std::make_shared<ServerState>();
-  }
-  return servers;
-}
+using testing::MakeEqualServers;
+using testing::MakeServers;
 
 std::unique_ptr<Balancer> Make(const std::string& balance, const std::vector<Server>& servers) {
   config::PoolConfig config;

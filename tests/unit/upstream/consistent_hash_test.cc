@@ -9,21 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "test_servers.h"
 #include "upstream/pool.h"
 
 namespace rampart::upstream {
 namespace {
 
-constexpr int kKeys = 10'000;
+using testing::MakeEqualServers;
 
-std::vector<Server> MakeServers(size_t count) {
-  std::vector<Server> servers(count);
-  for (size_t i = 0; i < count; ++i) {
-    servers[i].address_text = "10.0.0." + std::to_string(i + 1) + ":8080";
-    servers[i].state = std::make_shared<ServerState>();
-  }
-  return servers;
-}
+constexpr int kKeys = 10'000;
 
 std::vector<size_t> AllOf(const std::vector<Server>& servers) {
   std::vector<size_t> all;
@@ -56,14 +50,14 @@ std::string Percent(double fraction) {
 }
 
 TEST(ConsistentHashTest, SameKeySameServer) {
-  const auto servers = MakeServers(4);
+  const auto servers = MakeEqualServers(4);
   const auto all = AllOf(servers);
   EXPECT_EQ(PickAll(servers, all), PickAll(servers, all));  // two rings, one mapping
 }
 
 TEST(ConsistentHashTest, SpreadWithinFifteenPercent) {
   for (size_t n : {5u, 10u}) {
-    const auto servers = MakeServers(n);
+    const auto servers = MakeEqualServers(n);
     std::map<std::string, int> counts;
     for (const auto& address : PickAll(servers, AllOf(servers))) ++counts[address];
     ASSERT_EQ(counts.size(), n);
@@ -75,7 +69,7 @@ TEST(ConsistentHashTest, SpreadWithinFifteenPercent) {
 }
 
 TEST(ConsistentHashTest, WeightMultipliesTheShare) {
-  auto servers = MakeServers(4);
+  auto servers = MakeEqualServers(4);
   servers[0].weight = 3;  // 3 of 6 weight units
   std::map<std::string, int> counts;
   for (const auto& address : PickAll(servers, AllOf(servers))) ++counts[address];
@@ -85,7 +79,7 @@ TEST(ConsistentHashTest, WeightMultipliesTheShare) {
 // One server of n leaves, by being out of the candidates or out of the configuration: only its
 // keys move, and they are about 1/n of all.
 void ExpectMinimalRemap(size_t n, bool remove_from_config) {
-  const auto servers = MakeServers(n);
+  const auto servers = MakeEqualServers(n);
   const auto before = PickAll(servers, AllOf(servers));
   double min_fraction = 1;
   double max_fraction = 0;
@@ -133,9 +127,9 @@ TEST(ConsistentHashTest, RemapWhenOneIsRemovedFromTheConfiguration) {
 }
 
 TEST(ConsistentHashTest, AddingAServerTakesOnlyItsShare) {
-  auto servers = MakeServers(5);
+  auto servers = MakeEqualServers(5);
   const auto before = PickAll(servers, AllOf(servers));
-  servers.push_back(MakeServers(6).back());
+  servers.push_back(MakeEqualServers(6).back());
   const auto after = PickAll(servers, AllOf(servers));
   int moved = 0;
   for (size_t k = 0; k < before.size(); ++k) {
@@ -148,7 +142,7 @@ TEST(ConsistentHashTest, AddingAServerTakesOnlyItsShare) {
 }
 
 TEST(ConsistentHashTest, BackupsWhenOnlyBackupsAreCandidates) {
-  auto servers = MakeServers(4);
+  auto servers = MakeEqualServers(4);
   servers[2].backup = true;
   servers[3].backup = true;
   std::map<std::string, int> counts;

@@ -8,24 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "test_servers.h"
 #include "upstream/pool.h"
 
 namespace rampart::upstream {
 namespace {
 
-constexpr int kKeys = 10'000;
+using testing::MakeEqualServers;
+using testing::MakeServers;
 
-std::vector<Server> MakeServers(const std::vector<uint32_t>& weights,
-                                const std::vector<bool>& backup = {}) {
-  std::vector<Server> servers(weights.size());
-  for (size_t i = 0; i < weights.size(); ++i) {
-    servers[i].address_text = "10.0.0." + std::to_string(i + 1) + ":8080";
-    servers[i].weight = weights[i];
-    servers[i].backup = i < backup.size() && backup[i];
-    servers[i].state = std::make_shared<ServerState>();
-  }
-  return servers;
-}
+constexpr int kKeys = 10'000;
 
 // Client addresses: random IPv4 (fixed seed) and every tenth one IPv6.
 std::vector<std::string> ClientAddresses() {

@@ -7,20 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "test_servers.h"
 #include "upstream/pool.h"
 
 namespace rampart::upstream {
 namespace {
 
-std::vector<Server> MakeServers(const std::vector<uint32_t>& weights) {
-  std::vector<Server> servers(weights.size());
-  for (size_t i = 0; i < weights.size(); ++i) {
-    servers[i].address_text = "10.0.0." + std::to_string(i + 1) + ":8080";
-    servers[i].weight = weights[i];
-    servers[i].state = std::make_shared<ServerState>();
-  }
-  return servers;
-}
+using testing::MakeEqualServers;
+using testing::MakeServers;
 
 void SetActive(const std::vector<Server>& servers, const std::vector<int64_t>& active) {
   for (size_t i = 0; i < active.size(); ++i) servers[i].state->active_requests.store(active[i]);

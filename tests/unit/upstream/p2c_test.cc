@@ -8,19 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "test_servers.h"
 #include "upstream/pool.h"
 
 namespace rampart::upstream {
 namespace {
 
-std::vector<Server> MakeServers(size_t count) {
-  std::vector<Server> servers(count);
-  for (size_t i = 0; i < count; ++i) {
-    servers[i].address_text = "10.0.0." + std::to_string(i + 1) + ":8080";
-    servers[i].state = std::make_shared<ServerState>();
-  }
-  return servers;
-}
+using testing::MakeEqualServers;
 
 std::map<size_t, int> Histogram(const P2c& p2c, const std::vector<Server>& servers,
                                 const std::vector<size_t>& candidates, int picks) {
@@ -34,13 +28,13 @@ std::map<size_t, int> Histogram(const P2c& p2c, const std::vector<Server>& serve
 }
 
 TEST(P2cTest, OneCandidate) {
-  const auto servers = MakeServers(3);
+  const auto servers = MakeEqualServers(3);
   const P2c p2c;
   EXPECT_EQ(Histogram(p2c, servers, {2}, 100), (std::map<size_t, int>{{2, 100}}));
 }
 
 TEST(P2cTest, HeavilyLoadedServerIsAvoided) {
-  const auto servers = MakeServers(4);
+  const auto servers = MakeEqualServers(4);
   const P2c p2c;
   for (const Server& server : servers) server.state->active_requests.store(2);
   servers[1].state->active_requests.store(500);
@@ -53,7 +47,7 @@ TEST(P2cTest, HeavilyLoadedServerIsAvoided) {
 }
 
 TEST(P2cTest, EqualLoadSpreadsEvenly) {
-  const auto servers = MakeServers(5);
+  const auto servers = MakeEqualServers(5);
   const P2c p2c;
   const auto counts = Histogram(p2c, servers, {0, 1, 2, 3, 4}, 50'000);
   ASSERT_EQ(counts.size(), 5u);
@@ -66,7 +60,7 @@ TEST(P2cTest, EqualLoadSpreadsEvenly) {
 }
 
 TEST(P2cTest, WeightDividesTheLoad) {
-  auto servers = MakeServers(2);
+  auto servers = MakeEqualServers(2);
   servers[0].weight = 4;
   const P2c p2c;
   servers[0].state->active_requests.store(6);  // 6/4 < 2/1

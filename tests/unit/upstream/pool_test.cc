@@ -95,8 +95,8 @@ TEST(PoolTest, BackupsTakeTrafficOnlyWhenNoPrimaryIsAvailable) {
 
 TEST(PoolTest, NoAvailableServerIsNullopt) {
   StateRegistry registry;
-  auto pool = Pool::Build(MakePool({MakeServer("127.0.0.1:1"), MakeServer("127.0.0.1:2")}),
-                          registry);
+  auto pool =
+      Pool::Build(MakePool({MakeServer("127.0.0.1:1"), MakeServer("127.0.0.1:2")}), registry);
   ASSERT_TRUE(pool.ok());
   for (const Server& s : pool.value()->servers()) s.state->drained = true;
   EXPECT_FALSE(pool.value()->Pick({{}, "", "", 0, NowMs()}));
@@ -117,9 +117,9 @@ TEST(PoolTest, MaxConnectionsFullServerIsSkipped) {
 
 TEST(PoolTest, StickyIdWinsWhileItsServerIsAvailable) {
   StateRegistry registry;
-  auto pool = Pool::Build(MakePool({MakeServer("127.0.0.1:1"), MakeServer("127.0.0.1:2"),
-                                    MakeServer("127.0.0.1:3")}),
-                          registry);
+  auto pool = Pool::Build(
+      MakePool({MakeServer("127.0.0.1:1"), MakeServer("127.0.0.1:2"), MakeServer("127.0.0.1:3")}),
+      registry);
   ASSERT_TRUE(pool.ok());
   const Pool& p = *pool.value();
   const std::string id = p.servers()[2].sticky_id;

@@ -7,20 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "test_servers.h"
 #include "upstream/pool.h"
 
 namespace rampart::upstream {
 namespace {
 
-std::vector<Server> MakeServers(const std::vector<uint32_t>& weights) {
-  std::vector<Server> servers(weights.size());
-  for (size_t i = 0; i < weights.size(); ++i) {
-    servers[i].address_text = "10.0.0." + std::to_string(i + 1) + ":8080";
-    servers[i].weight = weights[i];
-    servers[i].state = std::make_shared<ServerState>();
-  }
-  return servers;
-}
+using testing::MakeServers;
 
 std::vector<size_t> Sequence(const WeightedRoundRobin& wrr, const std::vector<Server>& servers,
                              const std::vector<size_t>& candidates, int picks) {
