@@ -264,5 +264,20 @@ TEST_F(ProxyBasicTest, PipelinedBacklogIsBoundedWhileAResponseIsPending) {
   EXPECT_LE(rampart_.RssKiB() - before_kib, 16 * 1024);
 }
 
+// A server given by host name is resolved when the configuration is built (on the main
+// thread, never on a worker) and reached at that address.
+TEST(ProxyHostnameTest, ServerGivenByHostNameIsResolved) {
+  Origin origin;
+  RampartProcess rampart;
+  ConfigOptions options;
+  options.pools_yaml = "pools:\n  app:\n    servers:\n      - {address: \"localhost:" +
+                       std::to_string(origin.port()) + "\"}\n";
+  ASSERT_TRUE(rampart.Start(MakeConfig(rampart.dir(), options))) << rampart.error();
+  auto r = HttpGet(rampart.port(), "/by-name");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  ASSERT_TRUE(origin.WaitForTarget("/by-name"));
+}
+
 }  // namespace
 }  // namespace rampart::test
