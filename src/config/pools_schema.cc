@@ -146,6 +146,10 @@ void ReadRetryKeys(const MapReader& map, PoolConfig* pool) {
     const MapReader budget = SchemaMap(*f, {"percent", "min"});
     budget.ReadInteger("percent", &pool->retry_budget_percent, 0, 100);
     budget.ReadInteger("min", &pool->retry_budget_min, 0, 10'000);
+    // A budget of nothing would silently turn every retry off, failover included.
+    if (pool->retry_budget_percent == 0 && pool->retry_budget_min == 0 && pool->retries != 0) {
+      f->Fail("percent 0 and min 0 allow no retry at all; set retries: 0 to turn retries off");
+    }
   }
   if (const Field* f = map.Find("circuit_breaker")) {
     const MapReader breaker = SchemaMap(*f, {"max_pending_requests", "max_retries_in_flight"});

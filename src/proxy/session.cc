@@ -201,11 +201,12 @@ void Session::OnClientEventCb(bufferevent*, short what, void* arg) {
   self->OnClientEvent(what);
   self->FlushWrites();
 }
-void Session::OnUpstreamReadCb(bufferevent*, void* arg) {
+void Session::OnUpstreamReadCb(bufferevent* bev, void* arg) {
   auto* self = static_cast<Session*>(arg);
   const bool read_ok = TopUpInput(self->upstream_, self->upstream_input_seen_);
   self->OnUpstreamRead();
-  if (!read_ok && !self->closed_ && self->upstream_ != nullptr) {
+  // The read error belongs to this connection: after a retry, upstream_ is another one.
+  if (!read_ok && !self->closed_ && self->upstream_ == bev) {
     self->OnUpstreamEvent(BEV_EVENT_READING | BEV_EVENT_ERROR);
   }
   self->FlushWrites();
@@ -598,10 +599,7 @@ void Session::AfterRequestStages() {
     SendLocalReply();
     return;
   }
-  if (!EnterPool()) {
-    SendError(503);
-    return;
-  }
+  ChoosePool();
   if (!request_body_done_ &&
       (chain_->wants_buffered_body() || ex_->request().framing == http::BodyFraming::kChunked)) {
     state_ = State::kBufferingBody;
@@ -713,18 +711,22 @@ void Session::FailRequestBody(int status, http::ParseError reason) {
 // ---------------------------------------------------------------------------------------------
 // Upstream connection
 
-bool Session::EnterPool() {
+void Session::ChoosePool() {
   const size_t index = route_->split
                            ? route_->split->Choose(ex_->request(), path_, client_ip_, worker_.rng())
                            : route_->pool_index;
   pool_ = runtime_->pools[index].get();
-  if (attempts_.Admit(*pool_, upstream::NowMs())) return true;
-  spdlog::debug("{}: pool {} is full (circuit_breaker.max_pending_requests)", ex_->request_id(),
-                pool_->name());
-  return false;
 }
 
 void Session::ConnectUpstream() {
+  // Admitted when the backend is first needed, not before a body is buffered: a slow upload
+  // holds no place in the pool.
+  if (!attempts_.admitted() && !attempts_.Admit(*pool_)) {
+    spdlog::debug("{}: pool {} is full (circuit_breaker.max_pending_requests)", ex_->request_id(),
+                  pool_->name());
+    SendError(503);
+    return;
+  }
   const config::PoolConfig& cfg = pool_->config();
   std::string_view key;
   if (cfg.balance == "ip_hash") {
@@ -751,7 +753,7 @@ void Session::ConnectToServer() {
   ex_->upstream_address = server.address_text;
 
   if (!avoid_idle_connections_) {
-    upstream_ = worker_.connection_pool.Take(server.address_text);
+    upstream_ = worker_.connection_pool.Take(server.connection_key);
   }
   upstream_reused_ = upstream_ != nullptr;
   upstream_input_seen_ = 0;
@@ -962,8 +964,9 @@ void Session::OnUpstreamEvent(short what) noexcept {
 void Session::UpstreamFailed(UpstreamError kind) {
   worker_.metrics->CountUpstreamError(pool_->name(), kind);
   const bool connecting = state_ == State::kConnecting;
-  const bool nothing_received =
-      !response_head_done_ && upstream_ != nullptr && Length(bufferevent_get_input(upstream_)) == 0;
+  const bool nothing_received = !response_head_done_ && !interim_response_seen_ &&
+                                upstream_ != nullptr &&
+                                Length(bufferevent_get_input(upstream_)) == 0;
   const bool was_reused = upstream_reused_;
   ReleaseUpstream(false);
   // Resending is safe when nothing was sent, or when nothing came back and the request is
@@ -1010,9 +1013,10 @@ bool Session::RetryOnStatus() {
     return false;
   }
   const auto& statuses = pool_->config().retry_statuses;
+  // Only when another server can take it: otherwise this response is the best answer there is.
   const bool retryable = std::find(statuses.begin(), statuses.end(), status) != statuses.end() &&
                          IsIdempotent(ex_->request().method) && !body_forwarding_started_ &&
-                         request_body_done_;
+                         request_body_done_ && attempts_.AnotherServerAvailable(upstream::NowMs());
   if (!retryable) {
     attempts_.CountFailure(upstream::NowMs());
     return false;
@@ -1050,7 +1054,7 @@ void Session::ReleaseUpstream(bool reusable) {
   if (reusable && Length(bufferevent_get_input(up)) == 0 &&
       Length(bufferevent_get_output(up)) == 0) {
     const auto& cfg = pool_->config();
-    worker_.connection_pool.Give(server.address_text, up, cfg.keepalive_idle,
+    worker_.connection_pool.Give(server.connection_key, up, cfg.keepalive_idle,
                                  cfg.keepalive_timeout_ms, &server.state->open_connections);
     return;
   }
@@ -1100,7 +1104,9 @@ void Session::ParseResponseHead() {
       return;
     }
     if (resp.status >= 100 && resp.status < 200) {
-      // 100 Continue, 103 Early Hints: interim; the final response follows.
+      // 100 Continue, 103 Early Hints: interim; the final response follows. The backend has
+      // answered: the request is no longer safe to send elsewhere.
+      interim_response_seen_ = true;
       response_parser_.Reset();
       resp = http::Response{};
       continue;
@@ -1305,6 +1311,7 @@ void Session::FinishExchange() {
   response_parser_.Reset();
   response_chunked_.Reset();
   response_head_done_ = false;
+  interim_response_seen_ = false;
   response_started_ = false;
   rechunk_to_client_ = false;
   parser_.Reset();

@@ -106,9 +106,10 @@ class Session {
   bool InspectResponseBody(evbuffer* in, size_t n, bool end);
 
   // Upstream side.
-  // Picks the pool (a route's traffic split) and admits the request to it.
-  bool EnterPool();
-  // Picks the next server and connects (or takes an idle connection).
+  // Picks the pool: the route's, or its traffic split's choice.
+  void ChoosePool();
+  // Admits the request to the pool (first call), picks the next server and connects (or takes
+  // an idle connection).
   void ConnectUpstream();
   void ConnectToServer();
   void SendRequestHead();
@@ -186,7 +187,8 @@ class Session {
   int last_error_status_ = 502;          // what to answer when no retry is left
   http::ResponseParser response_parser_;
   bool response_head_done_ = false;
-  bool response_started_ = false;  // response bytes went to the client
+  bool interim_response_seen_ = false;  // a 1xx came: the backend has started answering
+  bool response_started_ = false;       // response bytes went to the client
   uint64_t response_remaining_ = 0;
   http::ChunkedDecoder response_chunked_;
   bool rechunk_to_client_ = false;

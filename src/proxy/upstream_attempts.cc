@@ -8,7 +8,7 @@
 
 namespace rampart::proxy {
 
-bool UpstreamAttempts::Admit(const upstream::Pool& pool, int64_t now_ms) {
+bool UpstreamAttempts::Admit(const upstream::Pool& pool) {
   Reset();
   upstream::PoolState& state = pool.state();
   const uint32_t limit = pool.config().max_pending_requests;
@@ -19,24 +19,37 @@ bool UpstreamAttempts::Admit(const upstream::Pool& pool, int64_t now_ms) {
     return false;
   }
   pool_ = &pool;
-  connect_deadline_ms_ = now_ms + static_cast<int64_t>(pool.config().connect_timeout_ms);
   return true;
 }
 
 std::optional<size_t> UpstreamAttempts::Next(std::string_view key, std::string_view sticky_id,
                                              uint64_t random, int64_t now_ms) {
   EndAttempt();
-  if (!any_connected_ && attempts_ > 0 && now_ms >= connect_deadline_ms_) return std::nullopt;
-  const auto pick = pool_->Pick({tried_, key, sticky_id, random, now_ms});
-  if (!pick) return std::nullopt;
-  server_index_ = *pick;
-  tried_.push_back(server_index_);
-  ++attempts_;
-  upstream::ServerState& state = *server().state;
-  state.active_requests.fetch_add(1, std::memory_order_relaxed);
-  state.requests_total.fetch_add(1, std::memory_order_relaxed);
-  attempt_active_ = true;
-  return pick;
+  if (attempts_ == 0) {
+    connect_deadline_ms_ = now_ms + static_cast<int64_t>(pool_->config().connect_timeout_ms);
+  } else if (!any_connected_ && now_ms >= connect_deadline_ms_) {
+    return std::nullopt;
+  }
+  // max_connections is checked by Pick and enforced here: another worker may have taken the
+  // last slot in between, and then this server counts as tried.
+  for (size_t guard = 0; guard <= pool_->servers().size(); ++guard) {
+    const auto pick = pool_->Pick({tried_, key, sticky_id, random, now_ms});
+    if (!pick) return std::nullopt;
+    tried_.push_back(*pick);
+    const upstream::Server& chosen = pool_->servers()[*pick];
+    const int64_t before = chosen.state->active_requests.fetch_add(1, std::memory_order_relaxed);
+    if (chosen.max_connections != 0 && before >= static_cast<int64_t>(chosen.max_connections)) {
+      chosen.state->active_requests.fetch_sub(1, std::memory_order_relaxed);
+      continue;
+    }
+    chosen.state->requests_total.fetch_add(1, std::memory_order_relaxed);
+    server_index_ = *pick;
+    ++attempts_;
+    attempt_active_ = true;
+    outcome_recorded_ = false;
+    return pick;
+  }
+  return std::nullopt;
 }
 
 uint64_t UpstreamAttempts::ConnectTimeoutMs(int64_t now_ms) const {
@@ -46,9 +59,15 @@ uint64_t UpstreamAttempts::ConnectTimeoutMs(int64_t now_ms) const {
   return static_cast<uint64_t>(std::clamp<int64_t>(left, 1, static_cast<int64_t>(configured)));
 }
 
-void UpstreamAttempts::Succeeded() { upstream::RecordSuccess(*server().state); }
+void UpstreamAttempts::Succeeded() {
+  if (outcome_recorded_) return;
+  outcome_recorded_ = true;
+  upstream::RecordSuccess(*server().state);
+}
 
 void UpstreamAttempts::CountFailure(int64_t now_ms) {
+  if (outcome_recorded_) return;
+  outcome_recorded_ = true;
   const uint64_t ejected_ms =
       upstream::RecordFailure(*server().state, pool_->config().outlier, now_ms);
   if (ejected_ms != 0) {
@@ -62,7 +81,7 @@ bool UpstreamAttempts::Failed(Failure failure, bool resend_safe, int64_t now_ms)
   CountFailure(now_ms);
   EndAttempt();
   if (!resend_safe || attempts_ > pool_->config().retries) return false;
-  if (tried_.size() >= pool_->servers().size()) return false;
+  if (!AnotherServerAvailable(now_ms)) return false;
   if (failure == Failure::kConnect && now_ms >= connect_deadline_ms_ && !any_connected_) {
     return false;
   }

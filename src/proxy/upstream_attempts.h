@@ -31,7 +31,7 @@ class UpstreamAttempts {
 
   // Takes the request into `pool`. False when the pool's pending-request limit is reached:
   // the request gets 503 at once rather than waiting without bound.
-  bool Admit(const upstream::Pool& pool, int64_t now_ms);
+  bool Admit(const upstream::Pool& pool);
 
   // Starts the next attempt on a server not tried yet; nullopt when no server can take it or
   // the connect deadline has passed.
@@ -41,15 +41,17 @@ class UpstreamAttempts {
   const upstream::Server& server() const { return pool_->servers()[server_index_]; }
   size_t server_index() const { return server_index_; }
   // The connect timeout for the current attempt: while no attempt has connected, what is left
-  // of the request's connect deadline (first attempt + connect_timeout), so that a request no
-  // server can take is answered within the connect timeout.
+  // of the request's connect deadline (first attempt's start + connect_timeout), so that a
+  // request no server can take is answered within the connect timeout.
   uint64_t ConnectTimeoutMs(int64_t now_ms) const;
 
   void Connected() { any_connected_ = true; }
   // The current attempt's outcome, for passive outlier ejection: a response head below 500, or
-  // a 5xx that is passed on to the client.
+  // a 5xx that is passed on to the client. Only the first outcome of an attempt counts.
   void Succeeded();
   void CountFailure(int64_t now_ms);
+  // Whether a server this request has not tried could take it now.
+  bool AnotherServerAvailable(int64_t now_ms) const { return pool_->HasCandidate(tried_, now_ms); }
   // Records the failure against the server (outlier ejection) and ends the attempt. True when
   // another attempt may be made: `resend_safe` (the session's call: nothing was sent, or the
   // request is idempotent with a replayable body), retries left, a server left, and the retry
@@ -68,7 +70,8 @@ class UpstreamAttempts {
   const upstream::Pool* pool_ = nullptr;
   std::vector<size_t> tried_;
   size_t server_index_ = 0;
-  bool attempt_active_ = false;  // counted in the server's active_requests
+  bool attempt_active_ = false;    // counted in the server's active_requests
+  bool outcome_recorded_ = false;  // the attempt's success or failure has been counted
   bool holds_retry_ticket_ = false;
   bool any_connected_ = false;
   uint32_t attempts_ = 0;

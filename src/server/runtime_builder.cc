@@ -53,7 +53,13 @@ core::Result<std::string> ReadAdminToken(const std::string& path) {
   if (!in || !std::getline(in, token)) {
     return core::MakeError("cannot read " + path);
   }
+  if (!token.empty() && token.back() == '\r') token.pop_back();  // a file written on Windows
   token = std::string(core::TrimOws(token));
+  for (unsigned char c : token) {
+    if (c < 0x21 || c == 0x7f) {
+      return core::MakeError(path + ": the token must not contain spaces or control characters");
+    }
+  }
   if (token.size() < 16) {
     return core::MakeError(path + ": the token must be at least 16 characters");
   }

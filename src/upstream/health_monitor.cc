@@ -188,7 +188,12 @@ HealthMonitor::~HealthMonitor() = default;
 void HealthMonitor::Watch(const std::vector<std::shared_ptr<const Pool>>& pools) {
   checkers_.clear();  // frees probes in flight and timers
   for (const auto& pool : pools) {
-    if (!pool->config().health) continue;
+    if (!pool->config().health) {
+      // A pool that lost its checks must not keep a server down forever. Done here, once the
+      // snapshot is published, so that a refused reload changes nothing.
+      for (const Server& server : pool->servers()) server.state->healthy.store(true);
+      continue;
+    }
     for (size_t i = 0; i < pool->servers().size(); ++i) {
       checkers_.push_back(std::make_unique<Checker>(base_, pool, i));
     }

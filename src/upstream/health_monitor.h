@@ -23,7 +23,8 @@ class HealthMonitor {
 
   // Checks exactly these pools from now on (called at start and on every reload). Probes in
   // flight for the previous pools are cancelled; rise/fall streaks restart, the servers' up or
-  // down state (in ServerState, kept across reloads) does not.
+  // down state (in ServerState, kept across reloads) does not. Servers of pools without
+  // `health` are marked healthy.
   void Watch(const std::vector<std::shared_ptr<const Pool>>& pools);
 
  private:

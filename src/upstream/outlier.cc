@@ -19,11 +19,12 @@ void RecordSuccess(ServerState& state) {
 uint64_t RecordFailure(ServerState& state, const config::OutlierConfig& config, int64_t now_ms) {
   state.failures_total.fetch_add(1, std::memory_order_relaxed);
   if (config.consecutive_failures == 0) return 0;
-  const uint32_t failures = state.consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (failures < config.consecutive_failures) return 0;
-  // Failures of requests that were in flight when the server was ejected do not extend it.
+  // Failures of requests that were in flight when the server was ejected neither extend the
+  // ejection nor count towards the next one: a returning server gets a full streak of trials.
   int64_t until = state.ejected_until_ms.load(std::memory_order_relaxed);
   if (now_ms < until) return 0;
+  const uint32_t failures = state.consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (failures < config.consecutive_failures) return 0;
   const uint32_t level = state.ejection_level.load(std::memory_order_relaxed);
   uint64_t ms = config.base_ejection_ms;
   for (uint32_t i = 0; i < level && ms < config.max_ejection_ms; ++i) ms *= 2;

@@ -52,6 +52,7 @@ core::Result<std::shared_ptr<const Pool>> Pool::Build(const config::PoolConfig& 
     }
     Server server;
     server.address_text = s.address;
+    server.connection_key = config.name + '\n' + s.address;
     server.name = s.name.empty() ? s.address : s.name;
     server.address = resolved.value().front();
     server.weight = s.weight;
@@ -59,8 +60,6 @@ core::Result<std::shared_ptr<const Pool>> Pool::Build(const config::PoolConfig& 
     server.max_connections = s.max_connections;
     server.sticky_id = StickyId(config.name, s.address);
     server.state = registry.Server(config.name, s.address);
-    // A pool that lost its health checks must not keep a server down forever.
-    if (!config.health) server.state->healthy.store(true, std::memory_order_relaxed);
     pool->servers_.push_back(std::move(server));
   }
   pool->balancer_ = MakeBalancer(config, pool->servers_);
@@ -74,6 +73,13 @@ bool Pool::IsAvailable(const Server& server, int64_t now_ms) {
   if (now_ms < s.ejected_until_ms.load(std::memory_order_relaxed)) return false;
   return server.max_connections == 0 || s.active_requests.load(std::memory_order_relaxed) <
                                             static_cast<int64_t>(server.max_connections);
+}
+
+bool Pool::HasCandidate(const std::vector<size_t>& excluded, int64_t now_ms) const {
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    if (!Contains(excluded, i) && IsAvailable(servers_[i], now_ms)) return true;
+  }
+  return false;
 }
 
 double Pool::SlowStartFactor(const Server& server, int64_t now_ms) const {

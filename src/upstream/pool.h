@@ -19,8 +19,10 @@
 namespace rampart::upstream {
 
 struct Server {
-  std::string address_text;  // as configured, e.g. "127.0.0.1:9000"; the connection-pool key
-  std::string name;          // the configured name, or the address
+  std::string address_text;    // as configured, e.g. "127.0.0.1:9000"
+  std::string connection_key;  // pool name + address: idle connections are per pool, since
+                               // pools differ in keep-alive settings and count their own
+  std::string name;            // the configured name, or the address
   net::SocketAddress address;
   uint32_t weight = 1;
   bool backup = false;
@@ -55,6 +57,8 @@ class Pool {
   // when no primary is available). nullopt when no server can take the request.
   std::optional<size_t> Pick(const PickRequest& request) const;
 
+  // Whether a server not in `excluded` could take the request now (a retry is worth making).
+  bool HasCandidate(const std::vector<size_t>& excluded, int64_t now_ms) const;
   // Whether a server may take new requests now: not drained, healthy, not ejected, below
   // max_connections.
   static bool IsAvailable(const Server& server, int64_t now_ms);

@@ -212,6 +212,24 @@ TEST_F(AdminApiTest, CheckAndRunRefuseAShortToken) {
   EXPECT_NE(rampart_.Log().find("at least 16 characters"), std::string::npos) << rampart_.Log();
 }
 
+TEST_F(AdminApiTest, TokenFileWrittenWithCrlfWorks) {
+  ASSERT_NO_FATAL_FAILURE(WriteFileWithMode(TokenPath(), std::string(kToken) + "\r\n", 0600));
+  ASSERT_NO_FATAL_FAILURE(StartRampartYaml(Yaml(TokenPath())));
+  auto r = Api("GET", "/api/upstreams");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST_F(AdminApiTest, CheckRefusesATokenWithControlCharacters) {
+  ASSERT_NO_FATAL_FAILURE(WriteFileWithMode(TokenPath(), "abcdefgh\x01ijklmnopqrstuvwxyz\n", 0600));
+  rampart_.WriteConfig(Yaml(TokenPath()));
+  CommandResult check = RampartProcess::RunCheck(rampart_.config_path());
+  EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+  EXPECT_NE((check.out + check.err).find("must not contain spaces or control characters"),
+            std::string::npos)
+      << check.out << check.err;
+}
+
 TEST_F(AdminApiTest, CheckRefusesAMissingTokenFile) {
   rampart_.WriteConfig(Yaml(rampart_.dir() + "/no-such.token"));
   CommandResult check = RampartProcess::RunCheck(rampart_.config_path());

@@ -17,6 +17,7 @@ namespace {
 using test_util::Errors;
 using test_util::Load;
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 // A valid config whose last lines are pool "app" with one server; `tail` is appended at
 // line 7: pool keys indented by 4, or keys of servers[0] indented by 8.
@@ -253,6 +254,10 @@ TEST(PoolsSchemaErrorTest, RetryBudgetAndCircuitBreaker) {
               ElementsAre("t.yaml:7: pools.app.retry_budget.ratio: unknown key",
                           "t.yaml:7: pools.app.retry_budget.percent: must be between 0 and 100",
                           "t.yaml:7: pools.app.retry_budget.min: must be between 0 and 10000"));
+  EXPECT_THAT(Errors(Pool("    retry_budget: {percent: 0, min: 0}\n")),
+              ElementsAre("t.yaml:7: pools.app.retry_budget: percent 0 and min 0 allow no retry "
+                          "at all; set retries: 0 to turn retries off"));
+  EXPECT_THAT(Errors(Pool("    retry_budget: {percent: 0, min: 0}\n    retries: 0\n")), IsEmpty());
   EXPECT_THAT(
       Errors(Pool("    circuit_breaker:\n      max_pending_requests: -1\n"
                   "      max_retries_in_flight: 4294967296\n      max_connections: 1\n")),

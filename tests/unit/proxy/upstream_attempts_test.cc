@@ -11,18 +11,24 @@ namespace {
 
 using Failure = UpstreamAttempts::Failure;
 
+// A pool config with `count` servers on 127.0.0.1, ports from 9000.
+config::PoolConfig PoolConfigOf(const std::string& name, size_t count) {
+  config::PoolConfig pc;
+  pc.name = name;
+  for (size_t i = 0; i < count; ++i) {
+    config::ServerConfig s;
+    s.address = "127.0.0.1:" + std::to_string(9000 + i);
+    pc.servers.push_back(s);
+  }
+  return pc;
+}
+
 class UpstreamAttemptsTest : public ::testing::Test {
  protected:
   std::shared_ptr<const upstream::Pool> MakePool(size_t servers, uint32_t retries = 1) {
-    config::PoolConfig pc;
-    pc.name = "app";
+    config::PoolConfig pc = PoolConfigOf("app", servers);
     pc.retries = retries;
     pc.connect_timeout_ms = 1'000;
-    for (size_t i = 0; i < servers; ++i) {
-      config::ServerConfig s;
-      s.address = "127.0.0.1:" + std::to_string(9000 + i);
-      pc.servers.push_back(s);
-    }
     return Build(pc);
   }
   std::shared_ptr<const upstream::Pool> Build(const config::PoolConfig& pc) {
@@ -40,7 +46,7 @@ class UpstreamAttemptsTest : public ::testing::Test {
 TEST_F(UpstreamAttemptsTest, CountsActiveRequestsPerAttemptAndPendingPerRequest) {
   auto pool = MakePool(2);
   UpstreamAttempts a;
-  ASSERT_TRUE(a.Admit(*pool, 0));
+  ASSERT_TRUE(a.Admit(*pool));
   EXPECT_EQ(pool->state().pending_requests.load(), 1);
   const auto first = Next(a);
   ASSERT_TRUE(first);
@@ -62,7 +68,7 @@ TEST_F(UpstreamAttemptsTest, CountsActiveRequestsPerAttemptAndPendingPerRequest)
 TEST_F(UpstreamAttemptsTest, RetriesAreBoundedByRetriesAndServers) {
   auto pool = MakePool(5, 2);
   UpstreamAttempts a;
-  ASSERT_TRUE(a.Admit(*pool, 0));
+  ASSERT_TRUE(a.Admit(*pool));
   ASSERT_TRUE(Next(a));
   EXPECT_TRUE(a.Failed(Failure::kConnect, true, 0));
   ASSERT_TRUE(Next(a));
@@ -73,7 +79,7 @@ TEST_F(UpstreamAttemptsTest, RetriesAreBoundedByRetriesAndServers) {
 
   auto two = MakePool(2, 5);
   UpstreamAttempts b;
-  ASSERT_TRUE(b.Admit(*two, 0));
+  ASSERT_TRUE(b.Admit(*two));
   ASSERT_TRUE(Next(b));
   EXPECT_TRUE(b.Failed(Failure::kConnect, true, 0));
   ASSERT_TRUE(Next(b));
@@ -83,7 +89,7 @@ TEST_F(UpstreamAttemptsTest, RetriesAreBoundedByRetriesAndServers) {
 TEST_F(UpstreamAttemptsTest, UnsafeResendIsNeverRetried) {
   auto pool = MakePool(3, 2);
   UpstreamAttempts a;
-  ASSERT_TRUE(a.Admit(*pool, 0));
+  ASSERT_TRUE(a.Admit(*pool));
   ASSERT_TRUE(Next(a));
   a.Connected();
   EXPECT_FALSE(a.Failed(Failure::kReset, false, 0));
@@ -91,40 +97,30 @@ TEST_F(UpstreamAttemptsTest, UnsafeResendIsNeverRetried) {
 }
 
 TEST_F(UpstreamAttemptsTest, PendingLimitRefusesAtOnce) {
-  config::PoolConfig pc;
-  pc.name = "small";
+  config::PoolConfig pc = PoolConfigOf("small", 1);
   pc.max_pending_requests = 2;
-  config::ServerConfig s;
-  s.address = "127.0.0.1:9000";
-  pc.servers.push_back(s);
   auto pool = Build(pc);
   UpstreamAttempts a, b, c;
-  EXPECT_TRUE(a.Admit(*pool, 0));
-  EXPECT_TRUE(b.Admit(*pool, 0));
-  EXPECT_FALSE(c.Admit(*pool, 0));
+  EXPECT_TRUE(a.Admit(*pool));
+  EXPECT_TRUE(b.Admit(*pool));
+  EXPECT_FALSE(c.Admit(*pool));
   EXPECT_EQ(pool->state().overflow_pending_total.load(), 1u);
   EXPECT_EQ(pool->state().pending_requests.load(), 2);
   a.Reset();
-  EXPECT_TRUE(c.Admit(*pool, 0));
+  EXPECT_TRUE(c.Admit(*pool));
 }
 
 TEST_F(UpstreamAttemptsTest, RetryBudgetLimitsRetriesInFlight) {
-  config::PoolConfig pc;
-  pc.name = "budget";
+  config::PoolConfig pc = PoolConfigOf("budget", 4);
   pc.retries = 3;
   pc.retry_budget_percent = 0;
   pc.retry_budget_min = 2;  // at most two requests retrying at a time
-  for (int i = 0; i < 4; ++i) {
-    config::ServerConfig s;
-    s.address = "127.0.0.1:" + std::to_string(9100 + i);
-    pc.servers.push_back(s);
-  }
   auto pool = Build(pc);
   std::vector<std::unique_ptr<UpstreamAttempts>> requests;
   std::vector<bool> retried;
   for (int i = 0; i < 4; ++i) {
     requests.push_back(std::make_unique<UpstreamAttempts>());
-    ASSERT_TRUE(requests.back()->Admit(*pool, 0));
+    ASSERT_TRUE(requests.back()->Admit(*pool));
     ASSERT_TRUE(Next(*requests.back()));
     retried.push_back(requests.back()->Failed(Failure::kConnect, true, 0));
   }
@@ -139,20 +135,14 @@ TEST_F(UpstreamAttemptsTest, RetryBudgetLimitsRetriesInFlight) {
 }
 
 TEST_F(UpstreamAttemptsTest, MaxRetriesInFlightIsAHardLimit) {
-  config::PoolConfig pc;
-  pc.name = "cb";
+  config::PoolConfig pc = PoolConfigOf("cb", 2);
   pc.retries = 1;
   pc.retry_budget_min = 100;
   pc.max_retries_in_flight = 1;
-  for (int i = 0; i < 2; ++i) {
-    config::ServerConfig s;
-    s.address = "127.0.0.1:" + std::to_string(9200 + i);
-    pc.servers.push_back(s);
-  }
   auto pool = Build(pc);
   UpstreamAttempts a, b;
-  ASSERT_TRUE(a.Admit(*pool, 0));
-  ASSERT_TRUE(b.Admit(*pool, 0));
+  ASSERT_TRUE(a.Admit(*pool));
+  ASSERT_TRUE(b.Admit(*pool));
   ASSERT_TRUE(Next(a));
   ASSERT_TRUE(Next(b));
   EXPECT_TRUE(a.Failed(Failure::kConnect, true, 0));
@@ -162,7 +152,7 @@ TEST_F(UpstreamAttemptsTest, MaxRetriesInFlightIsAHardLimit) {
 TEST_F(UpstreamAttemptsTest, ConnectDeadlineCoversEveryAttemptUntilOneConnects) {
   auto pool = MakePool(3, 2);  // connect_timeout 1000 ms
   UpstreamAttempts a;
-  ASSERT_TRUE(a.Admit(*pool, 10'000));
+  ASSERT_TRUE(a.Admit(*pool));
   ASSERT_TRUE(Next(a, 10'000));
   EXPECT_EQ(a.ConnectTimeoutMs(10'000), 1'000u);
   EXPECT_TRUE(a.Failed(Failure::kConnect, true, 10'300));  // refused after 300 ms
@@ -172,7 +162,7 @@ TEST_F(UpstreamAttemptsTest, ConnectDeadlineCoversEveryAttemptUntilOneConnects) 
   EXPECT_FALSE(Next(a, 11'000));
 
   UpstreamAttempts b;
-  ASSERT_TRUE(b.Admit(*pool, 0));
+  ASSERT_TRUE(b.Admit(*pool));
   ASSERT_TRUE(Next(b, 0));
   b.Connected();
   EXPECT_TRUE(b.Failed(Failure::kReset, true, 5'000));
@@ -181,28 +171,73 @@ TEST_F(UpstreamAttemptsTest, ConnectDeadlineCoversEveryAttemptUntilOneConnects) 
 }
 
 TEST_F(UpstreamAttemptsTest, ConsecutiveFailuresEjectTheServer) {
-  config::PoolConfig pc;
-  pc.name = "outlier";
+  config::PoolConfig pc = PoolConfigOf("outlier", 2);
   pc.retries = 0;
   pc.outlier.consecutive_failures = 2;
   pc.outlier.base_ejection_ms = 500;
-  for (int i = 0; i < 2; ++i) {
-    config::ServerConfig s;
-    s.address = "127.0.0.1:" + std::to_string(9300 + i);
-    pc.servers.push_back(s);
-  }
   auto pool = Build(pc);
   const auto& bad = *pool->servers()[0].state;
   for (int i = 0; i < 2; ++i) {
     UpstreamAttempts a;
-    ASSERT_TRUE(a.Admit(*pool, 0));
+    ASSERT_TRUE(a.Admit(*pool));
     ASSERT_EQ(a.Next("", pool->servers()[0].sticky_id, 0, 0), std::optional<size_t>(0));
     a.CountFailure(0);
   }
   EXPECT_EQ(bad.ejected_until_ms.load(), 500);
   UpstreamAttempts a;
-  ASSERT_TRUE(a.Admit(*pool, 100));
+  ASSERT_TRUE(a.Admit(*pool));
   EXPECT_EQ(a.Next("", pool->servers()[0].sticky_id, 0, 100), std::optional<size_t>(1));
+}
+
+TEST_F(UpstreamAttemptsTest, ConnectDeadlineStartsAtTheFirstAttemptNotAtAdmission) {
+  auto pool = MakePool(2);  // connect_timeout 1000 ms
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool));
+  // A body was buffered for six seconds before the backend was needed.
+  ASSERT_TRUE(Next(a, 6'000));
+  EXPECT_EQ(a.ConnectTimeoutMs(6'000), 1'000u);
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 6'100));
+}
+
+TEST_F(UpstreamAttemptsTest, NoRetryWhenNoOtherServerIsAvailable) {
+  auto pool = MakePool(3, 2);
+  pool->servers()[1].state->drained = true;
+  pool->servers()[2].state->healthy = false;
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool));
+  ASSERT_EQ(Next(a), std::optional<size_t>(0));
+  EXPECT_FALSE(a.AnotherServerAvailable(0));
+  EXPECT_FALSE(a.Failed(Failure::kConnect, true, 0));
+  EXPECT_EQ(pool->state().retries_in_flight.load(), 0) << "no retry ticket spent for nothing";
+}
+
+TEST_F(UpstreamAttemptsTest, MaxConnectionsIsEnforcedWhenTheAttemptStarts) {
+  config::PoolConfig pc = PoolConfigOf("limited", 2);
+  for (auto& s : pc.servers) s.max_connections = 1;
+  auto pool = Build(pc);
+  UpstreamAttempts a, b, c;
+  ASSERT_TRUE(a.Admit(*pool));
+  ASSERT_TRUE(b.Admit(*pool));
+  ASSERT_TRUE(c.Admit(*pool));
+  const auto first = Next(a);
+  const auto second = Next(b);
+  ASSERT_TRUE(first && second);
+  EXPECT_NE(*first, *second);
+  EXPECT_FALSE(Next(c)) << "both servers are at max_connections";
+  EXPECT_EQ(pool->servers()[0].state->active_requests.load(), 1);
+  EXPECT_EQ(pool->servers()[1].state->active_requests.load(), 1);
+  a.Reset();
+  EXPECT_EQ(Next(c), first) << "a slot came free; c had only tried, not taken, the others";
+}
+
+TEST_F(UpstreamAttemptsTest, AnAttemptCountsOneOutcome) {
+  auto pool = MakePool(1, 0);
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*pool));
+  ASSERT_TRUE(Next(a));
+  a.CountFailure(0);                                  // a 5xx passed on to the client ...
+  EXPECT_FALSE(a.Failed(Failure::kReset, false, 0));  // ... whose body then broke off
+  EXPECT_EQ(pool->servers()[0].state->failures_total.load(), 1u);
 }
 
 }  // namespace

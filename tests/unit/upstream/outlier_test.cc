@@ -55,7 +55,8 @@ TEST(OutlierTest, FailuresWhileEjectedDoNotExtendTheEjection) {
   EXPECT_EQ(RecordFailure(s, cfg, 10), 0u);
   EXPECT_EQ(RecordFailure(s, cfg, 20), 0u);
   EXPECT_EQ(s.ejected_until_ms.load(), 1'000);
-  // Still failing once it is back: ejected again, for twice as long.
+  // Back: it gets a full streak of trials, and still failing, is ejected for twice as long.
+  EXPECT_EQ(RecordFailure(s, cfg, 1'000), 0u);
   EXPECT_EQ(RecordFailure(s, cfg, 1'000), 2'000u);
 }
 
