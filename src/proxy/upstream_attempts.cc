@@ -55,8 +55,15 @@ std::optional<size_t> UpstreamAttempts::Next(std::string_view key, std::string_v
 uint64_t UpstreamAttempts::ConnectTimeoutMs(int64_t now_ms) const {
   const uint64_t configured = pool_->config().connect_timeout_ms;
   if (any_connected_) return configured;
-  const int64_t left = connect_deadline_ms_ - now_ms;
-  return static_cast<uint64_t>(std::clamp<int64_t>(left, 1, static_cast<int64_t>(configured)));
+  int64_t left =
+      std::clamp<int64_t>(connect_deadline_ms_ - now_ms, 1, static_cast<int64_t>(configured));
+  // When another server could take the request, leave it half of what is left: a connect that
+  // hangs (a host gone without a reset) then fails over instead of costing the whole deadline,
+  // and a request no server can take is still answered within connect_timeout.
+  if (attempts_ <= pool_->config().retries && AnotherServerAvailable(now_ms)) {
+    left = std::max<int64_t>(1, left / 2);
+  }
+  return static_cast<uint64_t>(left);
 }
 
 void UpstreamAttempts::Succeeded() {

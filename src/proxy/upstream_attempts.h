@@ -41,7 +41,8 @@ class UpstreamAttempts {
   const upstream::Server& server() const { return pool_->servers()[server_index_]; }
   size_t server_index() const { return server_index_; }
   // The connect timeout for the current attempt: while no attempt has connected, what is left
-  // of the request's connect deadline (first attempt's start + connect_timeout), so that a
+  // of the request's connect deadline (first attempt's start + connect_timeout) — half of it
+  // when a retry to another server is possible — so that a hanging connect fails over and a
   // request no server can take is answered within the connect timeout.
   uint64_t ConnectTimeoutMs(int64_t now_ms) const;
 

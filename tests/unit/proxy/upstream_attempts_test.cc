@@ -154,12 +154,23 @@ TEST_F(UpstreamAttemptsTest, ConnectDeadlineCoversEveryAttemptUntilOneConnects) 
   UpstreamAttempts a;
   ASSERT_TRUE(a.Admit(*pool));
   ASSERT_TRUE(Next(a, 10'000));
-  EXPECT_EQ(a.ConnectTimeoutMs(10'000), 1'000u);
-  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 10'300));  // refused after 300 ms
-  ASSERT_TRUE(Next(a, 10'300));
-  EXPECT_EQ(a.ConnectTimeoutMs(10'300), 700u) << "what is left of the deadline";
+  EXPECT_EQ(a.ConnectTimeoutMs(10'000), 500u) << "half is left for another server";
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 10'500));  // hung until its half was over
+  ASSERT_TRUE(Next(a, 10'500));
+  EXPECT_EQ(a.ConnectTimeoutMs(10'500), 250u);
+  EXPECT_TRUE(a.Failed(Failure::kConnect, true, 10'750));
+  ASSERT_TRUE(Next(a, 10'750));
+  EXPECT_EQ(a.ConnectTimeoutMs(10'750), 250u) << "the last attempt gets all that is left";
   EXPECT_FALSE(a.Failed(Failure::kConnect, true, 11'000)) << "timed out at the deadline";
   EXPECT_FALSE(Next(a, 11'000));
+
+  // Refused at once: the next server gets (half of) nearly the whole deadline.
+  UpstreamAttempts r;
+  ASSERT_TRUE(r.Admit(*pool));
+  ASSERT_TRUE(Next(r, 0));
+  EXPECT_TRUE(r.Failed(Failure::kConnect, true, 2));
+  ASSERT_TRUE(Next(r, 2));
+  EXPECT_EQ(r.ConnectTimeoutMs(2), 499u);
 
   UpstreamAttempts b;
   ASSERT_TRUE(b.Admit(*pool));
@@ -168,6 +179,19 @@ TEST_F(UpstreamAttemptsTest, ConnectDeadlineCoversEveryAttemptUntilOneConnects) 
   EXPECT_TRUE(b.Failed(Failure::kReset, true, 5'000));
   ASSERT_TRUE(Next(b, 5'000));
   EXPECT_EQ(b.ConnectTimeoutMs(5'000), 1'000u) << "once a backend was reached: the full timeout";
+}
+
+TEST_F(UpstreamAttemptsTest, NoFailoverLeftMeansTheWholeConnectTimeout) {
+  auto single = MakePool(1, 2);
+  UpstreamAttempts a;
+  ASSERT_TRUE(a.Admit(*single));
+  ASSERT_TRUE(Next(a, 0));
+  EXPECT_EQ(a.ConnectTimeoutMs(0), 1'000u) << "no other server";
+  auto no_retries = MakePool(3, 0);
+  UpstreamAttempts b;
+  ASSERT_TRUE(b.Admit(*no_retries));
+  ASSERT_TRUE(Next(b, 0));
+  EXPECT_EQ(b.ConnectTimeoutMs(0), 1'000u) << "no retry allowed";
 }
 
 TEST_F(UpstreamAttemptsTest, ConsecutiveFailuresEjectTheServer) {
@@ -195,7 +219,7 @@ TEST_F(UpstreamAttemptsTest, ConnectDeadlineStartsAtTheFirstAttemptNotAtAdmissio
   ASSERT_TRUE(a.Admit(*pool));
   // A body was buffered for six seconds before the backend was needed.
   ASSERT_TRUE(Next(a, 6'000));
-  EXPECT_EQ(a.ConnectTimeoutMs(6'000), 1'000u);
+  EXPECT_EQ(a.ConnectTimeoutMs(6'000), 500u) << "the deadline runs from the first attempt";
   EXPECT_TRUE(a.Failed(Failure::kConnect, true, 6'100));
 }
 
