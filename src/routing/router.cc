@@ -73,8 +73,13 @@ std::string RewriteTarget(const Route& route, std::string_view path, std::string
       if (new_path.empty() || new_path.front() != '/') new_path.insert(new_path.begin(), '/');
     }
   }
-  if (!query.empty()) {
-    new_path += '?';
+  // A replacement may bring a query of its own, as nginx's rewrite may: the client's query is
+  // then appended with '&', and a replacement ending in '?' drops the client's query.
+  const size_t own_query = new_path.find('?');
+  if (own_query == new_path.size() - 1) {
+    new_path.pop_back();
+  } else if (!query.empty()) {
+    new_path += own_query == std::string::npos ? '?' : '&';
     new_path.append(query);
   }
   return new_path;

@@ -256,6 +256,18 @@ TEST(RewriteTargetTest, RegexRewriteWithGroupReference) {
   EXPECT_EQ(RewriteTarget(route, "/other", "q=1"), "/other?q=1");
 }
 
+TEST(RewriteTargetTest, ReplacementWithItsOwnQuery) {
+  Route route;
+  route.rewrite_regex = MustCompile("^/item/([0-9]+)$");
+  route.rewrite_replacement = "/show?id=$1";
+  EXPECT_EQ(RewriteTarget(route, "/item/7", ""), "/show?id=7");
+  EXPECT_EQ(RewriteTarget(route, "/item/7", "lang=en"), "/show?id=7&lang=en");
+  // A replacement ending in '?' drops the client's query.
+  route.rewrite_replacement = "/show/$1?";
+  EXPECT_EQ(RewriteTarget(route, "/item/7", "lang=en"), "/show/7");
+  EXPECT_EQ(RewriteTarget(route, "/item/7", ""), "/show/7");
+}
+
 TEST(RewriteTargetTest, RegexResultIsRooted) {
   Route route;
   route.rewrite_regex = MustCompile("^/v1/(.*)$");
