@@ -9,6 +9,7 @@ Chain::Chain(std::vector<std::shared_ptr<const StageFactory>> factories)
   for (const auto& f : factories_) {
     inspects_request_body_ = inspects_request_body_ || f->InspectsRequestBody();
     inspects_response_body_ = inspects_response_body_ || f->InspectsResponseBody();
+    needs_received_headers_ = needs_received_headers_ || f->NeedsReceivedHeaders();
   }
 }
 

@@ -18,11 +18,13 @@ class Chain {
   const std::vector<std::shared_ptr<const StageFactory>>& factories() const { return factories_; }
   bool inspects_request_body() const { return inspects_request_body_; }
   bool inspects_response_body() const { return inspects_response_body_; }
+  bool needs_received_headers() const { return needs_received_headers_; }
 
  private:
   std::vector<std::shared_ptr<const StageFactory>> factories_;
   bool inspects_request_body_ = false;
   bool inspects_response_body_ = false;
+  bool needs_received_headers_ = false;
 };
 
 // Where a chain phase ended.

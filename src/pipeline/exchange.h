@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "pipeline/findings.h"
 
 namespace rampart::pipeline {
 
@@ -25,14 +26,6 @@ struct LocalReply {
   int status = 0;
   http::HeaderMap headers;
   std::string body;
-};
-
-// A decision a stage took, for the attack log. A verdict is not an error.
-struct Decision {
-  std::string source;  // "waf", "signatures", "rate_limit", ...
-  std::string action;  // "blocked", "challenged", "rate_limited", "detected"
-  std::string reason;
-  std::vector<std::string> rule_ids;
 };
 
 class Exchange {
@@ -61,8 +54,18 @@ class Exchange {
   const std::optional<LocalReply>& local_reply() const { return local_reply_; }
   std::optional<LocalReply>& local_reply() { return local_reply_; }
 
-  void AddDecision(Decision decision) { decisions_.push_back(std::move(decision)); }
-  const std::vector<Decision>& decisions() const { return decisions_; }
+  // What the stages found and did, for the attack log (a verdict is not an error):
+  // ex.findings().AddRule(...), ex.findings().Act(...).
+  Findings& findings() { return findings_; }
+  const Findings& findings() const { return findings_; }
+
+  // The request's header fields as the client sent them, before the proxy removed hop-by-hop
+  // fields and added its own — when the proxy kept a copy (KeepReceivedHeaders), else the
+  // current ones.
+  const http::HeaderMap& received_headers() const {
+    return received_headers_ ? *received_headers_ : request_.headers;
+  }
+  void KeepReceivedHeaders() { received_headers_ = request_.headers; }
 
   // Called by a stage that returned Action::kPending, once, when its work is done.
   void Resume() {
@@ -89,7 +92,8 @@ class Exchange {
   http::Response response_;
   std::string route_name_;
   std::optional<LocalReply> local_reply_;
-  std::vector<Decision> decisions_;
+  Findings findings_;
+  std::optional<http::HeaderMap> received_headers_;
   std::function<void()> resume_;
 };
 

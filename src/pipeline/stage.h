@@ -66,6 +66,10 @@ class StageFactory {
   // bodies move between sockets without being copied.
   virtual bool InspectsRequestBody() const { return false; }
   virtual bool InspectsResponseBody() const { return false; }
+  // Whether the stage reads Exchange::received_headers() or may record findings (the attack
+  // log shows the headers as received). When some stage of the configuration does, the proxy
+  // keeps a copy of every request's head as parsed; a stage that does neither says false.
+  virtual bool NeedsReceivedHeaders() const { return true; }
 };
 
 }  // namespace rampart::pipeline

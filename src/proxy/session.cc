@@ -520,6 +520,8 @@ void Session::StartExchange(size_t head_bytes) {
   if (peer_trusted && incoming_id != nullptr && IsValidRequestId(*incoming_id)) {
     ex.set_request_id(*incoming_id);
   }
+  // Stages that inspect requests, and the attack log, see the head as the client sent it.
+  if (runtime_->keep_received_headers) ex.KeepReceivedHeaders();
   // Hop-by-hop fields go first, on the head as received, so that nothing added later (by the
   // proxy or a route's set_request_headers) can be named away by the client's Connection
   // header. What the proxy adds is set before the stages run, so they see it and a route's
@@ -1288,6 +1290,13 @@ void Session::FinishExchange() {
   worker_.metrics->AddBytes(ex.bytes_received, ex.bytes_sent);
   if (runtime_->access_log) worker_.access_log.Add(runtime_->access_log, ex);
   if (chain_) chain_->Complete(ex);
+  if (!ex.findings().empty()) {
+    const pipeline::Findings& findings = ex.findings();
+    worker_.metrics->CountAttackRecord(findings.verdict(), findings.source());
+    if (runtime_->attack_log) {
+      worker_.attack_log.Add(runtime_->attack_log->file(), runtime_->attack_log->FormatRecord(ex));
+    }
+  }
   ReleaseUpstream(false);  // a no-op unless the exchange ended before the response did
 
   // Reset per-exchange state for the next request on this connection.

@@ -12,6 +12,7 @@
 
 #include "net/connection_limiter.h"
 #include "proxy/access_log_buffer.h"
+#include "proxy/log_buffer.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
 #include "upstream/connection_pool.h"
@@ -46,6 +47,13 @@ struct WorkerContext {
   const RuntimeSource* runtime_source = nullptr;
   std::mt19937_64 rng{std::random_device{}()};
   AccessLogBuffer access_log;  // flushed when full and every second by the worker
+  LogBuffer attack_log;        // the same, for attack-log records
+
+  // Hands both logs' pending lines to the writer (the worker's one-second timer, exit).
+  void FlushLogs() {
+    access_log.Flush();
+    attack_log.Flush();
+  }
 
   // SIGTERM: stop taking new requests; close idle connections; answer in-flight ones with
   // Connection: close. on_drained runs when the last session is gone.

@@ -160,6 +160,7 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       route->pool_index = *index;
     }
     route->chain = BuildChain(rc);
+    if (route->chain.needs_received_headers()) runtime->keep_received_headers = true;
     routes.push_back(std::move(route));
   }
   runtime->router = routing::Router(std::move(routes));
@@ -188,6 +189,15 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       runtime->access_log = log.value();
     } else {
       errors.push_back(config.source_file + ":0: logging.access_log: " + log.error().message);
+    }
+  }
+  if (options.open_logs && !logging.attack_log.empty() && errors.empty()) {
+    // Like the access log: opened anew on every reload, which is how it is rotated.
+    auto log = proxy::AttackLog::Open(logging.attack_log);
+    if (log.ok()) {
+      runtime->attack_log = log.value();
+    } else {
+      errors.push_back(config.source_file + ":0: logging.attack_log: " + log.error().message);
     }
   }
 

@@ -128,6 +128,7 @@ int Server::Run() {
   for (auto& w : workers_) w->Join();
   workers_.clear();
   if (runtime_ && runtime_->access_log) runtime_->access_log->Flush();
+  if (runtime_ && runtime_->attack_log) runtime_->attack_log->Flush();
   spdlog::info("stopped");
   spdlog::default_logger()->flush();
   return 0;
