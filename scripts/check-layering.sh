@@ -15,7 +15,7 @@ declare -A ALLOWED=(
   [stages]="stages modsec pipeline http core"
   [upstream]="net http config core"
   [proxy]="routing upstream pipeline net http config core"
-  [server]="proxy stages routing upstream pipeline net http config core"
+  [server]="proxy stages modsec routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
 # is a header directory (<modsecurity/...>); a value ending in "/" is a folder.

@@ -65,6 +65,7 @@ int Server::Run() {
   BuildOptions build;
   build.generation = generation_;
   build.states = &upstream_states_;
+  build.waf_engine = &waf_engine_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     LogErrors(*errors);
@@ -160,6 +161,7 @@ void Server::Reload() {
   build.generation = generation_ + 1;
   build.previous = runtime_;
   build.states = &upstream_states_;
+  build.waf_engine = &waf_engine_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());

@@ -19,6 +19,10 @@ namespace rampart::upstream {
 class HealthMonitor;
 }
 
+namespace rampart::modsec {
+class Engine;
+}
+
 namespace rampart::server {
 
 class Admin;
@@ -52,7 +56,8 @@ class Server {
   net::EventLoop main_loop_;
   std::unique_ptr<proxy::Metrics> metrics_;
   net::ConnectionLimiter limiter_;
-  upstream::StateRegistry upstream_states_;  // before the runtime: pools point into it
+  std::shared_ptr<modsec::Engine> waf_engine_;  // made by the first build that needs it
+  upstream::StateRegistry upstream_states_;     // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;
   std::vector<std::unique_ptr<Worker>> workers_;
