@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "../run_loop_until.h"
 #include "net/connection_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
@@ -146,15 +147,7 @@ class SessionTest : public ::testing::Test {
 
   // Runs the loop until `done()` holds or 5 s pass (a guard timer, not a sleep).
   bool RunUntil(const std::function<bool()>& done) {
-    bool timed_out = false;
-    event* guard = evtimer_new(
-        base_, [](evutil_socket_t, short, void* arg) { *static_cast<bool*>(arg) = true; },
-        &timed_out);
-    const timeval tv{5, 0};
-    evtimer_add(guard, &tv);
-    while (!done() && !timed_out) event_base_loop(base_, EVLOOP_ONCE);
-    event_free(guard);
-    return done();
+    return test::RunLoopUntil(base_, done, std::chrono::milliseconds(5000));
   }
 
   void ClientSends(const std::string& bytes) {
