@@ -226,6 +226,25 @@ TEST_F(SessionTest, ProxiesAGetWithForwardingHeaders) {
   EXPECT_EQ(client_received_.substr(response.size()), "ok");
 }
 
+// A backend that sent an interim 1xx has started answering: when it then closes a reused
+// connection, the request is not sent again (a fresh connection would be a second backend
+// connection, which the fixture reports as a failure) but answered with 502.
+TEST_F(SessionTest, ResetAfterAnInterimResponseIsNotResent) {
+  ClientSends("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  AwaitBackendRequest();
+  BackendSends("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  AwaitClientResponse("ok");
+  client_received_.clear();
+  backend_received_.clear();
+
+  ClientSends("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(AwaitBackendRequest(), StartsWith("GET /b HTTP/1.1\r\n"));
+  BackendSends("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n");
+  CloseBackend();
+  EXPECT_TRUE(RunUntil([&] { return client_received_.find("\r\n\r\n") != std::string::npos; }));
+  EXPECT_THAT(client_received_, StartsWith("HTTP/1.1 502 "));
+}
+
 TEST_F(SessionTest, ForwardsAContentLengthBody) {
   ClientSends("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
   const std::string head = AwaitBackendRequest(5);

@@ -367,6 +367,16 @@ TEST_F(HealthMonitorTest, PoolsWithoutHealthAreNotProbed) {
   EXPECT_EQ(unchecked.open_connections(), 0u);
 }
 
+// A pool that lost its checks on reload must not keep a server down forever; the monitor marks
+// it up once the new snapshot is watched (a refused reload never gets here).
+TEST_F(HealthMonitorTest, ServersOfAPoolWithoutChecksAreMarkedUp) {
+  Backend& backend = NewBackend();
+  auto without = MakePool("without", {backend.address()}, std::nullopt);
+  State(without).healthy = false;
+  monitor_->Watch({without});
+  EXPECT_TRUE(Healthy(without));
+}
+
 TEST_F(HealthMonitorTest, WatchCancelsProbesInFlight) {
   Backend& old_backend = NewBackend();
   old_backend.mode = Backend::Mode::kSilent;

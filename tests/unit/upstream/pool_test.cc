@@ -188,6 +188,19 @@ TEST(PoolTest, BalancerKeyFollowsTheBalance) {
   EXPECT_EQ(hashed->name, "X-User");
 }
 
+TEST(PoolTest, IdleConnectionsAreKeptPerPool) {
+  // Pools differ in keep-alive settings and count their own open connections, so two pools
+  // naming the same address must not share idle connections.
+  StateRegistry registry;
+  config::PoolConfig a = MakePool({MakeServer("127.0.0.1:1")});
+  config::PoolConfig b = a;
+  b.name = "other";
+  const auto pa = Pool::Build(a, registry).value();
+  const auto pb = Pool::Build(b, registry).value();
+  EXPECT_NE(pa->servers()[0].connection_key, pb->servers()[0].connection_key);
+  EXPECT_NE(pa->servers()[0].state, pb->servers()[0].state);
+}
+
 TEST(PoolTest, BadAddressIsRefusedWithThePoolName) {
   StateRegistry registry;
   auto pool =
