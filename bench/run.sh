@@ -150,6 +150,23 @@ peak_rss_kib() {
 # `pin cmd... &`, so that $! is the command's own pid, the one we measure and stop.
 pin() { if [[ -n "$TASKSET" ]]; then exec taskset -c "$TASKSET" "$@"; else exec "$@"; fi; }
 
+# Right after a target was started in the background ($!): records its pid and waits until it
+# accepts on its port (and any extra ports); shows LOG and stops the script when it does not.
+await_started() {  # name log what [extra_port ...]
+  local name="$1" log="$2" what="$3" port
+  shift 3
+  PID[$name]=$!
+  PIDS+=("${PID[$name]}")
+  for port in "${PORT[$name]}" "$@"; do
+    wait_port "$port" "${PID[$name]}" || { cat "$log" >&2; die "$what did not start"; }
+  done
+}
+
+check_rampart_config() {  # dir holding rampart.yaml
+  "$RAMPART_BIN" check -c "$1/rampart.yaml" >"$1/check.log" 2>&1 ||
+    { cat "$1/check.log" >&2; die "rampart check failed"; }
+}
+
 nginx_temp_paths() {  # dir: temp paths for every module this nginx has
   local d="$1" m
   echo "client_body_temp_path $d/client_body; proxy_temp_path $d/proxy;"
@@ -240,13 +257,9 @@ routes: [{match: {path_prefix: /}, pool: app}]
 timeouts: {drain: 1s}
 $logging
 EOF
-  "$RAMPART_BIN" check -c "$dir/rampart.yaml" >"$dir/check.log" 2>&1 ||
-    { cat "$dir/check.log" >&2; die "rampart check failed"; }
+  check_rampart_config "$dir"
   pin "$RAMPART_BIN" run -c "$dir/rampart.yaml" >"$dir/stdout.log" 2>&1 &
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  wait_port "${PORT[$name]}" "${PID[$name]}" ||
-    { cat "$dir/stdout.log" >&2; die "rampart did not start"; }
+  await_started "$name" "$dir/stdout.log" rampart
 }
 
 start_nginx() {  # name
@@ -295,10 +308,7 @@ http {
 }
 EOF
   pin "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  wait_port "${PORT[$name]}" "${PID[$name]}" ||
-    { cat "$dir/error.log" >&2; die "nginx did not start"; }
+  await_started "$name" "$dir/error.log" nginx
 }
 
 start_haproxy() {  # name
@@ -340,10 +350,7 @@ EOF
     { cat "$dir/check.log" >&2; die "haproxy config check failed"; }
   # HAProxy has no file logger: its log goes to stdout, which is redirected to a file.
   pin "$HAPROXY" -db -f "$dir/haproxy.cfg" >"${ALOG[$name]}" 2>"$dir/stderr.log" &
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  wait_port "${PORT[$name]}" "${PID[$name]}" ||
-    { cat "$dir/stderr.log" >&2; die "haproxy did not start"; }
+  await_started "$name" "$dir/stderr.log" haproxy
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -521,11 +528,7 @@ http {
 }
 CONF
   "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  { wait_port "${PORT[$name]}" "${PID[$name]}" &&
-    wait_port "${STATUS_PORT[$name]}" "${PID[$name]}"; } ||
-    { cat "$dir/error.log" >&2; die "counting backend $name did not start"; }
+  await_started "$name" "$dir/error.log" "counting backend $name" "${STATUS_PORT[$name]}"
 }
 
 # Connections the backend has accepted so far. The counter is process-wide, so it includes
@@ -553,13 +556,9 @@ routes: [{match: {path_prefix: /}, pool: app}]
 timeouts: {drain: 1s}
 logging: {level: warn}
 CONF
-  "$RAMPART_BIN" check -c "$dir/rampart.yaml" >"$dir/check.log" 2>&1 ||
-    { cat "$dir/check.log" >&2; die "rampart check failed"; }
+  check_rampart_config "$dir"
   pin "$RAMPART_BIN" run -c "$dir/rampart.yaml" >"$dir/stdout.log" 2>&1 &
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  wait_port "${PORT[$name]}" "${PID[$name]}" ||
-    { cat "$dir/stdout.log" >&2; die "rampart did not start"; }
+  await_started "$name" "$dir/stdout.log" rampart
 }
 
 start_reuse_nginx() {  # name backend
@@ -596,10 +595,7 @@ http {
 }
 CONF
   pin "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  wait_port "${PORT[$name]}" "${PID[$name]}" ||
-    { cat "$dir/error.log" >&2; die "nginx did not start"; }
+  await_started "$name" "$dir/error.log" nginx
 }
 
 start_reuse_haproxy() {  # name backend
@@ -628,10 +624,7 @@ CONF
   "$HAPROXY" -c -q -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 ||
     { cat "$dir/check.log" >&2; die "haproxy config check failed"; }
   pin "$HAPROXY" -db -f "$dir/haproxy.cfg" >"$dir/stdout.log" 2>"$dir/stderr.log" &
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  wait_port "${PORT[$name]}" "${PID[$name]}" ||
-    { cat "$dir/stderr.log" >&2; die "haproxy did not start"; }
+  await_started "$name" "$dir/stderr.log" haproxy
 }
 
 per_1k() {  # connections requests

@@ -731,10 +731,8 @@ void Session::ConnectUpstream() {
   }
   const config::PoolConfig& cfg = pool_->config();
   std::string_view key;
-  if (cfg.balance == "ip_hash") {
-    key = client_ip_;
-  } else if (cfg.balance == "consistent_hash") {
-    key = routing::HashKeyOf(cfg.hash_key, ex_->request(), path_, client_ip_);
+  if (const auto& balancer_key = pool_->balancer_key()) {
+    key = routing::HashKeyOf(*balancer_key, ex_->request(), path_, client_ip_);
   }
   std::string_view sticky;
   if (!cfg.sticky_cookie.empty()) {

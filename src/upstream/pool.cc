@@ -63,6 +63,11 @@ core::Result<std::shared_ptr<const Pool>> Pool::Build(const config::PoolConfig& 
     pool->servers_.push_back(std::move(server));
   }
   pool->balancer_ = MakeBalancer(config, pool->servers_);
+  if (config.balance == "ip_hash") {
+    pool->balancer_key_ = config::HashKeyConfig{config::HashKeyConfig::Kind::kClientIp, ""};
+  } else if (config.balance == "consistent_hash") {
+    pool->balancer_key_ = config.hash_key;
+  }
   return std::shared_ptr<const Pool>(std::move(pool));
 }
 

@@ -51,6 +51,9 @@ class Pool {
   const std::vector<Server>& servers() const { return servers_; }
   const config::PoolConfig& config() const { return config_; }
   PoolState& state() const { return *state_; }
+  // What the balancer hashes (PickContext::key): the client address for ip_hash, `hash_key`
+  // for consistent_hash; nullopt for balancers that hash nothing.
+  const std::optional<config::HashKeyConfig>& balancer_key() const { return balancer_key_; }
 
   // The server for the next attempt: the sticky server when the request names an available
   // one, else the balancer's choice among the available primaries not yet tried (backups
@@ -70,6 +73,7 @@ class Pool {
   std::vector<Server> servers_;
   config::PoolConfig config_;
   std::unique_ptr<Balancer> balancer_;
+  std::optional<config::HashKeyConfig> balancer_key_;
   std::shared_ptr<PoolState> state_;
 };
 

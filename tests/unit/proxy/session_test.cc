@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "../run_loop_until.h"
 #include "net/connection_limiter.h"
 #include "pipeline/chain.h"
 #include "pipeline/exchange.h"
@@ -151,15 +152,7 @@ class SessionTest : public ::testing::Test {
 
   // Runs the loop until `done()` holds or 5 s pass (a guard timer, not a sleep).
   bool RunUntil(const std::function<bool()>& done) {
-    bool timed_out = false;
-    event* guard = evtimer_new(
-        base_, [](evutil_socket_t, short, void* arg) { *static_cast<bool*>(arg) = true; },
-        &timed_out);
-    const timeval tv{5, 0};
-    evtimer_add(guard, &tv);
-    while (!done() && !timed_out) event_base_loop(base_, EVLOOP_ONCE);
-    event_free(guard);
-    return done();
+    return test::RunLoopUntil(base_, done, std::chrono::milliseconds(5000));
   }
 
   void ClientSends(const std::string& bytes) {
@@ -236,6 +229,25 @@ TEST_F(SessionTest, ProxiesAGetWithForwardingHeaders) {
   EXPECT_THAT(response, StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(response, HasSubstr("\r\nContent-Length: 2\r\n"));
   EXPECT_EQ(client_received_.substr(response.size()), "ok");
+}
+
+// A backend that sent an interim 1xx has started answering: when it then closes a reused
+// connection, the request is not sent again (a fresh connection would be a second backend
+// connection, which the fixture reports as a failure) but answered with 502.
+TEST_F(SessionTest, ResetAfterAnInterimResponseIsNotResent) {
+  ClientSends("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  AwaitBackendRequest();
+  BackendSends("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  AwaitClientResponse("ok");
+  client_received_.clear();
+  backend_received_.clear();
+
+  ClientSends("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_THAT(AwaitBackendRequest(), StartsWith("GET /b HTTP/1.1\r\n"));
+  BackendSends("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n");
+  CloseBackend();
+  EXPECT_TRUE(RunUntil([&] { return client_received_.find("\r\n\r\n") != std::string::npos; }));
+  EXPECT_THAT(client_received_, StartsWith("HTTP/1.1 502 "));
 }
 
 TEST_F(SessionTest, ForwardsAContentLengthBody) {

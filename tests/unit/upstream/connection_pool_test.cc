@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "../run_loop_until.h"
+
 namespace rampart::upstream {
 namespace {
 
@@ -61,16 +63,7 @@ class ConnectionPoolTest : public ::testing::Test {
   // Runs the loop until `done()` holds or `limit` passes (a guard timer, not a sleep).
   // Returns done().
   bool RunUntil(const std::function<bool()>& done, milliseconds limit = milliseconds(5000)) {
-    bool timed_out = false;
-    event* guard = evtimer_new(
-        base_, [](evutil_socket_t, short, void* arg) { *static_cast<bool*>(arg) = true; },
-        &timed_out);
-    const timeval tv{static_cast<time_t>(limit.count() / 1000),
-                     static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
-    evtimer_add(guard, &tv);
-    while (!done() && !timed_out) event_base_loop(base_, EVLOOP_ONCE);
-    event_free(guard);
-    return done();
+    return test::RunLoopUntil(base_, done, limit);
   }
 
   // Lets every callback that is already due run, without waiting for new events.

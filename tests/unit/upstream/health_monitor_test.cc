@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "../run_loop_until.h"
+
 namespace rampart::upstream {
 namespace {
 
@@ -200,16 +202,7 @@ class HealthMonitorTest : public ::testing::Test {
   // Runs the loop until `done()` holds or `limit` passes (a guard against hanging, not a
   // measurement). Returns done().
   bool RunUntil(const std::function<bool()>& done, milliseconds limit = milliseconds(10'000)) {
-    bool timed_out = false;
-    event* guard = evtimer_new(
-        base_, [](evutil_socket_t, short, void* arg) { *static_cast<bool*>(arg) = true; },
-        &timed_out);
-    const timeval tv{static_cast<time_t>(limit.count() / 1000),
-                     static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
-    evtimer_add(guard, &tv);
-    while (!done() && !timed_out) event_base_loop(base_, EVLOOP_ONCE);
-    event_free(guard);
-    return done();
+    return test::RunLoopUntil(base_, done, limit);
   }
 
   event_base* base_ = nullptr;
@@ -372,6 +365,16 @@ TEST_F(HealthMonitorTest, PoolsWithoutHealthAreNotProbed) {
   ASSERT_TRUE(RunUntil([&] { return checked.requests() >= 5; }));
   EXPECT_EQ(unchecked.requests(), 0u);
   EXPECT_EQ(unchecked.open_connections(), 0u);
+}
+
+// A pool that lost its checks on reload must not keep a server down forever; the monitor marks
+// it up once the new snapshot is watched (a refused reload never gets here).
+TEST_F(HealthMonitorTest, ServersOfAPoolWithoutChecksAreMarkedUp) {
+  Backend& backend = NewBackend();
+  auto without = MakePool("without", {backend.address()}, std::nullopt);
+  State(without).healthy = false;
+  monitor_->Watch({without});
+  EXPECT_TRUE(Healthy(without));
 }
 
 TEST_F(HealthMonitorTest, WatchCancelsProbesInFlight) {

@@ -172,6 +172,35 @@ TEST(PoolTest, SlowStartRampsFromATenthToTheFullShare) {
   EXPECT_LT(to_back, 5000 * 0.1 * 1.5);
 }
 
+TEST(PoolTest, BalancerKeyFollowsTheBalance) {
+  StateRegistry registry;
+  config::PoolConfig pc = MakePool({MakeServer("127.0.0.1:1")});
+  EXPECT_FALSE(Pool::Build(pc, registry).value()->balancer_key());
+  pc.balance = "ip_hash";
+  const auto ip = Pool::Build(pc, registry).value()->balancer_key();
+  ASSERT_TRUE(ip);
+  EXPECT_EQ(ip->kind, config::HashKeyConfig::Kind::kClientIp);
+  pc.balance = "consistent_hash";
+  pc.hash_key = {config::HashKeyConfig::Kind::kHeader, "X-User"};
+  const auto hashed = Pool::Build(pc, registry).value()->balancer_key();
+  ASSERT_TRUE(hashed);
+  EXPECT_EQ(hashed->kind, config::HashKeyConfig::Kind::kHeader);
+  EXPECT_EQ(hashed->name, "X-User");
+}
+
+TEST(PoolTest, IdleConnectionsAreKeptPerPool) {
+  // Pools differ in keep-alive settings and count their own open connections, so two pools
+  // naming the same address must not share idle connections.
+  StateRegistry registry;
+  config::PoolConfig a = MakePool({MakeServer("127.0.0.1:1")});
+  config::PoolConfig b = a;
+  b.name = "other";
+  const auto pa = Pool::Build(a, registry).value();
+  const auto pb = Pool::Build(b, registry).value();
+  EXPECT_NE(pa->servers()[0].connection_key, pb->servers()[0].connection_key);
+  EXPECT_NE(pa->servers()[0].state, pb->servers()[0].state);
+}
+
 TEST(PoolTest, BadAddressIsRefusedWithThePoolName) {
   StateRegistry registry;
   auto pool =
