@@ -16,6 +16,7 @@ class ModSecurity;
 namespace rampart::modsec {
 
 class RulesCache;
+struct RulesGeneration;
 
 struct EngineOptions {
   // rampart's rules/ folder: modsecurity.conf (base config) and crs-setup.conf.
@@ -37,8 +38,9 @@ class Engine : public std::enable_shared_from_this<Engine> {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // A new, empty cache for one load or reload: CRS is parsed once per crs_dir in it and equal
-  // policies get the same CompiledPolicy. Main thread only.
+  // A new cache for one load or reload: CRS is parsed once per crs_dir in it, equal policies get
+  // the same CompiledPolicy, and what the last successful load kept (RulesCache::KeepForNextLoad)
+  // is reused when its files are unchanged. Main thread only.
   std::unique_ptr<RulesCache> NewRulesCache();
 
   // Absolute paths, after Create's checks.
@@ -52,12 +54,14 @@ class Engine : public std::enable_shared_from_this<Engine> {
   modsecurity::ModSecurity* handle() const { return modsec_.get(); }
 
  private:
+  friend class RulesCache;
   Engine() = default;
   std::unique_ptr<modsecurity::ModSecurity, void (*)(modsecurity::ModSecurity*)> modsec_{nullptr,
                                                                                          nullptr};
   std::string base_conf_;
   std::string crs_setup_;
   std::string unicode_map_;
+  std::shared_ptr<const RulesGeneration> last_generation_;  // see RulesCache::KeepForNextLoad
 };
 
 }  // namespace rampart::modsec

@@ -14,6 +14,7 @@
 
 #include "modsec/engine.h"
 #include "modsec/policy_rules.h"
+#include "modsec/rule_files_fingerprint.h"
 
 namespace rampart::modsec {
 namespace {
@@ -92,34 +93,86 @@ core::Result<std::vector<std::string>> CrsRuleFiles(const std::string& crs_dir) 
 
 }  // namespace
 
-// One CRS directory, parsed once: the rule set merged into policies, and its rule index.
-struct RulesCache::Crs {
+// One CRS directory, parsed: the rule set merged into policies, and its rule index.
+struct ParsedCrs {
   std::shared_ptr<modsecurity::RulesSet> rules;
   std::shared_ptr<const RuleIndex> index;
 };
 
-RulesCache::RulesCache(std::shared_ptr<Engine> engine) : engine_(std::move(engine)) {}
+RulesCache::RulesCache(std::shared_ptr<Engine> engine)
+    : engine_(std::move(engine)), previous_(engine_->last_generation_) {}
 
 RulesCache::~RulesCache() {
   // Freeing rule sets does not touch the parser, but keep it simple: no parse runs concurrently
   // with this cache's teardown either.
   std::lock_guard<std::mutex> lock(ParserMutex());
   policies_.clear();
-  crs_.clear();
+  current_ = {};
+  previous_.reset();
 }
 
-core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Get(const Policy& policy) {
-  if (core::Status valid = policy.Validate(); !valid) return valid.error();
-  std::string key = policy.Key();
+void RulesCache::KeepForNextLoad() {
+  engine_->last_generation_ = std::make_shared<const RulesGeneration>(current_);
+}
+
+const std::string& RulesCache::CrsFingerprint(const std::string& crs_dir) {
+  auto it = crs_fingerprints_.find(crs_dir);
+  if (it == crs_fingerprints_.end()) {
+    // Every file in rules/ (*.conf and *.data) and crs-setup.conf, which the CRS parse includes.
+    it = crs_fingerprints_
+             .emplace(crs_dir,
+                      RuleFilesFingerprint({crs_dir + "/rules/REQUEST-901-INITIALIZATION.conf",
+                                            engine_->crs_setup()}))
+             .first;
+  }
+  return it->second;
+}
+
+std::string RulesCache::PolicyFingerprint(const Policy& policy) {
+  std::vector<std::string> files = {engine_->base_conf()};
+  if (!engine_->unicode_map().empty()) files.push_back(engine_->unicode_map());
+  files.insert(files.end(), policy.before_crs.begin(), policy.before_crs.end());
+  files.insert(files.end(), policy.after_crs.begin(), policy.after_crs.end());
+  return CrsFingerprint(policy.crs_dir) + '|' + RuleFilesFingerprint(files);
+}
+
+core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Get(const Policy& input) {
+  if (core::Status valid = input.Validate(); !valid) return valid.error();
+  std::string key = input.Key();
   if (auto it = policies_.find(key); it != policies_.end()) return it->second;
-  auto compiled = Compile(policy);
-  if (!compiled) return compiled.error();
-  policies_.emplace(std::move(key), compiled.value());
+
+  Policy policy = input;
+  policy.crs_dir = Absolute(policy.crs_dir);
+  for (auto* files : {&policy.before_crs, &policy.after_crs}) {
+    for (std::string& f : *files) f = Absolute(f);
+  }
+  const std::string fingerprinted = key + '\n' + PolicyFingerprint(policy);
+  std::shared_ptr<const CompiledPolicy> compiled;
+  if (previous_) {
+    if (auto it = previous_->policies.find(fingerprinted); it != previous_->policies.end()) {
+      compiled = it->second.lock();
+    }
+  }
+  if (!compiled) {
+    auto made = Compile(std::move(policy));
+    if (!made) return made.error();
+    compiled = std::move(made).value();
+    ++policies_compiled_;
+  }
+  current_.policies[fingerprinted] = compiled;
+  policies_.emplace(std::move(key), compiled);
   return compiled;
 }
 
-core::Result<const RulesCache::Crs*> RulesCache::LoadCrs(const std::string& crs_dir) {
-  if (auto it = crs_.find(crs_dir); it != crs_.end()) return it->second.get();
+core::Result<std::shared_ptr<const ParsedCrs>> RulesCache::LoadCrs(const std::string& crs_dir) {
+  const std::string key = crs_dir + '\n' + CrsFingerprint(crs_dir);
+  if (auto it = current_.crs.find(key); it != current_.crs.end()) return it->second;
+  if (previous_) {
+    if (auto it = previous_->crs.find(key); it != previous_->crs.end()) {
+      current_.crs.emplace(key, it->second);
+      return it->second;
+    }
+  }
   auto files = CrsRuleFiles(crs_dir);
   if (!files) return files.error();
   auto index = std::make_shared<RuleIndex>();
@@ -127,21 +180,18 @@ core::Result<const RulesCache::Crs*> RulesCache::LoadCrs(const std::string& crs_
   for (const std::string& f : files.value()) {
     if (core::Status s = index->AddFile(f); !s) return s.error();
   }
-  auto crs = std::make_unique<Crs>();
+  auto crs = std::make_shared<ParsedCrs>();
   crs->rules.reset(new modsecurity::RulesSet(), &DeleteRulesSet);
   crs->index = std::move(index);
   auto loaded =
       LoadText(*crs->rules, RenderCrsTop(engine_->crs_setup(), files.value()), crs_dir + "/rules");
   if (!loaded) return loaded.error();
-  return crs_.emplace(crs_dir, std::move(crs)).first->second.get();
+  ++crs_parses_;
+  current_.crs.emplace(key, crs);
+  return std::shared_ptr<const ParsedCrs>(std::move(crs));
 }
 
-core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Compile(const Policy& input) {
-  Policy policy = input;
-  policy.crs_dir = Absolute(policy.crs_dir);
-  for (auto* files : {&policy.before_crs, &policy.after_crs}) {
-    for (std::string& f : *files) f = Absolute(f);
-  }
+core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Compile(Policy policy) {
   std::lock_guard<std::mutex> lock(ParserMutex());
   try {
     if (!base_index_) {

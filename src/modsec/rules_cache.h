@@ -5,12 +5,18 @@
 // with equal Key() get the same object. Main thread only; every parse runs under one
 // process-wide mutex because libmodsecurity's rule parser is not thread-safe
 // (owasp-modsecurity/ModSecurity#2536). Drop the cache when the load is done: the compiled
-// policies keep what they need, so a reload starts from the files on disk again.
+// policies keep what they need.
+//
+// Reloads: after a successful load, KeepForNextLoad() leaves what this load compiled with the
+// Engine, and the next cache reuses a CRS parse or a whole CompiledPolicy when the fingerprint of
+// its files (RuleFilesFingerprint) is unchanged. A reload that changes no rule file therefore
+// parses nothing and allocates nothing: memory stays flat over any number of reloads.
 
 #include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "modsec/compiled_policy.h"
@@ -19,6 +25,14 @@
 namespace rampart::modsec {
 
 class Engine;
+struct ParsedCrs;
+
+// What one successful load compiled, keyed by what it was compiled from including the files'
+// fingerprint. Policies are weak: the running configuration owns them (and they own the Engine).
+struct RulesGeneration {
+  std::map<std::string, std::shared_ptr<const ParsedCrs>> crs;
+  std::map<std::string, std::weak_ptr<const CompiledPolicy>> policies;
+};
 
 class RulesCache {
  public:
@@ -30,20 +44,31 @@ class RulesCache {
   // line (syntax errors, duplicate ids, missing files) as "file:line: message".
   core::Result<std::shared_ptr<const CompiledPolicy>> Get(const Policy& policy);
 
-  // How many times CRS was parsed by this cache (once per distinct crs_dir).
-  size_t crs_parses() const { return crs_.size(); }
+  // Call once the load this cache served succeeded: the next load may reuse its rule sets.
+  void KeepForNextLoad();
+
+  // How many times this cache parsed CRS (at most once per distinct crs_dir; 0 when reused).
+  size_t crs_parses() const { return crs_parses_; }
+  // How many policies this cache compiled (0 when all were reused from the previous load).
+  size_t policies_compiled() const { return policies_compiled_; }
 
  private:
   friend class Engine;
-  struct Crs;
   explicit RulesCache(std::shared_ptr<Engine> engine);
-  core::Result<const Crs*> LoadCrs(const std::string& crs_dir);
-  core::Result<std::shared_ptr<const CompiledPolicy>> Compile(const Policy& policy);
+  core::Result<std::shared_ptr<const ParsedCrs>> LoadCrs(const std::string& crs_dir);
+  core::Result<std::shared_ptr<const CompiledPolicy>> Compile(Policy policy);
+  // The fingerprint of every file `policy` (with absolute paths) is compiled from.
+  std::string PolicyFingerprint(const Policy& policy);
+  const std::string& CrsFingerprint(const std::string& crs_dir);
 
   std::shared_ptr<Engine> engine_;
-  std::map<std::string, std::unique_ptr<Crs>> crs_;                        // by crs_dir
+  std::shared_ptr<const RulesGeneration> previous_;  // the last successful load's
+  RulesGeneration current_;
   std::map<std::string, std::shared_ptr<const CompiledPolicy>> policies_;  // by Policy::Key()
+  std::map<std::string, std::string> crs_fingerprints_;                    // by crs_dir
   std::shared_ptr<const RuleIndex> base_index_;  // rules/modsecurity.conf, read once
+  size_t crs_parses_ = 0;
+  size_t policies_compiled_ = 0;
 };
 
 }  // namespace rampart::modsec

@@ -326,6 +326,8 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   }
 
   if (!errors.empty()) return errors;
+  // The next reload reuses these rule sets when their files are unchanged.
+  if (waf_build.cache) waf_build.cache->KeepForNextLoad();
   return std::shared_ptr<const proxy::Runtime>(std::move(runtime));
 }
 

@@ -33,11 +33,6 @@ bool CrsInstalled() {
     if (!CrsInstalled()) GTEST_SKIP() << "OWASP CRS not found in /usr/share/modsecurity-crs"; \
   } while (0)
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
-
 off_t SizeOf(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 ? st.st_size : -1;

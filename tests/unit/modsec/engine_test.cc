@@ -162,6 +162,96 @@ TEST(ModsecEngineTest, BeforeAndAfterCrsFilesTakeEffect) {
   EXPECT_FALSE(removed.Has(942100)) << removed.Ids();
 }
 
+// A fresh Engine, so that what other tests keep for the next load does not interfere.
+std::shared_ptr<Engine> FreshEngine() {
+  auto engine = Engine::Create({std::string(RAMPART_SOURCE_DIR) + "/rules", ""});
+  EXPECT_TRUE(engine.ok());
+  return engine.ok() ? engine.value() : nullptr;
+}
+
+void Rewrite(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+TEST(ModsecEngineTest, ReloadWithUnchangedFilesReusesTheCompiledPolicy) {
+  RAMPART_REQUIRE_CRS();
+  auto engine = FreshEngine();
+  ASSERT_NE(engine, nullptr);
+  TempRuleFile before("reuse-before.conf", "SecRuleRemoveById 942100\n");
+  Policy p;
+  p.before_crs = {before.path()};
+  auto first_cache = engine->NewRulesCache();
+  auto first = MustCompile(p, *first_cache);
+  ASSERT_NE(first, nullptr);
+  first_cache->KeepForNextLoad();
+  first_cache.reset();
+
+  auto second_cache = engine->NewRulesCache();
+  auto second = MustCompile(p, *second_cache);
+  EXPECT_EQ(second.get(), first.get());
+  EXPECT_EQ(second_cache->crs_parses(), 0u);
+  EXPECT_EQ(second_cache->policies_compiled(), 0u);
+}
+
+TEST(ModsecEngineTest, ReloadRecompilesAPolicyWhoseFileChangedAndKeepsTheCrsParse) {
+  RAMPART_REQUIRE_CRS();
+  auto engine = FreshEngine();
+  ASSERT_NE(engine, nullptr);
+  TempRuleFile after("reuse-after.conf", "# nothing removed yet\n");
+  Policy p;
+  p.after_crs = {after.path()};
+  auto first_cache = engine->NewRulesCache();
+  auto first = MustCompile(p, *first_cache);
+  ASSERT_NE(first, nullptr);
+  EXPECT_TRUE(RunExchange(first, Get("/?id=1'%20OR%201=1--")).Has(942100));
+  first_cache->KeepForNextLoad();
+
+  Rewrite(after.path(), "SecRuleRemoveById 942100\n");
+  auto second_cache = engine->NewRulesCache();
+  auto second = MustCompile(p, *second_cache);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second.get(), first.get());
+  EXPECT_EQ(second_cache->crs_parses(), 0u);
+  EXPECT_EQ(second_cache->policies_compiled(), 1u);
+  auto out = RunExchange(second, Get("/?id=1'%20OR%201=1--"));
+  EXPECT_FALSE(out.Has(942100)) << out.Ids();
+  // The first generation keeps its own rules while it drains.
+  EXPECT_TRUE(RunExchange(first, Get("/?id=1'%20OR%201=1--")).Has(942100));
+}
+
+TEST(ModsecEngineTest, OnlyASuccessfulLoadIsReused) {
+  RAMPART_REQUIRE_CRS();
+  auto engine = FreshEngine();
+  ASSERT_NE(engine, nullptr);
+  auto failed_load = engine->NewRulesCache();
+  auto compiled = MustCompile(Policy{}, *failed_load);
+  ASSERT_NE(compiled, nullptr);
+  failed_load.reset();  // no KeepForNextLoad: its load failed elsewhere
+
+  auto next = engine->NewRulesCache();
+  EXPECT_NE(MustCompile(Policy{}, *next), nullptr);
+  EXPECT_EQ(next->crs_parses(), 1u);
+  EXPECT_EQ(next->policies_compiled(), 1u);
+}
+
+TEST(ModsecEngineTest, APolicyNoLongerInUseIsRecompiledFromTheKeptCrsParse) {
+  RAMPART_REQUIRE_CRS();
+  auto engine = FreshEngine();
+  ASSERT_NE(engine, nullptr);
+  {
+    auto cache = engine->NewRulesCache();
+    EXPECT_NE(MustCompile(Policy{}, *cache), nullptr);
+    cache->KeepForNextLoad();
+  }  // the policy is dropped with its runtime: the Engine holds it only weakly
+  Policy pl2;
+  pl2.paranoia = 2;
+  auto cache = engine->NewRulesCache();
+  EXPECT_NE(MustCompile(Policy{}, *cache), nullptr);
+  EXPECT_NE(MustCompile(pl2, *cache), nullptr);
+  EXPECT_EQ(cache->crs_parses(), 0u);
+  EXPECT_EQ(cache->policies_compiled(), 2u);
+}
+
 // 50 reloads (a fresh cache: CRS parsed again, one policy compiled, one request) must not grow
 // memory by more than a few percent over the first (ModSecurity#2848 is nginx's reload leak).
 TEST(ModsecEngineTest, FiftyRebuildsDoNotLeak) {

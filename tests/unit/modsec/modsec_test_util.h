@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -158,22 +159,30 @@ inline Request Post(std::string content_type, std::string body, std::string uri 
 }
 
 // A file under the test's temporary directory, removed with it.
+// A rule file in a directory of its own: a reload's fingerprint covers the rule files beside
+// it, which in a shared temporary directory other test processes change at any time.
 class TempRuleFile {
  public:
   explicit TempRuleFile(const std::string& name, const std::string& text) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("rampart-modsec-" + std::to_string(::getpid()) + "-" + name))
-                .string();
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("rampart-modsec-" + std::to_string(::getpid()) + "-" + name + ".d"))
+               .string();
+    std::filesystem::create_directories(dir_);
+    path_ = dir_ + "/" + name;
     FILE* f = std::fopen(path_.c_str(), "w");
     if (f != nullptr) {
       std::fwrite(text.data(), 1, text.size(), f);
       std::fclose(f);
     }
   }
-  ~TempRuleFile() { std::filesystem::remove(path_); }
+  ~TempRuleFile() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
   const std::string& path() const { return path_; }
 
  private:
+  std::string dir_;
   std::string path_;
 };
 
