@@ -140,14 +140,18 @@ core::Status Inspection::ProcessRequestHeaders() {
              [](modsecurity::Transaction& t) { t.processRequestHeaders(); });
 }
 
+void Inspection::DeclareRequestBodyLength(uint64_t length) {
+  const Policy& p = policy_->policy();
+  if (length > request_body_limit_ && p.request_body_limit_action == BodyLimitAction::kReject &&
+      !p.detect_only && !verdict_) {
+    verdict_ = Verdict{Verdict::Kind::kRequestBodyTooLarge, 413, {}};
+  }
+}
+
 core::Status Inspection::AppendRequestBody(std::string_view bytes) {
   const size_t before = request_body_received_;
   request_body_received_ += bytes.size();
-  const Policy& p = policy_->policy();
-  if (request_body_received_ > request_body_limit_ &&
-      p.request_body_limit_action == BodyLimitAction::kReject && !p.detect_only && !verdict_) {
-    verdict_ = Verdict{Verdict::Kind::kRequestBodyTooLarge, 413, {}};
-  }
+  DeclareRequestBodyLength(request_body_received_);  // what chunked bodies show as they come
   // Hand over at most limit + 1 bytes: the extra byte makes libmodsecurity cut the body itself
   // (ProcessPartial) and set INBOUND_DATA_ERROR, which the base config reads.
   const size_t cap = request_body_limit_ + 1;

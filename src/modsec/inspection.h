@@ -62,6 +62,9 @@ class Inspection {
   // not inspected and Intervention() reports kRequestBodyTooLarge (not in detect mode); in
   // partial mode they pass uninspected.
   core::Status AppendRequestBody(std::string_view bytes);
+  // The body's declared length (Content-Length), before any of it is read: in reject mode, one
+  // past request_body_limit makes Intervention() report kRequestBodyTooLarge at once.
+  void DeclareRequestBodyLength(uint64_t length);
   core::Status ProcessRequestBody();
   core::Status AddResponseHeader(std::string_view name, std::string_view value);
   // `protocol` as libmodsecurity's connectors give it, e.g. "HTTP 1.1".

@@ -1,5 +1,7 @@
 #include "pipeline/chain.h"
 
+#include <algorithm>
+
 #include "pipeline/exchange.h"
 
 namespace rampart::pipeline {
@@ -33,6 +35,8 @@ ChainResult ChainRun::RunHeadersFrom(Exchange& ex, size_t first) {
         break;
       case Action::kStopAndBuffer:
         wants_buffered_body_ = true;
+        buffered_body_limit_ =
+            std::max(buffered_body_limit_, chain_.factories()[i]->RequestBodyBufferLimit());
         break;
       case Action::kRespond:
         return ChainResult::kRespond;

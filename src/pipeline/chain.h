@@ -3,6 +3,7 @@
 // Chain is the immutable list of factories (part of a route, in the runtime snapshot);
 // ChainRun is its per-request instance, owned by the downstream session.
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -42,10 +43,13 @@ class ChainRun {
   ChainResult RunRequestHeaders(Exchange& ex);
   // After Exchange::Resume: goes on with the stage after the one that was pending.
   ChainResult ResumeRequestHeaders(Exchange& ex);
-  // True when some stage returned kStopAndBuffer: the body must be buffered whole first.
+  // True when some stage returned kStopAndBuffer: the body must be buffered first.
   bool wants_buffered_body() const { return wants_buffered_body_; }
+  // How many body bytes to buffer at most then: the largest RequestBodyBufferLimit() of the
+  // stages that asked (the proxy reads one byte more, so that they see the body is longer).
+  uint64_t buffered_body_limit() const { return buffered_body_limit_; }
 
-  // Body bytes (streamed, or the whole body once when wants_buffered_body()).
+  // Body bytes (streamed, or what was buffered once when wants_buffered_body()).
   ChainResult RunRequestBody(Exchange& ex, std::string_view chunk, bool end);
   ChainResult RunResponseHeaders(Exchange& ex);
   ChainResult RunResponseBody(Exchange& ex, std::string_view chunk, bool end);
@@ -59,6 +63,7 @@ class ChainRun {
   std::vector<std::unique_ptr<Stage>> stages_;
   size_t pending_index_ = 0;
   bool wants_buffered_body_ = false;
+  uint64_t buffered_body_limit_ = 0;
   bool completed_ = false;
 };
 

@@ -15,10 +15,12 @@ class Exchange;
 enum class Action : uint8_t {
   // Run the next stage.
   kContinue,
-  // (OnRequestHeaders only) this stage needs the whole request body before it can decide: the
-  // proxy buffers the body (up to the route's body limit, 413 past it) before contacting a
-  // backend, then calls OnRequestBody once with the whole body and end == true. Later stages
-  // still run their header hooks.
+  // (OnRequestHeaders only) this stage needs the request body before it can decide: the proxy
+  // buffers it before contacting a backend (up to the route's body limit, 413 past it), then
+  // calls OnRequestBody once with the whole body and end == true. A body longer than the
+  // factory's RequestBodyBufferLimit() is buffered only to that limit plus one byte: the stage
+  // then gets those bytes with end == false, decides on them, and the rest streams through
+  // OnRequestBody as it is forwarded. Later stages still run their header hooks.
   kStopAndBuffer,
   // Stop: the stage has set ex.local_reply() (block page, 429, challenge page, redirect) and
   // that is what the client gets. No later stage runs, no backend is contacted.
@@ -65,6 +67,8 @@ class StageFactory {
   // Whether OnRequestBody / OnResponseBody must see the bytes. When no stage of a route does,
   // bodies move between sockets without being copied.
   virtual bool InspectsRequestBody() const { return false; }
+  // How much of the body a stage that answers kStopAndBuffer needs at most (see kStopAndBuffer).
+  virtual uint64_t RequestBodyBufferLimit() const { return UINT64_MAX; }
   virtual bool InspectsResponseBody() const { return false; }
   // Whether the stage reads Exchange::received_headers() or may record findings (the attack
   // log shows the headers as received). When some stage of the configuration does, the proxy

@@ -42,6 +42,8 @@ timeval ToTimeval(uint64_t ms) {
 
 size_t Length(evbuffer* buf) { return evbuffer_get_length(buf); }
 
+uint64_t SaturatingAddOne(uint64_t n) { return n == UINT64_MAX ? n : n + 1; }
+
 std::string_view Peek(evbuffer* buf, size_t max) {
   const size_t n = buf == nullptr ? 0 : std::min(Length(buf), max);
   if (n == 0) return {};
@@ -621,16 +623,20 @@ void Session::AfterRequestStages() {
 }
 
 void Session::ReadBufferedBody() {
-  // Reads the body into buffered_body_: all of it when a stage asked (bounded by the body
-  // limit), or the first kChunkedPrebuffer bytes of a chunked body.
+  // Reads the body into buffered_body_: as much as the stages that asked need (bounded by the
+  // body limit), or the first kChunkedPrebuffer bytes of a chunked body. What is not read here
+  // streams once the backend is connected.
   evbuffer* in = ClientInput();
   const http::Request& req = ex_->request();
-  const bool whole = chain_->wants_buffered_body();
-  while (!request_body_done_) {
+  const uint64_t wanted = chain_->wants_buffered_body()
+                              ? SaturatingAddOne(chain_->buffered_body_limit())
+                              : kChunkedPrebuffer;
+  while (!request_body_done_ && buffered_body_.size() < wanted) {
     const size_t available = Length(in);
     if (available == 0) return;
     if (req.framing == http::BodyFraming::kContentLength) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(request_body_remaining_, available));
+      const size_t n = static_cast<size_t>(
+          std::min<uint64_t>({request_body_remaining_, available, wanted - buffered_body_.size()}));
       const size_t old = buffered_body_.size();
       buffered_body_.resize(old + n);
       evbuffer_remove(in, buffered_body_.data() + old, n);
@@ -655,15 +661,13 @@ void Session::ReadBufferedBody() {
       FailRequestBody(413, http::ParseError::kNone);
       return;
     }
+    // A chunk's data is taken whole: `wanted` is passed by at most what one read brought.
     const size_t old = buffered_body_.size();
     buffered_body_.resize(old + step.payload);
     evbuffer_remove(in, buffered_body_.data() + old, step.payload);
     ex_->bytes_received += step.payload;
-    if (!whole && buffered_body_.size() >= kChunkedPrebuffer) {
-      buffered_body_partial_ = true;  // the rest streams once the backend is connected
-      break;
-    }
   }
+  buffered_body_partial_ = !request_body_done_;
   body_buffered_whole_ = request_body_done_;
   if (body_buffered_whole_) SetClientReadTimeout(0);
   if (chain_->RunRequestBody(*ex_, buffered_body_, request_body_done_) ==
@@ -820,11 +824,16 @@ void Session::SendRequestHead() {
     return;
   }
   if (buffered_body_partial_) {
-    std::string size_line;
-    http::AppendChunkSize(size_line, buffered_body_.size());
-    evbuffer_add(bufferevent_get_output(up), size_line.data(), size_line.size());
-    evbuffer_add(bufferevent_get_output(up), buffered_body_.data(), buffered_body_.size());
-    evbuffer_add(bufferevent_get_output(up), "\r\n", 2);
+    evbuffer* out = bufferevent_get_output(up);
+    if (req.framing == http::BodyFraming::kChunked) {
+      std::string size_line;
+      http::AppendChunkSize(size_line, buffered_body_.size());
+      evbuffer_add(out, size_line.data(), size_line.size());
+      evbuffer_add(out, buffered_body_.data(), buffered_body_.size());
+      evbuffer_add(out, "\r\n", 2);
+    } else {
+      evbuffer_add(out, buffered_body_.data(), buffered_body_.size());
+    }
     buffered_body_.clear();
     buffered_body_partial_ = false;
     body_forwarding_started_ = true;

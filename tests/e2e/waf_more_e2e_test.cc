@@ -332,6 +332,76 @@ TEST_F(WafMoreTest, BodyOverTheLimitIsRefusedWith413) {
   EXPECT_EQ(origin_.RequestCount(), 1u);
 }
 
+// The 413 comes from the declared length, before a byte of the body is sent.
+TEST_F(WafMoreTest, DeclaredLengthOverTheLimitIsRefusedBeforeTheBody) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block, request_body: {limit: 1KiB, over_limit: reject}}"));
+  Client c;
+  ASSERT_TRUE(c.Connect(port()));
+  ASSERT_TRUE(c.Send(std::string("POST /submit HTTP/1.1\r\nHost: ") + kHost +
+                     "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                     "Content-Length: 500000\r\n\r\n"));
+  auto r = c.ReadResponse();
+  ASSERT_TRUE(r) << c.error();
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(c.IsClosedByPeer());
+  EXPECT_EQ(origin_.RequestCount(), 0u);
+}
+
+// A chunked body is read only one chunk past the limit, not up to the route's body limit.
+TEST_F(WafMoreTest, ChunkedBodyOverTheLimitIsRefusedWithoutWaitingForItsEnd) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block, request_body: {limit: 1KiB, over_limit: reject}}"));
+  Client c;
+  ASSERT_TRUE(c.Connect(port()));
+  ASSERT_TRUE(c.Send(std::string("POST /submit HTTP/1.1\r\nHost: ") + kHost +
+                     "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n7d0\r\nnote=" +
+                     std::string(1995, 'a') + "\r\n"));  // 2000 bytes, and no last chunk
+  auto r = c.ReadResponse();
+  ASSERT_TRUE(r) << c.error();
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(origin_.RequestCount(), 0u);
+}
+
+// inspect_partial buffers the first bytes only; the rest of a body far larger than the limit
+// streams through unchanged.
+TEST_F(WafMoreTest, InspectPartialStreamsTheRestOfALargeBody) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Start("{mode: block, request_body: {limit: 1KiB, over_limit: inspect_partial}}"));
+  std::string body = "note=";
+  while (body.size() < 600 * 1024) body += "lorem ipsum dolor sit amet ";
+  for (const char* type : {"content-length", "chunked"}) {
+    SCOPED_TRACE(type);
+    Client c;
+    ASSERT_TRUE(c.Connect(port()));
+    const bool chunked = std::string(type) == "chunked";
+    std::string head = std::string("POST /submit HTTP/1.1\r\nHost: ") + kHost +
+                       "\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+    if (chunked) {
+      std::string chunks;
+      for (size_t at = 0; at < body.size(); at += 10000) {
+        const std::string part = body.substr(at, 10000);
+        char size_line[32];
+        std::snprintf(size_line, sizeof(size_line), "%zx\r\n", part.size());
+        chunks += size_line + part + "\r\n";
+      }
+      ASSERT_TRUE(c.Send(head + "Transfer-Encoding: chunked\r\n\r\n" + chunks + "0\r\n\r\n"));
+    } else {
+      ASSERT_TRUE(
+          c.Send(head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    }
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r) << c.error();
+    EXPECT_EQ(r->status, 200) << r->body;
+    auto seen = origin_.LastRequest();
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->body.size(), body.size());
+    EXPECT_TRUE(seen->body == body);
+  }
+}
+
 TEST_F(WafMoreTest, DetectModeLetsABodyOverTheLimitThrough) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: detect, request_body: {limit: 1KiB, over_limit: reject}}"));

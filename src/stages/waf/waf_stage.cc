@@ -88,6 +88,10 @@ class WafStage final : public pipeline::Stage {
       if (!insp.AddRequestHeader(h.name, h.value).ok()) return Fail(ex);
     }
     if (!insp.ProcessRequestHeaders().ok()) return Fail(ex);
+    // A declared length past the limit is refused now, before the body is read (reject mode).
+    if (req.framing == http::BodyFraming::kContentLength) {
+      insp.DeclareRequestBodyLength(req.content_length);
+    }
     if (auto verdict = insp.Intervention()) return Block(ex, *verdict);
     const bool has_body =
         req.framing == http::BodyFraming::kChunked ||
@@ -105,7 +109,9 @@ class WafStage final : public pipeline::Stage {
     if (!awaiting_body_ || !inspection_) return pipeline::Action::kContinue;
     if (!chunk.empty() && !inspection_->AppendRequestBody(chunk).ok()) return Fail(ex);
     if (auto verdict = inspection_->Intervention()) return Block(ex, *verdict);
-    if (!end) return pipeline::Action::kContinue;
+    // Past the limit (inspect_partial) libmodsecurity has all it will see: decide now and let
+    // the rest stream.
+    if (!end && !inspection_->request_body_truncated()) return pipeline::Action::kContinue;
     awaiting_body_ = false;
     return EndRequest(ex);
   }

@@ -33,6 +33,8 @@ class WafStageFactory final : public pipeline::StageFactory {
   std::string_view name() const override { return "waf"; }
   std::unique_ptr<pipeline::Stage> Create() const override;
   bool InspectsRequestBody() const override { return true; }
+  // libmodsecurity is handed at most the limit plus one byte (which tells it the body is longer).
+  uint64_t RequestBodyBufferLimit() const override { return policy_->policy().request_body_limit; }
   bool InspectsResponseBody() const override { return policy_->policy().inspect_response; }
   bool NeedsReceivedHeaders() const override { return true; }
 

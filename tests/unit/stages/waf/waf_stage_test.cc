@@ -141,19 +141,35 @@ TEST(WafStageTest, FormBodyIsBufferedThenBlocked) {
   EXPECT_EQ(ex.findings().verdict(), pipeline::Verdict::kBlocked);
 }
 
-TEST(WafStageTest, BodyOverTheLimitIsRefusedWith413) {
+TEST(WafStageTest, DeclaredLengthOverTheLimitIsRefusedWith413BeforeTheBody) {
   RAMPART_REQUIRE_CRS();
   modsec::Policy policy;
   policy.request_body_limit = 16;
   const pipeline::Chain chain = MakeChain(policy);
   pipeline::ChainRun run(chain);
-  const std::string body = "a=" + std::string(100, 'x');
   pipeline::Exchange ex = MakeExchange("POST", "/submit");
   ex.request().headers.Add("Content-Type", "application/x-www-form-urlencoded");
   ex.request().framing = http::BodyFraming::kContentLength;
-  ex.request().content_length = body.size();
+  ex.request().content_length = 102;
+  EXPECT_EQ(run.RunRequestHeaders(ex), pipeline::ChainResult::kRespond);
+  ASSERT_TRUE(ex.local_reply().has_value());
+  EXPECT_EQ(ex.local_reply()->status, 413);
+}
+
+TEST(WafStageTest, ChunkedBodyOverTheLimitIsRefusedWith413OnTheFirstBytesPastIt) {
+  RAMPART_REQUIRE_CRS();
+  modsec::Policy policy;
+  policy.request_body_limit = 16;
+  const pipeline::Chain chain = MakeChain(policy);
+  pipeline::ChainRun run(chain);
+  EXPECT_EQ(chain.factories().front()->RequestBodyBufferLimit(), 16u);
+  pipeline::Exchange ex = MakeExchange("POST", "/submit");
+  ex.request().headers.Add("Content-Type", "application/x-www-form-urlencoded");
+  ex.request().framing = http::BodyFraming::kChunked;
   EXPECT_EQ(run.RunRequestHeaders(ex), pipeline::ChainResult::kContinue);
-  EXPECT_EQ(run.RunRequestBody(ex, body, true), pipeline::ChainResult::kRespond);
+  EXPECT_TRUE(run.wants_buffered_body());
+  EXPECT_EQ(run.RunRequestBody(ex, "a=" + std::string(15, 'x'), false),
+            pipeline::ChainResult::kRespond);  // 17 bytes, the end not seen yet
   ASSERT_TRUE(ex.local_reply().has_value());
   EXPECT_EQ(ex.local_reply()->status, 413);
 }
