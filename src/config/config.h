@@ -164,6 +164,7 @@ struct WafConfig {
 // The top-level `waf` section: what every route's policy shares.
 struct WafGlobalConfig {
   std::string crs_dir = "/usr/share/modsecurity-crs";
+  std::string rules_dir;   // rampart's modsecurity.conf + crs-setup.conf; empty: see WafRulesDir
   std::string block_page;  // HTML template file; empty: the built-in page
 };
 

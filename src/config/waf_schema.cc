@@ -48,6 +48,20 @@ std::optional<std::string> ReadExistingFile(const Field& field) {
   return path;
 }
 
+// A directory that must exist when the config is loaded.
+std::optional<std::string> ReadDirectory(const Field& field) {
+  std::optional<std::string> text = field.AsString();
+  if (!text) return std::nullopt;
+  std::string path = Resolve(field, *text);
+  struct stat st {};
+  if (text->empty() || HasLineBreakOrNul(*text) || stat(path.c_str(), &st) != 0 ||
+      !S_ISDIR(st.st_mode)) {
+    field.Fail("not a directory: " + path);
+    return std::nullopt;
+  }
+  return path;
+}
+
 std::vector<std::string> ReadFileList(const Field& field) {
   std::vector<std::string> files;
   auto items = field.AsList();
@@ -236,17 +250,12 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
 }
 
 void ReadWafGlobal(const Field& field, WafGlobalConfig* out) {
-  const MapReader map = SchemaMap(field, {"crs_dir", "block_page"});
+  const MapReader map = SchemaMap(field, {"crs_dir", "rules_dir", "block_page"});
   if (const Field* f = map.Find("crs_dir")) {
-    if (auto dir = f->AsString()) {
-      std::string path = Resolve(*f, *dir);
-      struct stat st {};
-      if (dir->empty() || stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        f->Fail("not a directory: " + path);
-      } else {
-        out->crs_dir = std::move(path);
-      }
-    }
+    if (auto dir = ReadDirectory(*f)) out->crs_dir = std::move(*dir);
+  }
+  if (const Field* f = map.Find("rules_dir")) {
+    if (auto dir = ReadDirectory(*f)) out->rules_dir = std::move(*dir);
   }
   if (const Field* f = map.Find("block_page")) {
     if (auto page = ReadExistingFile(*f)) out->block_page = std::move(*page);

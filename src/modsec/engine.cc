@@ -68,6 +68,10 @@ core::Result<std::shared_ptr<Engine>> Engine::Create(const EngineOptions& option
 
 Engine::~Engine() = default;
 
+bool Engine::Uses(const std::string& rules_dir) const {
+  return base_conf_ == Absolute(rules_dir.empty() ? "." : rules_dir) + "/modsecurity.conf";
+}
+
 std::unique_ptr<RulesCache> Engine::NewRulesCache() {
   return std::unique_ptr<RulesCache>(new RulesCache(shared_from_this()));
 }

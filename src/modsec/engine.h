@@ -43,6 +43,9 @@ class Engine : public std::enable_shared_from_this<Engine> {
   // is reused when its files are unchanged. Main thread only.
   std::unique_ptr<RulesCache> NewRulesCache();
 
+  // Whether this engine reads its base files from `rules_dir`.
+  bool Uses(const std::string& rules_dir) const;
+
   // Absolute paths, after Create's checks.
   const std::string& base_conf() const { return base_conf_; }
   const std::string& crs_setup() const { return crs_setup_; }

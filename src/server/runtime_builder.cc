@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -144,8 +145,10 @@ std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config
   if (!rc.waf || rc.waf->mode == config::WafConfig::Mode::kOff || build.failed) return nullptr;
   const std::string where = Where(rc.waf->mark) + "routes[" + std::to_string(index) + "].waf: ";
   if (!build.cache) {
-    if (!*build.engine) {
-      auto engine = modsec::Engine::Create({WafRulesDir(), ""});
+    const std::string rules_dir = WafRulesDir(config.waf);
+    // A reload that names another rules_dir gets a new Engine (and parses everything anew).
+    if (!*build.engine || !(*build.engine)->Uses(rules_dir)) {
+      auto engine = modsec::Engine::Create({rules_dir, ""});
       if (!engine.ok()) {
         errors.push_back(where + engine.error().message);
         build.failed = true;
@@ -181,9 +184,15 @@ std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config
 
 }  // namespace
 
-std::string WafRulesDir() {
+std::string WafRulesDir(const config::WafGlobalConfig& waf) {
+  if (!waf.rules_dir.empty()) return waf.rules_dir;
   const char* env = std::getenv("RAMPART_RULES_DIR");
-  return env != nullptr && *env != '\0' ? std::string(env) : std::string(RAMPART_RULES_DIR);
+  if (env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(RAMPART_SOURCE_RULES_DIR "/modsecurity.conf", ec)) {
+    return RAMPART_SOURCE_RULES_DIR;
+  }
+  return RAMPART_INSTALLED_RULES_DIR;
 }
 
 BuildResult BuildRuntime(const config::Config& config, const BuildOptions& options) {

@@ -30,9 +30,10 @@ struct BuildOptions {
   std::shared_ptr<modsec::Engine>* waf_engine = nullptr;
 };
 
-// rampart's rules/ folder (modsecurity.conf, crs-setup.conf): $RAMPART_RULES_DIR when set, else
-// the one this binary was built with.
-std::string WafRulesDir();
+// rampart's rules/ folder (modsecurity.conf, crs-setup.conf): the config's waf.rules_dir, else
+// $RAMPART_RULES_DIR, else the source tree's rules/ this binary was built from when it still
+// exists, else the installed copy (<prefix>/share/rampart/rules).
+std::string WafRulesDir(const config::WafGlobalConfig& waf);
 
 // Either the runtime or every error, each "file:line: key: reason".
 using BuildResult = std::variant<std::shared_ptr<const proxy::Runtime>, std::vector<std::string>>;

@@ -285,8 +285,12 @@ TEST(LoaderTest, EmbeddedDefaultLoads) {
   EXPECT_EQ(c.routes[1].pool, "demo");
   using Edits = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(c.routes[1].set_response_headers, (Edits{{"X-Served-By", "rampart"}}));
+  ASSERT_TRUE(c.routes[1].waf.has_value());
+  EXPECT_EQ(c.routes[1].waf->mode, WafConfig::Mode::kBlock);
+  EXPECT_EQ(c.routes[1].waf->paranoia, 1u);
   EXPECT_EQ(c.logging.access_log, "-");
   EXPECT_EQ(c.logging.access_log_format, "json");
+  EXPECT_EQ(c.logging.attack_log, "-");
 }
 
 TEST(LoaderTest, LoadFileReadsAFile) {

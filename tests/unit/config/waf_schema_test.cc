@@ -104,6 +104,7 @@ TEST(WafSchemaTest, DefaultsAndNoWaf) {
   EXPECT_FALSE(w.request_body_inspect_partial);
   EXPECT_FALSE(w.response_inspection);
   EXPECT_EQ(c.waf.crs_dir, "/usr/share/modsecurity-crs");
+  EXPECT_TRUE(c.waf.rules_dir.empty());
   EXPECT_TRUE(c.waf.block_page.empty());
 
   const Config none = Load(
@@ -115,9 +116,11 @@ TEST(WafSchemaTest, DefaultsAndNoWaf) {
 
 TEST(WafSchemaTest, TopLevelSection) {
   TempFile page;
-  const Config c = Load(Waf("      mode: block\n") + "waf: {crs_dir: /tmp, block_page: \"" +
-                        page.path() + "\"}\n");
+  const Config c =
+      Load(Waf("      mode: block\n") + "waf: {crs_dir: /tmp, rules_dir: /, block_page: \"" +
+           page.path() + "\"}\n");
   EXPECT_EQ(c.waf.crs_dir, "/tmp");
+  EXPECT_EQ(c.waf.rules_dir, "/");
   EXPECT_EQ(c.waf.block_page, page.path());
 }
 
@@ -171,12 +174,14 @@ TEST(WafSchemaErrorTest, Exclusions) {
 
 TEST(WafSchemaErrorTest, MissingFiles) {
   const auto errors = Errors(Waf("      before_crs: [/nonexistent/before.conf]\n") +
-                             "waf: {crs_dir: /nonexistent/crs, block_page: /nonexistent/p.html}\n");
-  ASSERT_EQ(errors.size(), 3u);
+                             "waf: {crs_dir: /nonexistent/crs, block_page: /nonexistent/p.html, "
+                             "rules_dir: /nonexistent/rules}\n");
+  ASSERT_EQ(errors.size(), 4u);
   EXPECT_THAT(errors[0], HasSubstr("t.yaml:7: routes[0].waf.before_crs[0]: cannot read "
                                    "/nonexistent/before.conf: No such file or directory"));
   EXPECT_THAT(errors[1], HasSubstr("waf.crs_dir: not a directory: /nonexistent/crs"));
-  EXPECT_THAT(errors[2], HasSubstr("waf.block_page: cannot read /nonexistent/p.html"));
+  EXPECT_THAT(errors[2], HasSubstr("waf.rules_dir: not a directory: /nonexistent/rules"));
+  EXPECT_THAT(errors[3], HasSubstr("waf.block_page: cannot read /nonexistent/p.html"));
 }
 
 }  // namespace
