@@ -21,6 +21,12 @@ struct ClientInfo {
   bool tls = false;
 };
 
+// The address a connection came in on (a listener may be bound to 0.0.0.0).
+struct LocalAddress {
+  std::string ip;
+  uint16_t port = 0;
+};
+
 // A response the proxy makes itself (error page, block page, redirect, challenge).
 struct LocalReply {
   int status = 0;
@@ -40,6 +46,8 @@ class Exchange {
   http::Response& response() { return response_; }
   const http::Response& response() const { return response_; }
   const ClientInfo& client() const { return client_; }
+  const LocalAddress& local() const { return local_; }
+  void set_local(LocalAddress local) { local_ = std::move(local); }
   // Set by the proxy once the head is parsed (a trusted client's id may be kept).
   const std::string& request_id() const { return request_id_; }
   void set_request_id(std::string id) { request_id_ = std::move(id); }
@@ -85,6 +93,7 @@ class Exchange {
 
  private:
   ClientInfo client_;
+  LocalAddress local_;
   std::string request_id_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::system_clock::time_point start_wall_;

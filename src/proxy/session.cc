@@ -17,6 +17,7 @@
 
 #include "http/cookie.h"
 #include "http/h1_writer.h"
+#include "net/address.h"
 #include "pipeline/local_reply.h"
 #include "proxy/forwarding.h"
 #include "routing/hash_key.h"
@@ -81,6 +82,9 @@ void Session::Start(WorkerContext& worker, int fd, const sockaddr* /*peer*/, std
     return;
   }
   auto* session = new Session(worker, bev, std::move(peer_ip), peer_port);
+  if (auto local = net::LocalAddress(fd); local.ok()) {
+    session->local_ = {local.value().IpString(), local.value().port()};
+  }
   worker.sessions.insert(session);
 }
 
@@ -488,6 +492,7 @@ void Session::ParseHead() {
     runtime_ = worker_.runtime();  // each exchange runs on the newest snapshot
     parser_ = http::RequestParser(runtime_->parse_limits);
     ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
+    ex_->set_local(local_);
     ex_->set_request_id(RandomHex(worker_.rng, 32));
   }
   const std::string_view data = Peek(in, runtime_->parse_limits.max_header_bytes + 1);

@@ -147,8 +147,9 @@ class Session {
   bufferevent* client_;
   std::string client_ip_;
   uint16_t client_port_;
-  event* timer_ = nullptr;     // header deadline, keep-alive idle, lingering close
-  event* deferred_ = nullptr;  // run OnDeferred on the next loop turn
+  pipeline::LocalAddress local_;  // where the client connected to (ModSecurity's SERVER_ADDR)
+  event* timer_ = nullptr;        // header deadline, keep-alive idle, lingering close
+  event* deferred_ = nullptr;     // run OnDeferred on the next loop turn
   State state_ = State::kWaitingForRequest;
   bool closed_ = false;
   bool lingering_ = false;

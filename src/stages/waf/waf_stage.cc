@@ -80,7 +80,8 @@ class WafStage final : public pipeline::Stage {
     modsec::Inspection& insp = *inspection_;
     const http::Request& req = ex.request();
     const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
-    if (!insp.ProcessConnection(ex.client().ip, ex.client().port, "", 0).ok() ||
+    if (!insp.ProcessConnection(ex.client().ip, ex.client().port, ex.local().ip, ex.local().port)
+             .ok() ||
         !insp.ProcessUri(uri, req.method, VersionText(req.version)).ok()) {
       return Fail(ex);
     }

@@ -174,6 +174,25 @@ TEST(WafStageTest, ChunkedBodyOverTheLimitIsRefusedWith413OnTheFirstBytesPastIt)
   EXPECT_EQ(ex.local_reply()->status, 413);
 }
 
+// Rules see both ends of the connection: REMOTE_ADDR/PORT and SERVER_ADDR/PORT.
+TEST(WafStageTest, RulesSeeTheClientAndTheLocalAddress) {
+  RAMPART_REQUIRE_CRS();
+  modsec::test_util::TempRuleFile rules(
+      "addresses.conf",
+      "SecRule REMOTE_ADDR \"@streq 192.0.2.10\" \"id:10101,phase:1,pass,log,chain\"\n"
+      "  SecRule REMOTE_PORT \"@eq 51234\" \"chain\"\n"
+      "  SecRule SERVER_ADDR \"@streq 192.0.2.80\" \"chain\"\n"
+      "  SecRule SERVER_PORT \"@eq 8080\" \"t:none\"\n");
+  modsec::Policy policy;
+  policy.after_crs = {rules.path()};
+  const pipeline::Chain chain = MakeChain(policy);
+  pipeline::ChainRun run(chain);
+  pipeline::Exchange ex = MakeExchange("GET", "/");
+  ex.set_local({"192.0.2.80", 8080});
+  EXPECT_EQ(run.RunRequestHeaders(ex), pipeline::ChainResult::kContinue);
+  EXPECT_TRUE(HasRule(ex, "10101"));
+}
+
 TEST(WafStageTest, CustomBlockPageGetsTheEscapedRequestId) {
   RAMPART_REQUIRE_CRS();
   const pipeline::Chain chain = MakeChain(modsec::Policy{}, "<p>blocked {{request_id}}</p>");
