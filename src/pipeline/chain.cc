@@ -49,9 +49,28 @@ ChainResult ChainRun::RunHeadersFrom(Exchange& ex, size_t first) {
 }
 
 ChainResult ChainRun::RunRequestBody(Exchange& ex, std::string_view chunk, bool end) {
-  for (size_t i = 0; i < stages_.size(); ++i) {
+  return RunRequestBodyFrom(ex, chunk, end, 0);
+}
+
+ChainResult ChainRun::ResumeRequestBody(Exchange& ex, std::string_view chunk, bool end) {
+  if (ex.local_reply()) return ChainResult::kRespond;
+  return RunRequestBodyFrom(ex, chunk, end, pending_index_ + 1);
+}
+
+ChainResult ChainRun::RunRequestBodyFrom(Exchange& ex, std::string_view chunk, bool end,
+                                         size_t first) {
+  for (size_t i = first; i < stages_.size(); ++i) {
     if (!chain_.factories()[i]->InspectsRequestBody()) continue;
-    if (stages_[i]->OnRequestBody(ex, chunk, end) == Action::kRespond) return ChainResult::kRespond;
+    switch (stages_[i]->OnRequestBody(ex, chunk, end)) {
+      case Action::kRespond:
+        return ChainResult::kRespond;
+      case Action::kPending:
+        pending_index_ = i;
+        return ChainResult::kPending;
+      case Action::kContinue:
+      case Action::kStopAndBuffer:
+        break;
+    }
   }
   return ChainResult::kContinue;
 }

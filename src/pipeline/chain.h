@@ -49,8 +49,11 @@ class ChainRun {
   // stages that asked (the proxy reads one byte more, so that they see the body is longer).
   uint64_t buffered_body_limit() const { return buffered_body_limit_; }
 
-  // Body bytes (streamed, or what was buffered once when wants_buffered_body()).
+  // Body bytes (streamed, or what was buffered once when wants_buffered_body()). kPending only
+  // comes from the buffered call; the session then waits and calls ResumeRequestBody with the
+  // same bytes.
   ChainResult RunRequestBody(Exchange& ex, std::string_view chunk, bool end);
+  ChainResult ResumeRequestBody(Exchange& ex, std::string_view chunk, bool end);
   ChainResult RunResponseHeaders(Exchange& ex);
   ChainResult RunResponseBody(Exchange& ex, std::string_view chunk, bool end);
   // Runs every stage's OnComplete once; later calls do nothing.
@@ -58,6 +61,7 @@ class ChainRun {
 
  private:
   ChainResult RunHeadersFrom(Exchange& ex, size_t first);
+  ChainResult RunRequestBodyFrom(Exchange& ex, std::string_view chunk, bool end, size_t first);
 
   const Chain& chain_;
   std::vector<std::unique_ptr<Stage>> stages_;

@@ -81,6 +81,19 @@ class Exchange {
   }
   void set_resume(std::function<void()> fn) { resume_ = std::move(fn); }
 
+  // CPU-heavy work off the worker thread, for a stage that then returns Action::kPending:
+  // `work` runs on the proxy's offload pool, then `done` runs back on the worker thread (where
+  // the stage records its decision on the exchange), then the chain resumes as after Resume().
+  // If the exchange ends first (the client went away), `done` never runs: `work` must own what
+  // it touches. can_offload() is false where no pool exists (a chain driven by a unit test):
+  // the stage then works inline.
+  using Offloader = std::function<void(std::function<void()> work, std::function<void()> done)>;
+  bool can_offload() const { return static_cast<bool>(offload_); }
+  void Offload(std::function<void()> work, std::function<void()> done) {
+    offload_(std::move(work), std::move(done));
+  }
+  void set_offload(Offloader fn) { offload_ = std::move(fn); }
+
   // Filled by the proxy for logs and metrics.
   std::chrono::steady_clock::time_point start() const { return start_; }
   std::chrono::system_clock::time_point start_wall() const { return start_wall_; }
@@ -104,6 +117,7 @@ class Exchange {
   Findings findings_;
   std::optional<http::HeaderMap> received_headers_;
   std::function<void()> resume_;
+  Offloader offload_;
 };
 
 }  // namespace rampart::pipeline

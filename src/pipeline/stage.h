@@ -10,8 +10,9 @@ namespace rampart::pipeline {
 
 class Exchange;
 
-// What a stage hook tells the chain runner. kStopAndBuffer and kPending are honoured from
-// OnRequestHeaders only; from the other hooks they count as kContinue.
+// What a stage hook tells the chain runner. kStopAndBuffer is honoured from OnRequestHeaders
+// only, kPending from OnRequestHeaders and from the OnRequestBody call with the buffered body
+// (after kStopAndBuffer); elsewhere they count as kContinue.
 enum class Action : uint8_t {
   // Run the next stage.
   kContinue,
@@ -25,10 +26,11 @@ enum class Action : uint8_t {
   // Stop: the stage has set ex.local_reply() (block page, 429, challenge page, redirect) and
   // that is what the client gets. No later stage runs, no backend is contacted.
   kRespond,
-  // The stage waits on the network (Redis, an auth service). It must call ex.Resume() exactly
-  // once, on the same thread, when it is done (and never after OnComplete, which runs if the
-  // client goes away meanwhile); the hook is then not called again, and the chain
-  // goes on with the next stage (or stops if the stage set a local reply).
+  // The stage waits on the network (Redis, an auth service), or has handed CPU-heavy work to
+  // ex.Offload(). It must call ex.Resume() exactly once, on the same thread, when it is done
+  // (and never after OnComplete, which runs if the client goes away meanwhile) — Offload does
+  // that itself; the hook is then not called again, and the chain goes on with the next stage
+  // (or stops if the stage set a local reply).
   kPending,
 };
 

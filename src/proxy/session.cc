@@ -20,6 +20,7 @@
 #include "net/address.h"
 #include "pipeline/local_reply.h"
 #include "proxy/forwarding.h"
+#include "proxy/offload_ticket.h"
 #include "routing/hash_key.h"
 #include "routing/normalize_path.h"
 
@@ -145,6 +146,7 @@ void Session::OnDrain() {
 void Session::Close() {
   if (closed_) return;
   closed_ = true;
+  if (offload_ != nullptr) offload_->Abandon();  // its job may still run; it no longer wakes us
   if (ex_ && chain_) {
     // The client went away (or the connection failed) mid-exchange: still log it.
     if (ex_->status == 0) ex_->status = 499;  // nginx's "client closed request"
@@ -383,6 +385,7 @@ void Session::OnClientRead() noexcept {
       evbuffer_drain(ClientInput(), Length(ClientInput()));
       return;
     case State::kRunningStages:
+    case State::kRunningBodyStages:
     case State::kConnecting:
       PauseClientIfBacklogged();
       return;
@@ -465,8 +468,30 @@ void Session::OnTimer() noexcept {
   }
 }
 
+void Session::Offload(std::function<void()> work, std::function<void()> done) {
+  offload_done_ = std::move(done);
+  offload_ = std::make_shared<OffloadTicket>(deferred_);
+  worker_.offload_pool->Post([work = std::move(work), ticket = offload_] {
+    work();
+    ticket->Finish();
+  });
+}
+
 void Session::OnDeferred() noexcept {
   if (closed_) return;
+  if (offload_ != nullptr) {
+    if (!offload_->finished()) return;
+    offload_.reset();
+    auto done = std::move(offload_done_);
+    done();  // the stage records its decision, on this thread
+    resume_requested_ = true;
+  }
+  if (state_ == State::kRunningBodyStages) {
+    if (!resume_requested_) return;
+    resume_requested_ = false;
+    AfterRequestBodyStages(chain_->ResumeRequestBody(*ex_, buffered_body_, request_body_done_));
+    return;
+  }
   if (state_ == State::kRunningStages) {
     // Only a real Exchange::Resume continues the chain; the same event also serves pipelining.
     if (!resume_requested_) return;
@@ -574,6 +599,11 @@ void Session::StartExchange(size_t head_bytes) {
     resume_requested_ = true;
     event_active(deferred_, EV_TIMEOUT, 0);
   });
+  if (worker_.offload_pool != nullptr) {
+    ex.set_offload([this](std::function<void()> work, std::function<void()> done) {
+      Offload(std::move(work), std::move(done));
+    });
+  }
   RunRequestStages(chain_->RunRequestHeaders(ex));
 }
 
@@ -675,12 +705,21 @@ void Session::ReadBufferedBody() {
   buffered_body_partial_ = !request_body_done_;
   body_buffered_whole_ = request_body_done_;
   if (body_buffered_whole_) SetClientReadTimeout(0);
-  if (chain_->RunRequestBody(*ex_, buffered_body_, request_body_done_) ==
-      pipeline::ChainResult::kRespond) {
-    SendLocalReply();
-    return;
+  AfterRequestBodyStages(chain_->RunRequestBody(*ex_, buffered_body_, request_body_done_));
+}
+
+void Session::AfterRequestBodyStages(pipeline::ChainResult result) {
+  switch (result) {
+    case pipeline::ChainResult::kPending:
+      state_ = State::kRunningBodyStages;  // OnDeferred resumes the chain
+      return;
+    case pipeline::ChainResult::kRespond:
+      SendLocalReply();
+      return;
+    case pipeline::ChainResult::kContinue:
+      ConnectUpstream();
+      return;
   }
-  ConnectUpstream();
 }
 
 bool Session::InspectResponseBody(evbuffer* in, size_t n, bool end) {

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct evbuffer;
 struct event;
 
 namespace rampart::proxy {
+
+class OffloadTicket;
 
 class Session {
  public:
@@ -47,6 +50,7 @@ class Session {
     kWaitingForRequest,  // keep-alive idle: nothing of the next request yet
     kReadingHead,        // part of a request head has arrived
     kRunningStages,      // a stage returned kPending; waiting for Exchange::Resume
+    kRunningBodyStages,  // the same, from the stages' look at the buffered body
     kBufferingBody,      // a stage asked for the whole body before the backend is contacted
     kConnecting,         // connecting to a backend
     kProxying,           // request sent (body may still stream); response streaming back
@@ -94,6 +98,9 @@ class Session {
   void RunRequestStages(pipeline::ChainResult result);
   void AfterRequestStages();
   void ReadBufferedBody();
+  void AfterRequestBodyStages(pipeline::ChainResult result);
+  // Exchange::Offload: `work` on the worker's offload pool, `done` back here (OnDeferred).
+  void Offload(std::function<void()> work, std::function<void()> done);
   bool RequestHasBody() const;
   void PrepareUpstreamHeaders();
   void ForwardRequestBody();
@@ -161,10 +168,12 @@ class Session {
   std::unique_ptr<pipeline::Exchange> ex_;
   std::unique_ptr<pipeline::ChainRun> chain_;
   const routing::Route* route_ = nullptr;
-  std::string path_;               // the normalised request path: matched, then forwarded
-  bool close_after_ = false;       // answer with Connection: close and close afterwards
-  bool resume_requested_ = false;  // a pending stage called Exchange::Resume
-  size_t client_input_seen_ = 0;   // input length after the last handler (see TopUpInput)
+  std::string path_;                        // the normalised request path: matched, then forwarded
+  bool close_after_ = false;                // answer with Connection: close and close afterwards
+  bool resume_requested_ = false;           // a pending stage called Exchange::Resume
+  std::shared_ptr<OffloadTicket> offload_;  // a stage's job on the offload pool, while it runs
+  std::function<void()> offload_done_;
+  size_t client_input_seen_ = 0;  // input length after the last handler (see TopUpInput)
   size_t upstream_input_seen_ = 0;
 
   // Request body.

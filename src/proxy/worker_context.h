@@ -10,6 +10,7 @@
 #include <random>
 #include <unordered_set>
 
+#include "core/work_pool.h"
 #include "net/connection_limiter.h"
 #include "proxy/access_log_buffer.h"
 #include "proxy/log_buffer.h"
@@ -45,6 +46,8 @@ struct WorkerContext {
   Metrics* metrics = nullptr;
   net::ConnectionLimiter* limiter = nullptr;
   const RuntimeSource* runtime_source = nullptr;
+  // Where stages send CPU-heavy work (Exchange::Offload); shared by all workers. Null: inline.
+  core::WorkPool* offload_pool = nullptr;
   std::mt19937_64 rng{std::random_device{}()};
   AccessLogBuffer access_log;  // flushed when full and every second by the worker
   LogBuffer attack_log;        // the same, for attack-log records

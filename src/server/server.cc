@@ -3,6 +3,7 @@
 #include <event2/event.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -89,8 +90,11 @@ int Server::Run() {
     }
     addresses.push_back(resolved.value().front());
   }
+  offload_pool_ =
+      std::make_unique<core::WorkPool>(std::max<size_t>(2, std::thread::hardware_concurrency()));
   for (size_t i = 0; i < n_workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, *metrics_, limiter_, runtime_source_));
+    workers_.push_back(
+        std::make_unique<Worker>(i, *metrics_, limiter_, runtime_source_, *offload_pool_));
     auto bound = workers_.back()->Listen(addresses);
     if (!bound.ok()) {
       spdlog::error("listen: {}", bound.error().message);

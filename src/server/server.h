@@ -60,6 +60,9 @@ class Server {
   upstream::StateRegistry upstream_states_;     // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;
+  // CPU-heavy stage work (libmodsecurity on large requests) runs here, not on the workers'
+  // loops. Declared before workers_: it outlives them.
+  std::unique_ptr<core::WorkPool> offload_pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<upstream::HealthMonitor> health_;
   std::unique_ptr<Admin> admin_;

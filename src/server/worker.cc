@@ -16,12 +16,13 @@
 namespace rampart::server {
 
 Worker::Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter,
-               const proxy::RuntimeSource& runtime_source) {
+               const proxy::RuntimeSource& runtime_source, core::WorkPool& offload_pool) {
   context_.id = id;
   context_.base = loop_.base();
   context_.metrics = &metrics;
   context_.limiter = &limiter;
   context_.runtime_source = &runtime_source;
+  context_.offload_pool = &offload_pool;
 }
 
 Worker::~Worker() {

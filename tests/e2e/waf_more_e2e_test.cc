@@ -111,6 +111,25 @@ class WafMoreTest : public ProxyTest {
   }
   void Start(const std::string& waf) { ASSERT_NO_FATAL_FAILURE(StartRampart(Options(waf))); }
 
+  // One worker, in block mode, with a rule whose inspection of an argument `wait` runs a script
+  // (@inspectFile) that waits until the file `release` exists (30 s at most).
+  void StartWithASlowRule(const std::string& release) {
+    const std::string script = rampart_.dir() + "/wait.sh";
+    WriteFile(script,
+              "#!/bin/sh\n"
+              "for i in $(seq 600); do [ -e '" +
+                  release +
+                  "' ] && break; sleep 0.05; done\n"
+                  "echo 0\n");  // 0: no match
+    ASSERT_EQ(chmod(script.c_str(), 0755), 0);
+    const std::string rules = rampart_.dir() + "/wait.conf";
+    WriteFile(rules, "SecRule ARGS:wait \"@inspectFile " + script +
+                         "\" \"id:10200,phase:2,pass,nolog\"\n");
+    ConfigOptions options = Options("{mode: block, after_crs: [" + rules + "]}");
+    options.workers = 1;
+    ASSERT_NO_FATAL_FAILURE(StartRampart(options));
+  }
+
   // One request on a fresh connection, with a named Host and Connection: close. Waits for its
   // access log line, so that the attack log (written before it) is complete for it too.
   std::optional<HttpResponse> Send(const std::string& method, const std::string& target,
@@ -501,6 +520,70 @@ TEST_F(WafMoreTest, DetectModeRecordsASqlErrorLeakWithoutCuttingIt) {
 // anew, ~20 MB, while the old generation is still alive) and then stays flat (+0.35% from
 // reload 10 to 50). Planned fix: reuse the previous generation's CRS parse when the CRS files
 // are unchanged, so a reload parses only the per-policy head and tail.
+// --- no freeze ---------------------------------------------------------------------------
+
+// A request whose inspection takes long must not stall the other clients of its worker. The
+// slowness is made deterministic: a rule runs a script (@inspectFile) that waits until the test
+// creates a file, so the large request's inspection is still running, for sure, while the clean
+// request is sent. Inline on the worker's loop the clean request would wait with it; it is
+// answered because large requests are inspected on the offload pool.
+TEST_F(WafMoreTest, SlowInspectionDoesNotStallOtherClientsOfTheWorker) {
+  REQUIRE_CRS();
+  const std::string release = rampart_.dir() + "/release";
+  ASSERT_NO_FATAL_FAILURE(StartWithASlowRule(release));
+
+  // Large enough to be inspected off the loop (more than 16 KiB).
+  const std::string slow_body = "note=" + std::string(20000, 'a') + "&wait=1";
+  Client slow;
+  ASSERT_TRUE(slow.Connect(port()));
+  ASSERT_TRUE(slow.Send(BuildRequest(
+      "POST", "/slow", port(),
+      {{"Host", kHost}, {"Content-Type", "application/x-www-form-urlencoded"}}, slow_body)));
+
+  Client clean;
+  ASSERT_TRUE(clean.Connect(port()));
+  ASSERT_TRUE(clean.Send(BuildRequest("GET", "/clean", port(), {{"Host", kHost}}, "")));
+  auto clean_response = clean.ReadResponse();
+  ASSERT_TRUE(clean_response) << clean.error();
+  EXPECT_EQ(clean_response->status, 200);
+  EXPECT_EQ(origin_.RequestCount(), 1u);  // the slow request is still being inspected
+
+  WriteFile(release, "");
+  auto slow_response = slow.ReadResponse();
+  ASSERT_TRUE(slow_response) << slow.error();
+  EXPECT_EQ(slow_response->status, 200);
+  auto seen = origin_.WaitForTarget("/slow");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->body, slow_body);
+}
+
+// The same when the client goes away during the slow inspection: the job finishes on its own,
+// and the worker goes on serving.
+TEST_F(WafMoreTest, ClientLeavingDuringASlowInspectionIsHarmless) {
+  REQUIRE_CRS();
+  const std::string release = rampart_.dir() + "/release";
+  ASSERT_NO_FATAL_FAILURE(StartWithASlowRule(release));
+  {
+    Client slow;
+    ASSERT_TRUE(slow.Connect(port()));
+    ASSERT_TRUE(slow.Send(
+        BuildRequest("POST", "/slow", port(),
+                     {{"Host", kHost}, {"Content-Type", "application/x-www-form-urlencoded"}},
+                     "note=" + std::string(20000, 'a') + "&wait=1")));
+    auto r = Get("/clean");  // the slow one is being inspected now
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }  // the slow client closes its connection mid-inspection
+  auto log = WaitForFileLines(AccessLogPath(), 2);  // logged at the close, mid-inspection
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_NE(log[1].find("\"status\":499"), std::string::npos) << log[1];
+  WriteFile(release, "");
+  auto r = Get("/after");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(origin_.RequestCount(), 2u);  // /clean and /after; never /slow
+}
+
 // Every reload changes the after_crs file, so every reload compiles the policy anew (CRS itself
 // is parsed once and kept: its files do not change) and the old generation is freed as it drains.
 TEST_F(WafMoreTest, FiftyReloadsDoNotLeak) {

@@ -1,5 +1,6 @@
 #include "stages/waf/waf_stage.h"
 
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -65,6 +66,12 @@ pipeline::RuleMatch ToRuleMatch(modsec::Finding f) {
   return m;
 }
 
+// A request with more than this many bytes to inspect (head and buffered body) is inspected on
+// the offload pool: CRS spends up to a few milliseconds per KiB of attack-like text, and on the
+// worker's loop that time would stall every other connection of the worker. Smaller requests
+// (nearly all of them) stay inline, where they cost no thread hand-off.
+constexpr size_t kOffloadFromBytes = 16 * 1024;
+
 std::string_view VersionText(http::Version v) {
   return v == http::Version::kHttp10 ? "1.0" : "1.1";
 }
@@ -85,8 +92,22 @@ class WafStage final : public pipeline::Stage {
         !insp.ProcessUri(uri, req.method, VersionText(req.version)).ok()) {
       return Fail(ex);
     }
+    inspected_bytes_ = uri.size();
     for (const http::Header& h : ex.received_headers()) {
+      inspected_bytes_ += h.name.size() + h.value.size();
       if (!insp.AddRequestHeader(h.name, h.value).ok()) return Fail(ex);
+    }
+    const bool has_body =
+        req.framing == http::BodyFraming::kChunked ||
+        (req.framing == http::BodyFraming::kContentLength && req.content_length > 0);
+    if (!has_body) {
+      // Phase 1, then phase 2 (where most of CRS runs), which needs the end of the body even
+      // when there is none.
+      return Inspect(ex, [](modsec::Inspection& i) {
+        core::Status status = i.ProcessRequestHeaders();
+        if (status.ok() && !i.Intervention()) status = i.ProcessRequestBody();
+        return status;
+      });
     }
     if (!insp.ProcessRequestHeaders().ok()) return Fail(ex);
     // A declared length past the limit is refused now, before the body is read (reject mode).
@@ -94,27 +115,21 @@ class WafStage final : public pipeline::Stage {
       insp.DeclareRequestBodyLength(req.content_length);
     }
     if (auto verdict = insp.Intervention()) return Block(ex, *verdict);
-    const bool has_body =
-        req.framing == http::BodyFraming::kChunked ||
-        (req.framing == http::BodyFraming::kContentLength && req.content_length > 0);
-    if (has_body) {
-      awaiting_body_ = true;
-      return pipeline::Action::kStopAndBuffer;
-    }
-    // Phase 2 (where most of CRS runs) needs the end of the body, even an empty one.
-    return EndRequest(ex);
+    awaiting_body_ = true;
+    return pipeline::Action::kStopAndBuffer;
   }
 
   pipeline::Action OnRequestBody(pipeline::Exchange& ex, std::string_view chunk,
                                  bool end) noexcept override {
     if (!awaiting_body_ || !inspection_) return pipeline::Action::kContinue;
+    inspected_bytes_ += chunk.size();
     if (!chunk.empty() && !inspection_->AppendRequestBody(chunk).ok()) return Fail(ex);
     if (auto verdict = inspection_->Intervention()) return Block(ex, *verdict);
     // Past the limit (inspect_partial) libmodsecurity has all it will see: decide now and let
     // the rest stream.
     if (!end && !inspection_->request_body_truncated()) return pipeline::Action::kContinue;
     awaiting_body_ = false;
-    return EndRequest(ex);
+    return Inspect(ex, [](modsec::Inspection& i) { return i.ProcessRequestBody(); });
   }
 
   pipeline::Action OnResponseHeaders(pipeline::Exchange& ex) noexcept override {
@@ -142,7 +157,8 @@ class WafStage final : public pipeline::Stage {
   }
 
   void OnComplete(const pipeline::Exchange& /*ex*/) noexcept override {
-    if (inspection_) (void)inspection_->ProcessLogging();
+    // An offloaded job may still be using the transaction (the client went away meanwhile).
+    if (inspection_ && !offloaded_) (void)inspection_->ProcessLogging();
   }
 
  private:
@@ -152,8 +168,26 @@ class WafStage final : public pipeline::Stage {
            factory_.policy()->policy().inspect_response;
   }
 
-  pipeline::Action EndRequest(pipeline::Exchange& ex) {
-    if (!inspection_->ProcessRequestBody().ok()) return Fail(ex);
+  // Runs libmodsecurity's `step` for the request, then decides: inline, or for a large request
+  // on the offload pool while the chain waits (kPending). The job owns the inspection; the
+  // exchange and this stage are only touched back on the worker thread.
+  template <typename Step>
+  pipeline::Action Inspect(pipeline::Exchange& ex, Step step) {
+    if (inspected_bytes_ < kOffloadFromBytes || !ex.can_offload()) {
+      return EndRequest(ex, step(*inspection_));
+    }
+    auto status = std::make_shared<core::Status>();
+    offloaded_ = true;
+    ex.Offload([inspection = inspection_, status, step] { *status = step(*inspection); },
+               [this, &ex, status] {
+                 offloaded_ = false;
+                 (void)EndRequest(ex, *status);  // a block leaves its local reply on `ex`
+               });
+    return pipeline::Action::kPending;
+  }
+
+  pipeline::Action EndRequest(pipeline::Exchange& ex, const core::Status& processed) {
+    if (!processed.ok()) return Fail(ex);
     if (auto verdict = inspection_->Intervention()) return Block(ex, *verdict);
     request_done_ = true;
     Record(ex);
@@ -212,7 +246,9 @@ class WafStage final : public pipeline::Stage {
   }
 
   const WafStageFactory& factory_;  // outlives the request (held by the route's chain)
-  std::unique_ptr<modsec::Inspection> inspection_;
+  std::shared_ptr<modsec::Inspection> inspection_;  // shared with an offloaded job
+  size_t inspected_bytes_ = 0;                      // head and body handed to libmodsecurity
+  bool offloaded_ = false;                          // a job on the offload pool has it now
   size_t recorded_ = 0;
   bool awaiting_body_ = false;
   bool request_done_ = false;
