@@ -9,8 +9,10 @@
 #include <modsecurity/transaction.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <exception>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -72,7 +74,8 @@ core::Result<std::unique_ptr<Inspection>> Inspection::Start(
 Inspection::Inspection(std::shared_ptr<const CompiledPolicy> policy)
     : policy_(std::move(policy)),
       transaction_(nullptr, &DeleteTransaction),
-      request_body_limit_(policy_->policy().request_body_limit) {}
+      request_body_limit_(policy_->policy().request_body_limit),
+      response_body_limit_(policy_->policy().response_body_limit) {}
 
 Inspection::~Inspection() {
   if (!logged_) (void)ProcessLogging();
@@ -179,9 +182,26 @@ core::Status Inspection::ProcessResponseHeaders(int status, std::string_view pro
 }
 
 core::Status Inspection::AppendResponseBody(std::string_view bytes) {
-  return Run("appendResponseBody", [&](modsecurity::Transaction& t) {
-    t.appendResponseBody(Bytes(bytes), bytes.size());
-  });
+  // As for requests: at most limit + 1 bytes, and libmodsecurity cuts the body itself.
+  const size_t before = response_body_received_;
+  response_body_received_ += bytes.size();
+  const size_t cap = response_body_limit_ + 1;
+  if (before >= cap) return {};
+  std::string_view part = bytes.substr(0, std::min(bytes.size(), cap - before));
+  return Run("appendResponseBody",
+             [&](modsecurity::Transaction& t) { t.appendResponseBody(Bytes(part), part.size()); });
+}
+
+bool Inspection::InspectsResponseBodyOf(std::string_view content_type) const {
+  const std::set<std::string>& types = policy_->rules()->m_responseBodyTypeToBeInspected.m_value;
+  if (types.empty()) return true;
+  // libmodsecurity compares the media type before any parameter.
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  std::string lower(media);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return types.count(std::string(media)) > 0 || types.count(lower) > 0;
 }
 
 core::Status Inspection::ProcessResponseBody() {

@@ -69,6 +69,7 @@ class Inspection {
   core::Status AddResponseHeader(std::string_view name, std::string_view value);
   // `protocol` as libmodsecurity's connectors give it, e.g. "HTTP 1.1".
   core::Status ProcessResponseHeaders(int status, std::string_view protocol);
+  // A chunk of the response body; past response_body_limit the bytes pass uninspected.
   core::Status AppendResponseBody(std::string_view bytes);
   core::Status ProcessResponseBody();
   core::Status ProcessLogging();
@@ -81,6 +82,11 @@ class Inspection {
   AnomalyScores Scores() const;
   // True when request body bytes past request_body_limit were not inspected.
   bool request_body_truncated() const { return request_body_received_ > request_body_limit_; }
+  // Whether libmodsecurity inspects a response body with this Content-Type value (the
+  // SecResponseBodyMimeType list of the base config; every type when the list is empty).
+  bool InspectsResponseBodyOf(std::string_view content_type) const;
+  // The same for the response body and response_body_limit.
+  bool response_body_truncated() const { return response_body_received_ > response_body_limit_; }
   const CompiledPolicy& policy() const { return *policy_; }
 
  private:
@@ -95,6 +101,8 @@ class Inspection {
   std::optional<Verdict> verdict_;
   size_t request_body_limit_;
   size_t request_body_received_ = 0;
+  size_t response_body_limit_;
+  size_t response_body_received_ = 0;
   bool logged_ = false;
 };
 

@@ -76,8 +76,18 @@ ChainResult ChainRun::RunRequestBodyFrom(Exchange& ex, std::string_view chunk, b
 }
 
 ChainResult ChainRun::RunResponseHeaders(Exchange& ex) {
-  for (auto& stage : stages_) {
-    if (stage->OnResponseHeaders(ex) == Action::kRespond) return ChainResult::kRespond;
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    switch (stages_[i]->OnResponseHeaders(ex)) {
+      case Action::kRespond:
+        return ChainResult::kRespond;
+      case Action::kStopAndBuffer:
+        held_response_limit_ =
+            std::max(held_response_limit_, chain_.factories()[i]->ResponseBodyBufferLimit());
+        break;
+      case Action::kContinue:
+      case Action::kPending:
+        break;
+    }
   }
   return ChainResult::kContinue;
 }

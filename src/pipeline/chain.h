@@ -55,6 +55,10 @@ class ChainRun {
   ChainResult RunRequestBody(Exchange& ex, std::string_view chunk, bool end);
   ChainResult ResumeRequestBody(Exchange& ex, std::string_view chunk, bool end);
   ChainResult RunResponseHeaders(Exchange& ex);
+  // After RunResponseHeaders: how many response body bytes to hold back before the head goes
+  // out (the largest ResponseBodyBufferLimit() of the stages that answered kStopAndBuffer);
+  // 0: none, send the head at once.
+  uint64_t held_response_limit() const { return held_response_limit_; }
   ChainResult RunResponseBody(Exchange& ex, std::string_view chunk, bool end);
   // Runs every stage's OnComplete once; later calls do nothing.
   void Complete(const Exchange& ex);
@@ -68,6 +72,7 @@ class ChainRun {
   size_t pending_index_ = 0;
   bool wants_buffered_body_ = false;
   uint64_t buffered_body_limit_ = 0;
+  uint64_t held_response_limit_ = 0;
   bool completed_ = false;
 };
 

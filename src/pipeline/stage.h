@@ -11,8 +11,8 @@ namespace rampart::pipeline {
 class Exchange;
 
 // What a stage hook tells the chain runner. kStopAndBuffer is honoured from OnRequestHeaders
-// only, kPending from OnRequestHeaders and from the OnRequestBody call with the buffered body
-// (after kStopAndBuffer); elsewhere they count as kContinue.
+// and OnResponseHeaders, kPending from OnRequestHeaders and from the OnRequestBody call with the
+// buffered body (after kStopAndBuffer); elsewhere they count as kContinue.
 enum class Action : uint8_t {
   // Run the next stage.
   kContinue,
@@ -22,6 +22,10 @@ enum class Action : uint8_t {
   // factory's RequestBodyBufferLimit() is buffered only to that limit plus one byte: the stage
   // then gets those bytes with end == false, decides on them, and the rest streams through
   // OnRequestBody as it is forwarded. Later stages still run their header hooks.
+  // From OnResponseHeaders: the response head is held back while up to the factory's
+  // ResponseBodyBufferLimit() plus one byte of the body are read; they pass through
+  // OnResponseBody as usual, and a kRespond there still replaces the whole response (nothing
+  // was sent). Then the head and what was held go out, and the rest streams.
   kStopAndBuffer,
   // Stop: the stage has set ex.local_reply() (block page, 429, challenge page, redirect) and
   // that is what the client gets. No later stage runs, no backend is contacted.
@@ -71,6 +75,7 @@ class StageFactory {
   virtual bool InspectsRequestBody() const { return false; }
   // How much of the body a stage that answers kStopAndBuffer needs at most (see kStopAndBuffer).
   virtual uint64_t RequestBodyBufferLimit() const { return UINT64_MAX; }
+  virtual uint64_t ResponseBodyBufferLimit() const { return 0; }
   virtual bool InspectsResponseBody() const { return false; }
   // Whether the stage reads Exchange::received_headers() or may record findings (the attack
   // log shows the headers as received). When some stage of the configuration does, the proxy

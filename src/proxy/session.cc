@@ -111,6 +111,7 @@ Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uin
 }
 
 Session::~Session() {
+  if (held_body_ != nullptr) evbuffer_free(held_body_);
   if (timer_ != nullptr) event_free(timer_);
   if (deferred_ != nullptr) event_free(deferred_);
 }
@@ -725,8 +726,14 @@ void Session::AfterRequestBodyStages(pipeline::ChainResult result) {
 bool Session::InspectResponseBody(evbuffer* in, size_t n, bool end) {
   // Checked first: linearising the bytes (Peek) is a copy no route without such a stage pays.
   if (!route_->chain.inspects_response_body()) return true;
+  if (holding_response_) held_payload_ += n;
   if (chain_->RunResponseBody(*ex_, Peek(in, n), end) != pipeline::ChainResult::kRespond) {
     return true;
+  }
+  if (holding_response_ && ex_->local_reply()) {
+    ReleaseUpstream(false);  // nothing of the response went out: the local reply replaces it
+    SendLocalReply();
+    return false;
   }
   Close();  // the response head is out: cutting the connection is the only way to stop it
   return false;
@@ -1212,24 +1219,60 @@ void Session::SendResponseHead() {
   http::AppendResponseHead(head, http::Version::kHttp11, resp.status,
                            resp.reason.empty() ? http::ReasonPhrase(resp.status) : resp.reason,
                            resp.headers);
-  evbuffer_add(ClientOutput(), head.data(), head.size());
-  ex_->status = resp.status;
-  ex_->bytes_sent += head.size();
-  response_started_ = true;
+  const uint64_t hold = chain_->held_response_limit();
+  if (hold > 0 && resp.framing != http::BodyFraming::kNone &&
+      route_->chain.inspects_response_body()) {
+    // A stage decides on the first bytes of the body before anything goes out (the WAF's
+    // response inspection): the head waits with them, and a block can still replace it all.
+    holding_response_ = true;
+    hold_limit_ = hold;
+    held_payload_ = 0;
+    held_head_ = std::move(head);
+    if (held_body_ == nullptr) held_body_ = evbuffer_new();
+  } else {
+    evbuffer_add(ClientOutput(), head.data(), head.size());
+    ex_->status = resp.status;
+    ex_->bytes_sent += head.size();
+    response_started_ = true;
+  }
   ForwardResponseBody();
+}
+
+evbuffer* Session::ResponseOutput() const {
+  return holding_response_ ? held_body_ : ClientOutput();
+}
+
+void Session::ReleaseHeldResponse() {
+  holding_response_ = false;
+  evbuffer* out = ClientOutput();
+  evbuffer_add(out, held_head_.data(), held_head_.size());
+  ex_->bytes_sent += held_head_.size();
+  ex_->status = ex_->response().status;
+  evbuffer_add_buffer(out, held_body_);
+  held_head_.clear();
+  response_started_ = true;
+}
+
+void Session::DropHeldResponse() {
+  if (!holding_response_) return;
+  holding_response_ = false;
+  ex_->bytes_sent -= Length(held_body_);  // counted as it was moved in, never sent
+  evbuffer_drain(held_body_, Length(held_body_));
+  held_head_.clear();
 }
 
 void Session::ForwardResponseBody() {
   if (upstream_ == nullptr || !response_head_done_) return;
   evbuffer* in = bufferevent_get_input(upstream_);
-  evbuffer* out = ClientOutput();
   const http::Response& resp = ex_->response();
   if (resp.framing == http::BodyFraming::kNone) {
     ResponseComplete();
     return;
   }
   while (Length(in) > 0) {
-    if (Length(out) > kHighWater) {
+    if (holding_response_ && held_payload_ > hold_limit_) ReleaseHeldResponse();
+    evbuffer* out = ResponseOutput();
+    if (!holding_response_ && Length(out) > kHighWater) {
       // The client reads slower than the backend sends: stop reading the backend.
       bufferevent_disable(upstream_, EV_READ);
       upstream_paused_ = true;
@@ -1269,13 +1312,14 @@ void Session::ForwardResponseBody() {
     if (!InspectResponseBody(in, static_cast<size_t>(step.payload), false)) return;
     MoveBodyToClient(in, static_cast<size_t>(step.payload));
   }
+  if (holding_response_ && held_payload_ > hold_limit_) ReleaseHeldResponse();
   if (resp.framing == http::BodyFraming::kContentLength && response_remaining_ == 0) {
     ResponseComplete();
   }
 }
 
 void Session::MoveBodyToClient(evbuffer* in, size_t n) {
-  evbuffer* out = ClientOutput();
+  evbuffer* out = ResponseOutput();
   if (rechunk_to_client_) {
     ex_->bytes_sent += MoveAsChunk(in, out, n);
   } else {
@@ -1285,6 +1329,7 @@ void Session::MoveBodyToClient(evbuffer* in, size_t n) {
 }
 
 void Session::ResponseComplete() {
+  if (holding_response_) ReleaseHeldResponse();  // the whole body fitted in what was held
   const http::Response& resp = ex_->response();
   if (rechunk_to_client_) {
     evbuffer_add(ClientOutput(), "0\r\n\r\n", 5);
@@ -1309,6 +1354,7 @@ void Session::SendLocalReply() {
     // A stage answered kRespond without a reply: a bug in that stage, not the client's fault.
     ex_->SetLocalReply(500, pipeline::ErrorPage(500, ex_->request_id()));
   }
+  DropHeldResponse();  // a backend response held back for a stage never goes out now
   pipeline::LocalReply& reply = *ex_->local_reply();
   if (!request_body_done_) close_after_ = true;  // unread body bytes would be taken as a request
   if (worker_.draining) close_after_ = true;
@@ -1373,6 +1419,8 @@ void Session::FinishExchange() {
   response_head_done_ = false;
   interim_response_seen_ = false;
   response_started_ = false;
+  holding_response_ = false;
+  held_head_.clear();
   rechunk_to_client_ = false;
   parser_.Reset();
   if (closed_) return;  // called from Close(): nothing more to send

@@ -98,6 +98,11 @@ class Session {
   void RunRequestStages(pipeline::ChainResult result);
   void AfterRequestStages();
   void ReadBufferedBody();
+  // Response bodies go to held_body_ while a stage has the response held back, else to the
+  // client.
+  evbuffer* ResponseOutput() const;
+  void ReleaseHeldResponse();  // the head, then what was held, go to the client
+  void DropHeldResponse();     // a local reply replaces the held response
   void AfterRequestBodyStages(pipeline::ChainResult result);
   // Exchange::Offload: `work` on the worker's offload pool, `done` back here (OnDeferred).
   void Offload(std::function<void()> work, std::function<void()> done);
@@ -168,9 +173,14 @@ class Session {
   std::unique_ptr<pipeline::Exchange> ex_;
   std::unique_ptr<pipeline::ChainRun> chain_;
   const routing::Route* route_ = nullptr;
-  std::string path_;                        // the normalised request path: matched, then forwarded
-  bool close_after_ = false;                // answer with Connection: close and close afterwards
-  bool resume_requested_ = false;           // a pending stage called Exchange::Resume
+  std::string path_;               // the normalised request path: matched, then forwarded
+  bool close_after_ = false;       // answer with Connection: close and close afterwards
+  bool resume_requested_ = false;  // a pending stage called Exchange::Resume
+  bool holding_response_ = false;  // see ChainRun::held_response_limit
+  uint64_t hold_limit_ = 0;
+  uint64_t held_payload_ = 0;  // body bytes (without chunk framing) the stages saw while held
+  std::string held_head_;
+  evbuffer* held_body_ = nullptr;           // made on first use, reused by later exchanges
   std::shared_ptr<OffloadTicket> offload_;  // a stage's job on the offload pool, while it runs
   std::function<void()> offload_done_;
   size_t client_input_seen_ = 0;  // input length after the last handler (see TopUpInput)

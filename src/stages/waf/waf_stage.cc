@@ -142,17 +142,22 @@ class WafStage final : public pipeline::Stage {
         ex.response().version == http::Version::kHttp10 ? "HTTP 1.0" : "HTTP 1.1";
     if (!insp.ProcessResponseHeaders(ex.response().status, protocol).ok()) return Fail(ex);
     if (auto verdict = insp.Intervention()) return Block(ex, *verdict);
-    if (!factory_.InspectsResponseBody() || ex.response().framing == http::BodyFraming::kNone) {
+    const std::string* type = ex.response().headers.Get("Content-Type");
+    if (!factory_.InspectsResponseBody() || ex.response().framing == http::BodyFraming::kNone ||
+        !insp.InspectsResponseBodyOf(type != nullptr ? *type : std::string_view())) {
       return EndResponse(ex);
     }
-    return pipeline::Action::kContinue;
+    // Hold the head back until the body (up to the limit) is judged, so a block replaces the
+    // whole response with the block page instead of cutting it.
+    return pipeline::Action::kStopAndBuffer;
   }
 
   pipeline::Action OnResponseBody(pipeline::Exchange& ex, std::string_view chunk,
                                   bool end) noexcept override {
     if (!inspecting_response() || response_done_) return pipeline::Action::kContinue;
     if (!chunk.empty() && !inspection_->AppendResponseBody(chunk).ok()) return Fail(ex);
-    if (!end) return pipeline::Action::kContinue;
+    // Past the limit libmodsecurity has all it will see: decide now, and let the rest stream.
+    if (!end && !inspection_->response_body_truncated()) return pipeline::Action::kContinue;
     return EndResponse(ex);
   }
 

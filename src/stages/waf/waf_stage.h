@@ -36,6 +36,10 @@ class WafStageFactory final : public pipeline::StageFactory {
   // libmodsecurity is handed at most the limit plus one byte (which tells it the body is longer).
   uint64_t RequestBodyBufferLimit() const override { return policy_->policy().request_body_limit; }
   bool InspectsResponseBody() const override { return policy_->policy().inspect_response; }
+  // The response head waits for this many body bytes (plus one) to be judged.
+  uint64_t ResponseBodyBufferLimit() const override {
+    return policy_->policy().response_body_limit;
+  }
   bool NeedsReceivedHeaders() const override { return true; }
 
   const std::shared_ptr<const modsec::CompiledPolicy>& policy() const { return policy_; }
