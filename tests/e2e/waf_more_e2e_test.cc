@@ -633,7 +633,14 @@ TEST_F(WafMoreTest, FiftyReloadsDoNotLeak) {
       after_first, after_fifty,
       100.0 * static_cast<double>(after_fifty - after_first) / static_cast<double>(after_first),
       trend.c_str());
+#if defined(__SANITIZE_ADDRESS__)
+  // The rampart under test is built like this test: its RSS holds ASan's quarantine of freed
+  // memory (up to 256 MiB), which grows with every freed generation. LeakSanitizer checks
+  // rampart's exit instead.
+  GTEST_SKIP() << "RSS under AddressSanitizer includes its quarantine: measured, not asserted";
+#else
   EXPECT_LT(after_fifty - after_first, after_first / 10);
+#endif
 }
 
 }  // namespace
