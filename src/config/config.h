@@ -166,6 +166,7 @@ struct WafGlobalConfig {
   std::string crs_dir = "/usr/share/modsecurity-crs";
   std::string rules_dir;   // rampart's modsecurity.conf + crs-setup.conf; empty: see WafRulesDir
   std::string block_page;  // HTML template file; empty: the built-in page
+  uint32_t threads = 0;    // threads libmodsecurity runs on; 0: one per CPU, at least 2
 };
 
 struct RouteConfig {

@@ -250,7 +250,7 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
 }
 
 void ReadWafGlobal(const Field& field, WafGlobalConfig* out) {
-  const MapReader map = SchemaMap(field, {"crs_dir", "rules_dir", "block_page"});
+  const MapReader map = SchemaMap(field, {"crs_dir", "rules_dir", "block_page", "threads"});
   if (const Field* f = map.Find("crs_dir")) {
     if (auto dir = ReadDirectory(*f)) out->crs_dir = std::move(*dir);
   }
@@ -260,6 +260,7 @@ void ReadWafGlobal(const Field& field, WafGlobalConfig* out) {
   if (const Field* f = map.Find("block_page")) {
     if (auto page = ReadExistingFile(*f)) out->block_page = std::move(*page);
   }
+  map.ReadInteger("threads", &out->threads, 1, 256);
 }
 
 }  // namespace rampart::config

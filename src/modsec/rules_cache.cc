@@ -128,14 +128,6 @@ const std::string& RulesCache::CrsFingerprint(const std::string& crs_dir) {
   return it->second;
 }
 
-std::string RulesCache::PolicyFingerprint(const Policy& policy) {
-  std::vector<std::string> files = {engine_->base_conf()};
-  if (!engine_->unicode_map().empty()) files.push_back(engine_->unicode_map());
-  files.insert(files.end(), policy.before_crs.begin(), policy.before_crs.end());
-  files.insert(files.end(), policy.after_crs.begin(), policy.after_crs.end());
-  return CrsFingerprint(policy.crs_dir) + '|' + RuleFilesFingerprint(files);
-}
-
 core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Get(const Policy& input) {
   if (core::Status valid = input.Validate(); !valid) return valid.error();
   std::string key = input.Key();
@@ -146,21 +138,10 @@ core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Get(const Policy
   for (auto* files : {&policy.before_crs, &policy.after_crs}) {
     for (std::string& f : *files) f = Absolute(f);
   }
-  const std::string fingerprinted = key + '\n' + PolicyFingerprint(policy);
-  std::shared_ptr<const CompiledPolicy> compiled;
-  if (previous_) {
-    if (auto it = previous_->policies.find(fingerprinted); it != previous_->policies.end()) {
-      compiled = it->second.lock();
-    }
-  }
-  if (!compiled) {
-    auto made = Compile(std::move(policy));
-    if (!made) return made.error();
-    compiled = std::move(made).value();
-    ++policies_compiled_;
-  }
-  current_.policies[fingerprinted] = compiled;
-  policies_.emplace(std::move(key), compiled);
+  auto compiled = Compile(std::move(policy));
+  if (!compiled) return compiled.error();
+  ++policies_compiled_;
+  policies_.emplace(std::move(key), compiled.value());
   return compiled;
 }
 

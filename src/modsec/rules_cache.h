@@ -7,10 +7,12 @@
 // (owasp-modsecurity/ModSecurity#2536). Drop the cache when the load is done: the compiled
 // policies keep what they need.
 //
-// Reloads: after a successful load, KeepForNextLoad() leaves what this load compiled with the
-// Engine, and the next cache reuses a CRS parse or a whole CompiledPolicy when the fingerprint of
-// its files (RuleFilesFingerprint) is unchanged. A reload that changes no rule file therefore
-// parses nothing and allocates nothing: memory stays flat over any number of reloads.
+// Reloads: after a successful load, KeepForNextLoad() leaves this load's CRS parses with the
+// Engine, and the next cache reuses one when the fingerprint of the CRS files and crs-setup.conf
+// (RuleFilesFingerprint) is unchanged. Policies themselves are compiled anew on every load
+// (their head, a merge and their own files: about a millisecond), so a change in any file a
+// policy reads, however it is included, takes effect. Memory stays flat over any number of
+// reloads: the big parse is made once, and each generation's own part is freed as it drains.
 
 #include <cstddef>
 #include <map>
@@ -27,11 +29,9 @@ namespace rampart::modsec {
 class Engine;
 struct ParsedCrs;
 
-// What one successful load compiled, keyed by what it was compiled from including the files'
-// fingerprint. Policies are weak: the running configuration owns them (and they own the Engine).
+// The CRS parses one successful load used, by crs_dir and the fingerprint of their files.
 struct RulesGeneration {
   std::map<std::string, std::shared_ptr<const ParsedCrs>> crs;
-  std::map<std::string, std::weak_ptr<const CompiledPolicy>> policies;
 };
 
 class RulesCache {
@@ -49,7 +49,7 @@ class RulesCache {
 
   // How many times this cache parsed CRS (at most once per distinct crs_dir; 0 when reused).
   size_t crs_parses() const { return crs_parses_; }
-  // How many policies this cache compiled (0 when all were reused from the previous load).
+  // How many policies this cache compiled (one per distinct Policy::Key()).
   size_t policies_compiled() const { return policies_compiled_; }
 
  private:
@@ -57,8 +57,6 @@ class RulesCache {
   explicit RulesCache(std::shared_ptr<Engine> engine);
   core::Result<std::shared_ptr<const ParsedCrs>> LoadCrs(const std::string& crs_dir);
   core::Result<std::shared_ptr<const CompiledPolicy>> Compile(Policy policy);
-  // The fingerprint of every file `policy` (with absolute paths) is compiled from.
-  std::string PolicyFingerprint(const Policy& policy);
   const std::string& CrsFingerprint(const std::string& crs_dir);
 
   std::shared_ptr<Engine> engine_;

@@ -29,6 +29,11 @@ class OffloadTicket {
     std::lock_guard<std::mutex> lock(mutex_);
     wake_ = nullptr;
   }
+  // Pool thread: nobody waits for the job any more.
+  bool abandoned() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return wake_ == nullptr;
+  }
 
  private:
   std::mutex mutex_;

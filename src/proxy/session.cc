@@ -148,6 +148,7 @@ void Session::Close() {
   if (closed_) return;
   closed_ = true;
   if (offload_ != nullptr) offload_->Abandon();  // its job may still run; it no longer wakes us
+  if (ex_) DropHeldResponse();                   // never sent: not counted as sent
   if (ex_ && chain_) {
     // The client went away (or the connection failed) mid-exchange: still log it.
     if (ex_->status == 0) ex_->status = 499;  // nginx's "client closed request"
@@ -473,7 +474,7 @@ void Session::Offload(std::function<void()> work, std::function<void()> done) {
   offload_done_ = std::move(done);
   offload_ = std::make_shared<OffloadTicket>(deferred_);
   worker_.offload_pool->Post([work = std::move(work), ticket = offload_] {
-    work();
+    if (!ticket->abandoned()) work();  // the client left while the job waited in the queue
     ticket->Finish();
   });
 }
@@ -713,6 +714,7 @@ void Session::AfterRequestBodyStages(pipeline::ChainResult result) {
   switch (result) {
     case pipeline::ChainResult::kPending:
       state_ = State::kRunningBodyStages;  // OnDeferred resumes the chain
+      SetClientReadTimeout(0);  // the wait is ours, not the client's; SendRequestHead re-arms
       return;
     case pipeline::ChainResult::kRespond:
       SendLocalReply();
@@ -804,6 +806,10 @@ void Session::ConnectUpstream() {
 
 void Session::ConnectToServer() {
   state_ = State::kConnecting;
+  // libevent measures timeouts from the time it cached at the start of this loop turn; after
+  // a slow callback (a stage's inline work) that time is old, and the connect and write
+  // timeouts armed below would fire at once.
+  event_base_update_cache_time(worker_.base);
   const upstream::Server& server = attempts_.server();
   ex_->upstream_address = server.address_text;
 
@@ -1302,7 +1308,7 @@ void Session::ForwardResponseBody() {
       UpstreamFailed(UpstreamError::kBadResponse);
       return;
     }
-    if (step.kind == http::ChunkedDecoder::Step::kNeedMore) return;
+    if (step.kind == http::ChunkedDecoder::Step::kNeedMore) break;
     if (step.kind == http::ChunkedDecoder::Step::kDone) {
       if (!InspectResponseBody(in, 0, true)) return;
       response_remaining_ = 0;
@@ -1396,7 +1402,14 @@ void Session::FinishExchange() {
   }
   ReleaseUpstream(false);  // a no-op unless the exchange ended before the response did
 
-  // Reset per-exchange state for the next request on this connection.
+  // Reset per-exchange state for the next request on this connection. A job still on the
+  // offload pool (the exchange ended another way: a timeout, an error) must not call back
+  // into the stage and exchange freed here.
+  if (offload_ != nullptr) {
+    offload_->Abandon();
+    offload_.reset();
+  }
+  offload_done_ = nullptr;
   chain_.reset();
   ex_.reset();
   route_ = nullptr;
@@ -1421,6 +1434,7 @@ void Session::FinishExchange() {
   response_started_ = false;
   holding_response_ = false;
   held_head_.clear();
+  if (held_body_ != nullptr) evbuffer_drain(held_body_, Length(held_body_));
   rechunk_to_client_ = false;
   parser_.Reset();
   if (closed_) return;  // called from Close(): nothing more to send

@@ -90,8 +90,10 @@ int Server::Run() {
     }
     addresses.push_back(resolved.value().front());
   }
-  offload_pool_ =
-      std::make_unique<core::WorkPool>(std::max<size_t>(2, std::thread::hardware_concurrency()));
+  // libmodsecurity runs here, never on the workers' loops (see Exchange::Offload).
+  offload_pool_ = std::make_unique<core::WorkPool>(
+      config.waf.threads != 0 ? config.waf.threads
+                              : std::max<size_t>(2, std::thread::hardware_concurrency()));
   for (size_t i = 0; i < n_workers; ++i) {
     workers_.push_back(
         std::make_unique<Worker>(i, *metrics_, limiter_, runtime_source_, *offload_pool_));
@@ -177,12 +179,15 @@ void Server::Reload() {
   // Sockets and threads are bound at start; say so rather than silently ignoring a change.
   bool listen_changed = config.listen.size() != runtime_->config.listen.size() ||
                         config.admin.address != runtime_->config.admin.address ||
-                        config.workers != runtime_->config.workers;
+                        config.workers != runtime_->config.workers ||
+                        config.waf.threads != runtime_->config.waf.threads;
   for (size_t i = 0; !listen_changed && i < config.listen.size(); ++i) {
     listen_changed = config.listen[i].address != runtime_->config.listen[i].address;
   }
   if (listen_changed) {
-    spdlog::warn("reload: listen, admin and workers changes take effect only after a restart");
+    spdlog::warn(
+        "reload: listen, admin, workers and waf.threads changes take effect only after a "
+        "restart");
   }
   if (auto status = core::SetUpLogging(config.logging.level, config.logging.error_log);
       !status.ok()) {

@@ -66,12 +66,6 @@ pipeline::RuleMatch ToRuleMatch(modsec::Finding f) {
   return m;
 }
 
-// A request with more than this many bytes to inspect (head and buffered body) is inspected on
-// the offload pool: CRS spends up to a few milliseconds per KiB of attack-like text, and on the
-// worker's loop that time would stall every other connection of the worker. Smaller requests
-// (nearly all of them) stay inline, where they cost no thread hand-off.
-constexpr size_t kOffloadFromBytes = 16 * 1024;
-
 std::string_view VersionText(http::Version v) {
   return v == http::Version::kHttp10 ? "1.0" : "1.1";
 }
@@ -92,24 +86,13 @@ class WafStage final : public pipeline::Stage {
         !insp.ProcessUri(uri, req.method, VersionText(req.version)).ok()) {
       return Fail(ex);
     }
-    inspected_bytes_ = uri.size();
     for (const http::Header& h : ex.received_headers()) {
-      inspected_bytes_ += h.name.size() + h.value.size();
       if (!insp.AddRequestHeader(h.name, h.value).ok()) return Fail(ex);
     }
     const bool has_body =
         req.framing == http::BodyFraming::kChunked ||
         (req.framing == http::BodyFraming::kContentLength && req.content_length > 0);
-    if (!has_body) {
-      // Phase 1, then phase 2 (where most of CRS runs), which needs the end of the body even
-      // when there is none.
-      return Inspect(ex, [](modsec::Inspection& i) {
-        core::Status status = i.ProcessRequestHeaders();
-        if (status.ok() && !i.Intervention()) status = i.ProcessRequestBody();
-        return status;
-      });
-    }
-    if (!insp.ProcessRequestHeaders().ok()) return Fail(ex);
+    if (!has_body) return Inspect(ex);
     // A declared length past the limit is refused now, before the body is read (reject mode).
     if (req.framing == http::BodyFraming::kContentLength) {
       insp.DeclareRequestBodyLength(req.content_length);
@@ -122,14 +105,18 @@ class WafStage final : public pipeline::Stage {
   pipeline::Action OnRequestBody(pipeline::Exchange& ex, std::string_view chunk,
                                  bool end) noexcept override {
     if (!awaiting_body_ || !inspection_) return pipeline::Action::kContinue;
-    inspected_bytes_ += chunk.size();
-    if (!chunk.empty() && !inspection_->AppendRequestBody(chunk).ok()) return Fail(ex);
+    // Kept until the inspection runs: at most the limit plus one byte, which is all
+    // libmodsecurity is handed (the extra byte tells it the body is longer).
+    const size_t limit = factory_.policy()->policy().request_body_limit;
+    body_seen_ += chunk.size();
+    if (body_.size() <= limit) body_.append(chunk.substr(0, limit + 1 - body_.size()));
+    inspection_->DeclareRequestBodyLength(body_seen_);  // reject mode: 413 past the limit
     if (auto verdict = inspection_->Intervention()) return Block(ex, *verdict);
     // Past the limit (inspect_partial) libmodsecurity has all it will see: decide now and let
     // the rest stream.
-    if (!end && !inspection_->request_body_truncated()) return pipeline::Action::kContinue;
+    if (!end && body_seen_ <= limit) return pipeline::Action::kContinue;
     awaiting_body_ = false;
-    return Inspect(ex, [](modsec::Inspection& i) { return i.ProcessRequestBody(); });
+    return Inspect(ex);
   }
 
   pipeline::Action OnResponseHeaders(pipeline::Exchange& ex) noexcept override {
@@ -142,14 +129,19 @@ class WafStage final : public pipeline::Stage {
         ex.response().version == http::Version::kHttp10 ? "HTTP 1.0" : "HTTP 1.1";
     if (!insp.ProcessResponseHeaders(ex.response().status, protocol).ok()) return Fail(ex);
     if (auto verdict = insp.Intervention()) return Block(ex, *verdict);
-    const std::string* type = ex.response().headers.Get("Content-Type");
-    if (!factory_.InspectsResponseBody() || ex.response().framing == http::BodyFraming::kNone ||
+    const http::Response& resp = ex.response();
+    const std::string* type = resp.headers.Get("Content-Type");
+    const bool no_body =
+        resp.framing == http::BodyFraming::kNone ||
+        (resp.framing == http::BodyFraming::kContentLength && resp.content_length == 0);
+    if (!factory_.InspectsResponseBody() || no_body ||
         !insp.InspectsResponseBodyOf(type != nullptr ? *type : std::string_view())) {
       return EndResponse(ex);
     }
     // Hold the head back until the body (up to the limit) is judged, so a block replaces the
-    // whole response with the block page instead of cutting it.
-    return pipeline::Action::kStopAndBuffer;
+    // whole response with the block page instead of cutting it. Detect mode never blocks:
+    // nothing to wait for.
+    return detect_only() ? pipeline::Action::kContinue : pipeline::Action::kStopAndBuffer;
   }
 
   pipeline::Action OnResponseBody(pipeline::Exchange& ex, std::string_view chunk,
@@ -173,17 +165,25 @@ class WafStage final : public pipeline::Stage {
            factory_.policy()->policy().inspect_response;
   }
 
-  // Runs libmodsecurity's `step` for the request, then decides: inline, or for a large request
-  // on the offload pool while the chain waits (kPending). The job owns the inspection; the
-  // exchange and this stage are only touched back on the worker thread.
-  template <typename Step>
-  pipeline::Action Inspect(pipeline::Exchange& ex, Step step) {
-    if (inspected_bytes_ < kOffloadFromBytes || !ex.can_offload()) {
-      return EndRequest(ex, step(*inspection_));
-    }
+  // Phase 1, the body, phase 2: where libmodsecurity spends its time, which no request size
+  // predicts (a 6 KiB argument can keep CRS's regexes busy for seconds). So it runs on the
+  // offload pool while the chain waits (kPending), never on the worker's loop; inline only
+  // where there is no pool (a chain driven by a unit test). The job owns the inspection and
+  // the body; the exchange and this stage are only touched back on the worker thread.
+  pipeline::Action Inspect(pipeline::Exchange& ex) {
+    auto work = [inspection = inspection_, body = std::move(body_)] {
+      core::Status status = inspection->ProcessRequestHeaders();
+      if (status.ok() && !inspection->Intervention() && !body.empty()) {
+        status = inspection->AppendRequestBody(body);
+      }
+      // Phase 2 (where most of CRS runs) needs the end of the body, even when there is none.
+      if (status.ok() && !inspection->Intervention()) status = inspection->ProcessRequestBody();
+      return status;
+    };
+    if (!ex.can_offload()) return EndRequest(ex, work());
     auto status = std::make_shared<core::Status>();
     offloaded_ = true;
-    ex.Offload([inspection = inspection_, status, step] { *status = step(*inspection); },
+    ex.Offload([work = std::move(work), status]() mutable { *status = work(); },
                [this, &ex, status] {
                  offloaded_ = false;
                  (void)EndRequest(ex, *status);  // a block leaves its local reply on `ex`
@@ -252,8 +252,9 @@ class WafStage final : public pipeline::Stage {
 
   const WafStageFactory& factory_;  // outlives the request (held by the route's chain)
   std::shared_ptr<modsec::Inspection> inspection_;  // shared with an offloaded job
-  size_t inspected_bytes_ = 0;                      // head and body handed to libmodsecurity
-  bool offloaded_ = false;                          // a job on the offload pool has it now
+  std::string body_;        // the request body libmodsecurity will be handed (see OnRequestBody)
+  size_t body_seen_ = 0;    // request body bytes seen, handed over or not
+  bool offloaded_ = false;  // a job on the offload pool has it now
   size_t recorded_ = 0;
   bool awaiting_body_ = false;
   bool request_done_ = false;
