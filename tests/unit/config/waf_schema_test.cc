@@ -122,6 +122,10 @@ TEST(WafSchemaTest, TopLevelSection) {
   EXPECT_EQ(c.waf.crs_dir, "/tmp");
   EXPECT_EQ(c.waf.rules_dir, "/");
   EXPECT_EQ(c.waf.block_page, page.path());
+  EXPECT_EQ(c.waf.threads, 0u);  // one per CPU
+  EXPECT_EQ(Load(Waf("      mode: block\n") + "waf: {threads: 3}\n").waf.threads, 3u);
+  EXPECT_THAT(Errors(Waf("      mode: block\n") + "waf: {threads: 0}\n"),
+              ElementsAre(HasSubstr("waf.threads")));
 }
 
 TEST(WafSchemaErrorTest, ValuesOutOfRange) {
