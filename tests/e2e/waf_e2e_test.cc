@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/attack_records.h"
 #include "support/client.h"
 #include "support/json.h"
 #include "support/log_file.h"
@@ -22,36 +23,6 @@ namespace {
 
 // id=1' OR 1=1-- , percent-encoded.
 constexpr char kSqliTarget[] = "/?id=1%27%20OR%201%3D1--";
-
-bool CrsInstalled() {
-  return std::filesystem::exists(
-      "/usr/share/modsecurity-crs/rules/REQUEST-901-INITIALIZATION.conf");
-}
-
-#define REQUIRE_CRS()                                                                         \
-  do {                                                                                        \
-    if (!CrsInstalled()) GTEST_SKIP() << "OWASP CRS not found in /usr/share/modsecurity-crs"; \
-  } while (0)
-
-off_t SizeOf(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 ? st.st_size : -1;
-}
-
-bool RuleIdIs(const JsonValue& rule, const std::string& id) {
-  if (auto s = rule.StringAt("id")) return *s == id;
-  if (auto n = rule.NumberAt("id")) return std::to_string(static_cast<long>(*n)) == id;
-  return false;
-}
-
-bool RecordHasRule(const JsonValue& record, const std::string& id) {
-  const JsonValue* rules = record.Find("rules");
-  if (rules == nullptr || !rules->is_array()) return false;
-  for (const JsonValue& r : rules->array) {
-    if (RuleIdIs(r, id)) return true;
-  }
-  return false;
-}
 
 class WafTest : public ProxyTest {
  protected:
@@ -142,7 +113,7 @@ TEST_F(WafTest, CleanRequestPassesAndLogsNoAttack) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(origin_.RequestCount(), 1u);
   ASSERT_EQ(WaitForFileLines(AccessLogPath(), 1).size(), 1u);
-  EXPECT_EQ(SizeOf(AttackLogPath()), 0);
+  EXPECT_EQ(FileSize(AttackLogPath()), 0);
 }
 
 TEST_F(WafTest, ExclusionByIdLetsTheRequestThrough) {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/attack_records.h"
 #include "support/client.h"
 #include "support/json.h"
 #include "support/log_file.h"
@@ -32,42 +33,6 @@ constexpr char kHost[] = "shop.example";
 constexpr char kSqlErrorText[] =
     "You have an error in your SQL syntax; check the manual that corresponds to your MySQL "
     "server version for the right syntax to use near ''' at line 1\n";
-
-bool CrsInstalled() {
-  return std::filesystem::exists(
-      "/usr/share/modsecurity-crs/rules/REQUEST-901-INITIALIZATION.conf");
-}
-
-#define REQUIRE_CRS()                                                                         \
-  do {                                                                                        \
-    if (!CrsInstalled()) GTEST_SKIP() << "OWASP CRS not found in /usr/share/modsecurity-crs"; \
-  } while (0)
-
-off_t SizeOf(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 ? st.st_size : -1;
-}
-
-std::string RuleId(const JsonValue& rule) {
-  if (auto s = rule.StringAt("id")) return *s;
-  if (auto n = rule.NumberAt("id")) return std::to_string(static_cast<long>(*n));
-  return "";
-}
-
-std::vector<std::string> RuleIds(const JsonValue& record) {
-  std::vector<std::string> ids;
-  const JsonValue* rules = record.Find("rules");
-  if (rules == nullptr || !rules->is_array()) return ids;
-  for (const JsonValue& r : rules->array) ids.push_back(RuleId(r));
-  return ids;
-}
-
-bool RecordHasRule(const JsonValue& record, const std::string& id) {
-  for (const std::string& r : RuleIds(record)) {
-    if (r == id) return true;
-  }
-  return false;
-}
 
 // A rule of CRS's response data-leakage files (RESPONSE-950..959: ids 950000-959999).
 bool RecordHasResponseRule(const JsonValue& record) {
@@ -209,7 +174,7 @@ TEST_F(WafMoreTest, DetectModeWithATargetExclusionLogsOnlyTheOtherArgument) {
   auto r = Get(std::string("/?comment=") + kSqliEncoded);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(SizeOf(AttackLogPath()), 0);
+  EXPECT_EQ(FileSize(AttackLogPath()), 0);
   r = Get(std::string("/?id=") + kSqliEncoded);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -245,7 +210,7 @@ TEST_F(WafMoreTest, CleanJsonBodyPasses) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(origin_.RequestCount(), 1u);
-  EXPECT_EQ(SizeOf(AttackLogPath()), 0);
+  EXPECT_EQ(FileSize(AttackLogPath()), 0);
 }
 
 TEST_F(WafMoreTest, MalformedJsonIsRefusedWith400) {
@@ -299,7 +264,7 @@ TEST_F(WafMoreTest, CleanMultipartPasses) {
   auto seen = origin_.LastRequest();
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->body, body);
-  EXPECT_EQ(SizeOf(AttackLogPath()), 0);
+  EXPECT_EQ(FileSize(AttackLogPath()), 0);
 }
 
 TEST_F(WafMoreTest, DetectModeRecordsBodyAttacksWithoutBlocking) {
@@ -505,7 +470,7 @@ TEST_F(WafMoreTest, ResponseInspectionDisabledLetsTheResponseThrough) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, kSqlErrorText);
-  EXPECT_EQ(SizeOf(AttackLogPath()), 0);
+  EXPECT_EQ(FileSize(AttackLogPath()), 0);
 }
 
 TEST_F(WafMoreTest, DetectModeRecordsASqlErrorLeakWithoutCuttingIt) {
