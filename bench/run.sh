@@ -45,139 +45,29 @@ REUSE_IDLE="${REUSE_IDLE:-32}"
 REUSE_CHURN_REQUESTS="${REUSE_CHURN_REQUESTS:-100}"
 BUILD_DIR="${BUILD_DIR:-/tmp/rampart-bench-build}"
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$SRC_DIR/bench/lib.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Tools
 
-PATH="$PATH:/usr/sbin:/sbin"
 need_install=()
 command -v nginx >/dev/null 2>&1 || need_install+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need_install+=(wrk)
 command -v haproxy >/dev/null 2>&1 || need_install+=(haproxy)
 command -v curl >/dev/null 2>&1 || need_install+=(curl)
-if [[ -z "${RAMPART_BIN:-}" ]]; then
-  command -v cmake >/dev/null 2>&1 || need_install+=(cmake)
-  command -v ninja >/dev/null 2>&1 || need_install+=(ninja-build)
-fi
-if ((${#need_install[@]} > 0)); then
-  [[ "${NO_INSTALL:-0}" == 1 ]] && die "missing: ${need_install[*]} (NO_INSTALL=1)"
-  SUDO=""
-  [[ "$(id -u)" -ne 0 ]] && SUDO="sudo"
-  log "installing ${need_install[*]}"
-  $SUDO apt-get update -qq
-  # The packages may start their system services (where an init system runs them); this
-  # script never uses or touches those.
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_install[@]}" >/dev/null
-fi
+mapfile -t -O "${#need_install[@]}" need_install < <(build_tools_missing)
+install_packages "${need_install[@]}"
 NGINX="$(command -v nginx)"
 HAPROXY="$(command -v haproxy)"
 WRK="$(command -v wrk)"
 
-if [[ -z "${RAMPART_BIN:-}" ]]; then
-  log "building rampart (Release) in $BUILD_DIR"
-  # -Wno-restrict: GCC 12 reports a false -Wrestrict positive at -O3 inside std::string's
-  # operator+ (src/net/address.cc), which -Werror turns into a failed Release build.
-  cmake -S "$SRC_DIR" -B "$BUILD_DIR" -G Ninja -DRAMPART_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_FLAGS="-Wno-restrict" >"$BUILD_DIR.cmake.log" 2>&1 ||
-    { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
-  ninja -C "$BUILD_DIR" rampart >"$BUILD_DIR.ninja.log" 2>&1 ||
-    { grep -A15 FAILED "$BUILD_DIR.ninja.log" | head -40 >&2; die "build failed"; }
-  RAMPART_BIN="$BUILD_DIR/src/rampart"
-fi
-[[ -x "$RAMPART_BIN" ]] || die "no rampart binary at $RAMPART_BIN"
+build_rampart
 
 # ---------------------------------------------------------------------------------------------
-# Process bookkeeping: every process we start is recorded and stopped on exit.
+# Process bookkeeping (bench/lib.sh): every process we start is recorded and stopped on exit.
 
-TMP="$(mktemp -d /tmp/rampart-bench.XXXXXX)"
-chmod 755 "$TMP"
-PIDS=()
-
-stop_pid() {  # pid: TERM, wait up to 3 s, then KILL
-  local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 30); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' 2>/dev/null && return
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (: </dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
-  done
-}
-
-wait_port() {  # port pid: until something accepts on 127.0.0.1:port (at most 10 s)
-  local i
-  for i in $(seq 100); do
-    (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-# Peak RSS (VmHWM, KiB) of a process plus its direct children (nginx's workers). For nginx the
-# sum counts pages shared between master and workers more than once; said in the README.
-peak_rss_kib() {
-  local total=0 pid kib
-  for pid in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
-    kib=$(awk '/^VmHWM:/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-    total=$((total + ${kib:-0}))
-  done
-  echo "$total"
-}
-
-# Runs a command (pinned when TASKSET is set) in place of the calling shell. Used as
-# `pin cmd... &`, so that $! is the command's own pid, the one we measure and stop.
-pin() { if [[ -n "$TASKSET" ]]; then exec taskset -c "$TASKSET" "$@"; else exec "$@"; fi; }
-
-# Right after a target was started in the background ($!): records its pid and waits until it
-# accepts on its port (and any extra ports); shows LOG and stops the script when it does not.
-await_started() {  # name log what [extra_port ...]
-  local name="$1" log="$2" what="$3" port
-  shift 3
-  PID[$name]=$!
-  PIDS+=("${PID[$name]}")
-  for port in "${PORT[$name]}" "$@"; do
-    wait_port "$port" "${PID[$name]}" || { cat "$log" >&2; die "$what did not start"; }
-  done
-}
-
-check_rampart_config() {  # dir holding rampart.yaml
-  "$RAMPART_BIN" check -c "$1/rampart.yaml" >"$1/check.log" 2>&1 ||
-    { cat "$1/check.log" >&2; die "rampart check failed"; }
-}
-
-nginx_temp_paths() {  # dir: temp paths for every module this nginx has
-  local d="$1" m
-  echo "client_body_temp_path $d/client_body; proxy_temp_path $d/proxy;"
-  for m in fastcgi uwsgi scgi; do
-    "$NGINX" -V 2>&1 | grep -q -- "--without-http_${m}_module" || echo "${m}_temp_path $d/$m;"
-  done
-}
-
-nginx_user() {  # as root, workers would drop to nobody and could not use our tmp dir
-  if [[ "$(id -u)" -eq 0 ]]; then echo "user root;"; fi
-}
+make_tmp rampart-bench
 
 # ---------------------------------------------------------------------------------------------
 # Backend: one nginx worker serving a fixed 1 KiB body, a 1 MiB file and a POST sink.
@@ -287,23 +177,7 @@ http {
   }
   server {
     listen 127.0.0.1:${PORT[$name]} reuseport;  # rampart's listeners are SO_REUSEPORT too
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      # The headers rampart adds.
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header X-Forwarded-Host \$host;
-      proxy_set_header Via "1.1 nginx";
-      proxy_set_header X-Request-Id \$request_id;
-      proxy_set_header traceparent "00-\$request_id-00f067aa0ba902b7-01";
-      add_header X-Request-Id \$request_id always;
-      # Stream bodies as rampart does, instead of spooling them to temp files.
-      proxy_request_buffering off;
-      proxy_max_temp_file_size 0;
-    }
+$(nginx_proxy_location)
   }
 }
 EOF
@@ -366,28 +240,6 @@ LUA
 declare -A RPS P50 P99 ERRS CPU RSS
 CLK_TCK="$(getconf CLK_TCK)"
 
-to_ms() {  # wrk latency ("812.00us", "1.20ms", "1.03s", "1.00m") -> milliseconds
-  awk -v v="$1" 'BEGIN {
-    n = v + 0
-    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /m$/) n *= 60000;
-    else if (v ~ /s$/) n *= 1000
-    printf "%.2f", n }'
-}
-
-median() {  # values [printf format]
-  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk -v f="${2:-%.2f}" '{ v[NR] = $1 } END {
-    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf f "\n", m }'
-}
-spread() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
-  END { print lo "-" hi }'; }
-total() { tr ' ' '\n' <<<"$1" | awk '{ s += $1 } END { print s + 0 }'; }
-
-check_200() {  # url: must answer 200 before we load it
-  local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" || true)
-  [[ "$code" == 200 ]] || die "$1 answered $code"
-}
-
 RUN_SEQ=0
 # measure case target url seconds connections [wrk args...]: a warm-up, then a measured run.
 measure() {
@@ -421,16 +273,6 @@ measure() {
   CPU[$key]+=" $cpu_us"
   log "$(printf '%-22s %7s req/s  p50 %8s ms  p99 %8s ms  %7s CPU us/req  errors %s' "$key" \
     "$rps" "$p50" "$p99" "$cpu_us" "$errs")"
-}
-
-cpu_ticks() {  # pid: user + system clock ticks of a process and its direct children
-  local total=0 pid t
-  for pid in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
-    # Fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command name.
-    t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)
-    total=$((total + ${t:-0}))
-  done
-  echo "$total"
 }
 
 record_rss() {  # case targets...: peak RSS of each since its start
@@ -694,11 +536,6 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 # Report
-
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
-}
 
 print_case() {  # case rss_case title targets...
   local c="$1" rc="$2" title="$3" t k

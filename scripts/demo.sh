@@ -12,6 +12,11 @@ rampart is starting on http://127.0.0.1:8080 (Ctrl-C to stop). In another termin
   curl -i http://127.0.0.1:8080/hello?name=world            # proxied to the demo backend
   curl -i http://127.0.0.1:8080/old                         # a redirect route (301)
   curl -i -d 'comment=hi' http://127.0.0.1:8080/form        # a POST with a body
+  curl -i "http://127.0.0.1:8080/?id=1%27%20OR%201=1--"     # SQL injection: 403 from the WAF
+  curl -i -d 'q=<script>alert(1)</script>' http://127.0.0.1:8080/search
+                                                            # XSS in a form body: 403; the
+                                                            # attack record is the JSON line
+                                                            # with "rules" on stdout
   curl -i -H 'Transfer-Encoding: chunked' -H 'Content-Length: 3' -d abc http://127.0.0.1:8080/
                                                             # smuggling attempt: 400, never proxied
   curl -s http://127.0.0.1:9901/metrics | grep rampart_     # Prometheus metrics

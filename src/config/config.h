@@ -128,6 +128,47 @@ struct SplitConfig {
   std::optional<HashKeyConfig> sticky;
 };
 
+// One rule exclusion, scoped to a route's WAF policy: a rule (or an id range) removed, the
+// rules carrying a tag removed, or one target taken out of a rule ("942100 not on
+// ARGS:comment").
+struct WafExclusionConfig {
+  uint32_t id = 0;       // a rule id, or the first of a range
+  uint32_t id_last = 0;  // the last id of a range; 0: a single id
+  std::string tag;       // remove every rule with this tag
+  std::string target;    // with id: remove this target (e.g. "ARGS:comment") from rule `id`
+  SourceMark mark;
+};
+
+// A route's WAF policy: libmodsecurity with the OWASP CRS.
+struct WafConfig {
+  enum class Mode : uint8_t { kOff, kDetect, kBlock };
+  Mode mode = Mode::kBlock;
+  uint32_t paranoia = 1;            // blocking paranoia level, 1-4
+  uint32_t executing_paranoia = 0;  // rules up to this level run and score; 0: = paranoia
+  uint32_t inbound_threshold = 5;
+  uint32_t outbound_threshold = 4;
+  std::vector<std::string> allowed_methods;        // empty: CRS's default
+  std::vector<std::string> allowed_content_types;  // empty: CRS's default
+  std::vector<std::string> allowed_http_versions;  // empty: CRS's default
+  uint64_t request_body_limit = 13 * 1024 * 1024;  // bytes inspected at most
+  bool request_body_inspect_partial = false;       // over the limit: inspect the first part, pass
+                                                   // the rest (false: 413)
+  bool response_inspection = false;
+  uint64_t response_body_limit = 512 * 1024;
+  std::vector<WafExclusionConfig> exclusions;
+  std::vector<std::string> before_crs;  // rule files loaded before CRS (REQUEST-900 style)
+  std::vector<std::string> after_crs;   // rule files loaded after CRS (RESPONSE-999 style)
+  SourceMark mark;
+};
+
+// The top-level `waf` section: what every route's policy shares.
+struct WafGlobalConfig {
+  std::string crs_dir = "/usr/share/modsecurity-crs";
+  std::string rules_dir;   // rampart's modsecurity.conf + crs-setup.conf; empty: see WafRulesDir
+  std::string block_page;  // HTML template file; empty: the built-in page
+  uint32_t threads = 0;    // threads libmodsecurity runs on; 0: one per CPU, at least 2
+};
+
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
@@ -140,6 +181,7 @@ struct RouteConfig {
   std::vector<std::pair<std::string, std::string>> set_response_headers;  // empty value: remove
   bool preserve_host = true;              // false: Host becomes the server's address
   std::optional<uint64_t> max_body_size;  // bytes; over it -> 413
+  std::optional<WafConfig> waf;           // unset: no WAF on this route
   SourceMark mark;
 };
 
@@ -182,6 +224,7 @@ struct Config {
   LimitsConfig limits;
   TimeoutsConfig timeouts;
   LoggingConfig logging;
+  WafGlobalConfig waf;
 };
 
 }  // namespace rampart::config

@@ -25,9 +25,15 @@ routes:
     pool: demo
     set_response_headers:
       X-Served-By: rampart
+    waf:
+      mode: block
+      paranoia: 1
+      # The demo is reached as 127.0.0.1: CRS would note every request for a numeric Host.
+      exclusions: [{id: 920350}]
 logging:
   access_log: "-"
   access_log_format: json
+  attack_log: "-"
 )yaml";
 
 }  // namespace

@@ -177,7 +177,7 @@ Config ReadConfig(const Field& root) {
   Config config;
   config.source_file = root.file();
   const MapReader top = SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools",
-                                         "routes", "limits", "timeouts", "logging"});
+                                         "routes", "limits", "timeouts", "logging", "waf"});
   if (!top.is_map()) return config;
   if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
   ReadListen(top, &config.listen);
@@ -195,6 +195,7 @@ Config ReadConfig(const Field& root) {
   if (const Field* f = top.Find("limits")) ReadLimits(*f, &config.limits);
   if (const Field* f = top.Find("timeouts")) ReadTimeouts(*f, &config.timeouts);
   if (const Field* f = top.Find("logging")) ReadLogging(*f, &config.logging);
+  if (const Field* f = top.Find("waf")) ReadWafGlobal(*f, &config.waf);
   return config;
 }
 

@@ -115,7 +115,7 @@ struct MatchResult {
   bool has_path_prefix = false;  // the key was given (even if its value was rejected)
 };
 
-void ReadMethods(const Field& field, std::vector<std::string>* methods) {
+void ReadMethodsImpl(const Field& field, std::vector<std::string>* methods) {
   auto items = field.AsList();
   if (!items) return;
   if (items->empty()) field.Fail("expected at least one method");
@@ -157,7 +157,7 @@ MatchResult ReadMatch(const Field& field) {
   if (const Field* f = map.Find("path_regex")) {
     if (auto regex = ReadRegex(*f)) match.path_regex = std::move(regex->first);
   }
-  if (const Field* f = map.Find("methods")) ReadMethods(*f, &match.methods);
+  if (const Field* f = map.Find("methods")) ReadMethodsImpl(*f, &match.methods);
   if (const Field* f = map.Find("headers")) {
     if (auto entries = f->AsEntries()) {
       std::vector<std::string> seen;
@@ -247,9 +247,10 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   RouteConfig route;
   route.name = "route" + std::to_string(index);
   route.mark = MarkOf(field);
-  const MapReader map = SchemaMap(
-      field, {"name", "match", "pool", "split", "strip_prefix", "rewrite", "redirect",
-              "set_request_headers", "set_response_headers", "preserve_host", "max_body_size"});
+  const MapReader map =
+      SchemaMap(field, {"name", "match", "pool", "split", "strip_prefix", "rewrite", "redirect",
+                        "set_request_headers", "set_response_headers", "preserve_host",
+                        "max_body_size", "waf"});
   if (!map.is_map()) return route;
 
   if (const Field* f = map.Find("name")) {
@@ -271,6 +272,7 @@ RouteConfig ReadRoute(const Field& field, size_t index,
     if (auto pool = ReadPoolRef(*f, pools)) route.pool = std::move(*pool);
   }
   if (const Field* f = map.Find("split")) route.split = ReadSplit(*f, pools);
+  if (const Field* f = map.Find("waf")) route.waf = ReadWaf(*f);
   if (const Field* f = map.Find("strip_prefix")) {
     if (auto strip = f->AsBool()) {
       if (*strip && !has_path_prefix) {
@@ -321,6 +323,10 @@ void ReadRoutes(const Field& routes, const std::map<std::string, PoolConfig>& po
     }
     out->push_back(std::move(route));
   }
+}
+
+void ReadMethods(const Field& field, std::vector<std::string>* methods) {
+  ReadMethodsImpl(field, methods);
 }
 
 }  // namespace rampart::config

@@ -18,7 +18,7 @@ namespace rampart::config {
 // Sections of later rampart versions: reported as "not supported in this version" wherever
 // they appear, so an operator with a newer config learns why it is refused.
 inline constexpr std::string_view kLaterVersionKeys[] = {
-    "tls", "waf", "rate_limit", "geo", "bot", "cache", "auth", "signatures", "proxy_protocol",
+    "tls", "rate_limit", "geo", "bot", "cache", "auth", "signatures", "proxy_protocol",
 };
 
 // A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
@@ -61,5 +61,13 @@ void ReadPools(const Field& pools, std::map<std::string, PoolConfig>* out);
 // Reads `routes` (a non-empty list) into `out`, resolving pool names against `pools`.
 void ReadRoutes(const Field& routes, const std::map<std::string, PoolConfig>& pools,
                 std::vector<RouteConfig>* out);
+
+// A non-empty list of upper-case HTTP methods ("expected an upper-case method such as GET").
+void ReadMethods(const Field& field, std::vector<std::string>* methods);
+
+// A route's `waf` policy; nullopt when the map itself is unusable.
+std::optional<WafConfig> ReadWaf(const Field& field);
+// The top-level `waf` section.
+void ReadWafGlobal(const Field& field, WafGlobalConfig* out);
 
 }  // namespace rampart::config

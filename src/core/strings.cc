@@ -98,4 +98,30 @@ void AppendJsonEscaped(std::string& out, std::string_view value) {
   }
 }
 
+size_t AppendJsonEscapedPrefix(std::string& out, std::string_view value, size_t max_bytes) {
+  size_t i = 0;
+  size_t written = 0;
+  while (i < value.size()) {
+    // One unit: an ASCII byte, a well-formed UTF-8 sequence, or a byte that is not valid UTF-8;
+    // its escaped size as AppendJsonEscaped writes it.
+    const auto c = static_cast<unsigned char>(value[i]);
+    size_t in = 1;
+    size_t escaped = 1;
+    if (c == '"' || c == '\\') {
+      escaped = 2;
+    } else if (c < 0x20 || c == 0x7f) {
+      escaped = 6;  // \u00XX
+    } else if (c >= 0x80) {
+      const size_t len = Utf8SequenceLength(value.substr(i));
+      in = len > 0 ? len : 1;
+      escaped = len > 0 ? len : 6;  // kept as is, or \ufffd
+    }
+    if (written + escaped > max_bytes) break;
+    AppendJsonEscaped(out, value.substr(i, in));
+    written += escaped;
+    i += in;
+  }
+  return i;
+}
+
 }  // namespace rampart::core

@@ -44,4 +44,9 @@ std::optional<uint64_t> ParseSize(std::string_view text);
 // and bytes >= 0x80 are kept only when they form valid UTF-8.
 void AppendJsonEscaped(std::string& out, std::string_view value);
 
+// Escapes, as AppendJsonEscaped does, the longest prefix of `value` whose escaped form fits in
+// `max_bytes`, never splitting a UTF-8 character or an escape. Returns how many bytes of `value`
+// that prefix holds (value.size() when all of it fits).
+size_t AppendJsonEscapedPrefix(std::string& out, std::string_view value, size_t max_bytes);
+
 }  // namespace rampart::core

@@ -190,9 +190,11 @@ bool IsValidAuthority(std::string_view authority) {
     if (host.empty()) return false;
     for (size_t i = 0; i < host.size(); ++i) {
       if (internal::Is(host[i], internal::kRegNameChar)) continue;
+      // pct-encoded, except %00: a NUL is in no host name, and C-string consumers behind
+      // us would cut the name there.
       if (host[i] == '%' && i + 2 < host.size() && IsHexDigit(host[i + 1]) &&
-          IsHexDigit(host[i + 2])) {
-        i += 2;  // pct-encoded
+          IsHexDigit(host[i + 2]) && !(host[i + 1] == '0' && host[i + 2] == '0')) {
+        i += 2;
         continue;
       }
       return false;

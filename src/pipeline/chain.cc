@@ -1,5 +1,7 @@
 #include "pipeline/chain.h"
 
+#include <algorithm>
+
 #include "pipeline/exchange.h"
 
 namespace rampart::pipeline {
@@ -9,6 +11,7 @@ Chain::Chain(std::vector<std::shared_ptr<const StageFactory>> factories)
   for (const auto& f : factories_) {
     inspects_request_body_ = inspects_request_body_ || f->InspectsRequestBody();
     inspects_response_body_ = inspects_response_body_ || f->InspectsResponseBody();
+    needs_received_headers_ = needs_received_headers_ || f->NeedsReceivedHeaders();
   }
 }
 
@@ -32,6 +35,8 @@ ChainResult ChainRun::RunHeadersFrom(Exchange& ex, size_t first) {
         break;
       case Action::kStopAndBuffer:
         wants_buffered_body_ = true;
+        buffered_body_limit_ =
+            std::max(buffered_body_limit_, chain_.factories()[i]->RequestBodyBufferLimit());
         break;
       case Action::kRespond:
         return ChainResult::kRespond;
@@ -44,16 +49,45 @@ ChainResult ChainRun::RunHeadersFrom(Exchange& ex, size_t first) {
 }
 
 ChainResult ChainRun::RunRequestBody(Exchange& ex, std::string_view chunk, bool end) {
-  for (size_t i = 0; i < stages_.size(); ++i) {
+  return RunRequestBodyFrom(ex, chunk, end, 0);
+}
+
+ChainResult ChainRun::ResumeRequestBody(Exchange& ex, std::string_view chunk, bool end) {
+  if (ex.local_reply()) return ChainResult::kRespond;
+  return RunRequestBodyFrom(ex, chunk, end, pending_index_ + 1);
+}
+
+ChainResult ChainRun::RunRequestBodyFrom(Exchange& ex, std::string_view chunk, bool end,
+                                         size_t first) {
+  for (size_t i = first; i < stages_.size(); ++i) {
     if (!chain_.factories()[i]->InspectsRequestBody()) continue;
-    if (stages_[i]->OnRequestBody(ex, chunk, end) == Action::kRespond) return ChainResult::kRespond;
+    switch (stages_[i]->OnRequestBody(ex, chunk, end)) {
+      case Action::kRespond:
+        return ChainResult::kRespond;
+      case Action::kPending:
+        pending_index_ = i;
+        return ChainResult::kPending;
+      case Action::kContinue:
+      case Action::kStopAndBuffer:
+        break;
+    }
   }
   return ChainResult::kContinue;
 }
 
 ChainResult ChainRun::RunResponseHeaders(Exchange& ex) {
-  for (auto& stage : stages_) {
-    if (stage->OnResponseHeaders(ex) == Action::kRespond) return ChainResult::kRespond;
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    switch (stages_[i]->OnResponseHeaders(ex)) {
+      case Action::kRespond:
+        return ChainResult::kRespond;
+      case Action::kStopAndBuffer:
+        held_response_limit_ =
+            std::max(held_response_limit_, chain_.factories()[i]->ResponseBodyBufferLimit());
+        break;
+      case Action::kContinue:
+      case Action::kPending:
+        break;
+    }
   }
   return ChainResult::kContinue;
 }

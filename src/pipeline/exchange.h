@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "pipeline/findings.h"
 
 namespace rampart::pipeline {
 
@@ -20,19 +21,17 @@ struct ClientInfo {
   bool tls = false;
 };
 
+// The address a connection came in on (a listener may be bound to 0.0.0.0).
+struct LocalAddress {
+  std::string ip;
+  uint16_t port = 0;
+};
+
 // A response the proxy makes itself (error page, block page, redirect, challenge).
 struct LocalReply {
   int status = 0;
   http::HeaderMap headers;
   std::string body;
-};
-
-// A decision a stage took, for the attack log. A verdict is not an error.
-struct Decision {
-  std::string source;  // "waf", "signatures", "rate_limit", ...
-  std::string action;  // "blocked", "challenged", "rate_limited", "detected"
-  std::string reason;
-  std::vector<std::string> rule_ids;
 };
 
 class Exchange {
@@ -47,6 +46,8 @@ class Exchange {
   http::Response& response() { return response_; }
   const http::Response& response() const { return response_; }
   const ClientInfo& client() const { return client_; }
+  const LocalAddress& local() const { return local_; }
+  void set_local(LocalAddress local) { local_ = std::move(local); }
   // Set by the proxy once the head is parsed (a trusted client's id may be kept).
   const std::string& request_id() const { return request_id_; }
   void set_request_id(std::string id) { request_id_ = std::move(id); }
@@ -61,14 +62,37 @@ class Exchange {
   const std::optional<LocalReply>& local_reply() const { return local_reply_; }
   std::optional<LocalReply>& local_reply() { return local_reply_; }
 
-  void AddDecision(Decision decision) { decisions_.push_back(std::move(decision)); }
-  const std::vector<Decision>& decisions() const { return decisions_; }
+  // What the stages found and did, for the attack log (a verdict is not an error):
+  // ex.findings().AddRule(...), ex.findings().Act(...).
+  Findings& findings() { return findings_; }
+  const Findings& findings() const { return findings_; }
+
+  // The request's header fields as the client sent them, before the proxy removed hop-by-hop
+  // fields and added its own — when the proxy kept a copy (KeepReceivedHeaders), else the
+  // current ones.
+  const http::HeaderMap& received_headers() const {
+    return received_headers_ ? *received_headers_ : request_.headers;
+  }
+  void KeepReceivedHeaders() { received_headers_ = request_.headers; }
 
   // Called by a stage that returned Action::kPending, once, when its work is done.
   void Resume() {
     if (resume_) resume_();
   }
   void set_resume(std::function<void()> fn) { resume_ = std::move(fn); }
+
+  // CPU-heavy work off the worker thread, for a stage that then returns Action::kPending:
+  // `work` runs on the proxy's offload pool, then `done` runs back on the worker thread (where
+  // the stage records its decision on the exchange), then the chain resumes as after Resume().
+  // If the exchange ends first (the client went away), `done` never runs: `work` must own what
+  // it touches. can_offload() is false where no pool exists (a chain driven by a unit test):
+  // the stage then works inline.
+  using Offloader = std::function<void(std::function<void()> work, std::function<void()> done)>;
+  bool can_offload() const { return static_cast<bool>(offload_); }
+  void Offload(std::function<void()> work, std::function<void()> done) {
+    offload_(std::move(work), std::move(done));
+  }
+  void set_offload(Offloader fn) { offload_ = std::move(fn); }
 
   // Filled by the proxy for logs and metrics.
   std::chrono::steady_clock::time_point start() const { return start_; }
@@ -82,6 +106,7 @@ class Exchange {
 
  private:
   ClientInfo client_;
+  LocalAddress local_;
   std::string request_id_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::system_clock::time_point start_wall_;
@@ -89,8 +114,10 @@ class Exchange {
   http::Response response_;
   std::string route_name_;
   std::optional<LocalReply> local_reply_;
-  std::vector<Decision> decisions_;
+  Findings findings_;
+  std::optional<http::HeaderMap> received_headers_;
   std::function<void()> resume_;
+  Offloader offload_;
 };
 
 }  // namespace rampart::pipeline

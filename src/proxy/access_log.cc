@@ -1,11 +1,5 @@
 #include "proxy/access_log.h"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 #include <chrono>
 #include <ctime>
 
@@ -15,16 +9,6 @@
 namespace rampart::proxy {
 
 namespace {
-
-std::atomic<int> g_logger_seq{0};
-
-std::shared_ptr<spdlog::details::thread_pool> SharedThreadPool() {
-  // One background writer for every access log; workers hand it batches (AccessLogBuffer), so a
-  // short queue suffices. A full queue blocks rather than drops lines.
-  static std::shared_ptr<spdlog::details::thread_pool> pool =
-      std::make_shared<spdlog::details::thread_pool>(1024, 1);
-  return pool;
-}
 
 void AppendField(std::string& out, std::string_view name, std::string_view value) {
   out += '"';
@@ -40,23 +24,6 @@ void AppendNumber(std::string& out, std::string_view name, uint64_t value) {
   out += "\":";
   out += std::to_string(value);
   out += ',';
-}
-
-std::string IsoTime(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
-  // Formatting the date is the costly part and changes once a second: cache it per thread.
-  thread_local std::time_t cached_secs = -1;
-  thread_local char cached[32];
-  if (secs != cached_secs) {
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
-    cached_secs = secs;
-  }
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", cached, static_cast<int>(ms.count() % 1000));
-  return out;
 }
 
 std::string CombinedTime(std::chrono::system_clock::time_point t) {
@@ -77,35 +44,33 @@ void AppendQuoted(std::string& out, std::string_view value) {
 
 }  // namespace
 
+std::string IsoTime(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
+  // Formatting the date is the costly part and changes once a second: cache it per thread.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[32];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", cached, static_cast<int>(ms.count() % 1000));
+  return out;
+}
+
 core::Result<std::shared_ptr<AccessLog>> AccessLog::Open(const std::string& path, Format format) {
+  auto file = LogFile::Open(path, "access log");
+  if (!file.ok()) return file.error();
   std::shared_ptr<AccessLog> log(new AccessLog());
   log->format_ = format;
-  const std::string name = "access" + std::to_string(g_logger_seq.fetch_add(1));
-  try {
-    spdlog::sink_ptr sink;
-    if (path == "-") {
-      sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-    } else {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
-    }
-    log->logger_ = std::make_shared<spdlog::async_logger>(name, std::move(sink), SharedThreadPool(),
-                                                          spdlog::async_overflow_policy::block);
-    log->logger_->set_pattern("%v");
-    log->logger_->set_level(spdlog::level::info);
-    log->logger_->flush_on(spdlog::level::warn);  // lines are flushed every second by the server
-  } catch (const spdlog::spdlog_ex& e) {
-    return core::MakeError("cannot open access log '" + path + "': " + e.what());
-  }
+  log->file_ = std::move(file).value();
   return log;
 }
 
-AccessLog::~AccessLog() {
-  if (logger_) logger_->flush();
-}
-
-void AccessLog::Flush() {
-  if (logger_) logger_->flush();
-}
+void AccessLog::Flush() { file_->Flush(); }
 
 std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   const auto& req = ex.request();
@@ -157,8 +122,8 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   return line;
 }
 
-void AccessLog::Write(const pipeline::Exchange& ex) { logger_->info(FormatLine(ex)); }
+void AccessLog::Write(const pipeline::Exchange& ex) { file_->Write(FormatLine(ex)); }
 
-void AccessLog::WriteBatch(std::string_view lines) { logger_->info(lines); }
+void AccessLog::WriteBatch(std::string_view lines) { file_->Write(lines); }
 
 }  // namespace rampart::proxy

@@ -74,6 +74,15 @@ void Metrics::CountReload(bool ok) {
   (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSource source) {
+  const size_t index =
+      static_cast<size_t>(verdict) * static_cast<size_t>(pipeline::FindingSource::kCount) +
+      static_cast<size_t>(source);
+  if (index < attack_records_.size()) {
+    attack_records_[index].fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void Metrics::AddBytes(uint64_t received, uint64_t sent) {
   bytes_received_.fetch_add(received, std::memory_order_relaxed);
   bytes_sent_.fetch_add(sent, std::memory_order_relaxed);
@@ -168,6 +177,20 @@ std::string Metrics::RenderPrometheus() const {
                            Label(pool), kUpstreamErrorNames[i], kinds[i]);
       }
     }
+  }
+
+  out +=
+      "# HELP rampart_attack_records_total Requests on which a stage matched a rule or acted, "
+      "by decisive action and source.\n";
+  out += "# TYPE rampart_attack_records_total counter\n";
+  constexpr size_t kSources = static_cast<size_t>(pipeline::FindingSource::kCount);
+  for (size_t i = 0; i < attack_records_.size(); ++i) {
+    const uint64_t n = load(attack_records_[i]);
+    if (n == 0) continue;
+    out += fmt::format(
+        "rampart_attack_records_total{{action=\"{}\",source=\"{}\"}} {}\n",
+        pipeline::VerdictName(static_cast<pipeline::Verdict>(i / kSources)),
+        pipeline::FindingSourceName(static_cast<pipeline::FindingSource>(i % kSources)), n);
   }
 
   out += "# HELP rampart_config_reloads_total Configuration reloads, by result.\n";

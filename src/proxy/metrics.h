@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http/parse_error.h"
+#include "pipeline/findings.h"
 
 namespace rampart::proxy {
 
@@ -53,6 +54,8 @@ class Metrics {
   void CountClientTimeout(ClientTimeout kind);
   void CountRejectedConnection(ConnectionRejection kind);
   void CountReload(bool ok);
+  // An exchange with findings (one attack-log record), by its decisive action and source.
+  void CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSource source);
   void AddBytes(uint64_t received, uint64_t sent);
 
   std::atomic<int64_t> active_connections{0};
@@ -74,6 +77,9 @@ class Metrics {
   std::array<std::atomic<uint64_t>, 64> malformed_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ClientTimeout::kCount)> timeouts_{};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ConnectionRejection::kCount)> rejected_{};
+  static constexpr size_t kAttackKinds = static_cast<size_t>(pipeline::Verdict::kCount) *
+                                         static_cast<size_t>(pipeline::FindingSource::kCount);
+  std::array<std::atomic<uint64_t>, kAttackKinds> attack_records_{};
   std::atomic<uint64_t> reloads_ok_{0};
   std::atomic<uint64_t> reloads_failed_{0};
   std::atomic<uint64_t> bytes_received_{0};

@@ -13,6 +13,7 @@
 #include "http/h1_parser.h"
 #include "net/cidr.h"
 #include "proxy/access_log.h"
+#include "proxy/attack_log.h"
 #include "routing/router.h"
 #include "upstream/pool.h"
 
@@ -26,7 +27,11 @@ struct Runtime {
   net::CidrSet trusted_proxies;
   http::ParseLimits parse_limits;
   std::shared_ptr<AccessLog> access_log;  // may be null (no access log)
-  std::string admin_token;                // from admin.token_file; empty: /api/ is disabled
+  std::shared_ptr<AttackLog> attack_log;  // may be null (no attack log)
+  // Some route has a stage that reads the request headers as received or may record findings
+  // (pipeline::StageFactory::NeedsReceivedHeaders): every exchange keeps a copy of them.
+  bool keep_received_headers = false;
+  std::string admin_token;  // from admin.token_file; empty: /api/ is disabled
 };
 
 }  // namespace rampart::proxy

@@ -17,8 +17,10 @@
 
 #include "http/cookie.h"
 #include "http/h1_writer.h"
+#include "net/address.h"
 #include "pipeline/local_reply.h"
 #include "proxy/forwarding.h"
+#include "proxy/offload_ticket.h"
 #include "routing/hash_key.h"
 #include "routing/normalize_path.h"
 
@@ -41,6 +43,8 @@ timeval ToTimeval(uint64_t ms) {
 }
 
 size_t Length(evbuffer* buf) { return evbuffer_get_length(buf); }
+
+uint64_t SaturatingAddOne(uint64_t n) { return n == UINT64_MAX ? n : n + 1; }
 
 std::string_view Peek(evbuffer* buf, size_t max) {
   const size_t n = buf == nullptr ? 0 : std::min(Length(buf), max);
@@ -79,6 +83,9 @@ void Session::Start(WorkerContext& worker, int fd, const sockaddr* /*peer*/, std
     return;
   }
   auto* session = new Session(worker, bev, std::move(peer_ip), peer_port);
+  if (auto local = net::LocalAddress(fd); local.ok()) {
+    session->local_ = {local.value().IpString(), local.value().port()};
+  }
   worker.sessions.insert(session);
 }
 
@@ -104,6 +111,7 @@ Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uin
 }
 
 Session::~Session() {
+  if (held_body_ != nullptr) evbuffer_free(held_body_);
   if (timer_ != nullptr) event_free(timer_);
   if (deferred_ != nullptr) event_free(deferred_);
 }
@@ -139,6 +147,8 @@ void Session::OnDrain() {
 void Session::Close() {
   if (closed_) return;
   closed_ = true;
+  if (offload_ != nullptr) offload_->Abandon();  // its job may still run; it no longer wakes us
+  if (ex_) DropHeldResponse();                   // never sent: not counted as sent
   if (ex_ && chain_) {
     // The client went away (or the connection failed) mid-exchange: still log it.
     if (ex_->status == 0) ex_->status = 499;  // nginx's "client closed request"
@@ -377,6 +387,7 @@ void Session::OnClientRead() noexcept {
       evbuffer_drain(ClientInput(), Length(ClientInput()));
       return;
     case State::kRunningStages:
+    case State::kRunningBodyStages:
     case State::kConnecting:
       PauseClientIfBacklogged();
       return;
@@ -459,8 +470,30 @@ void Session::OnTimer() noexcept {
   }
 }
 
+void Session::Offload(std::function<void()> work, std::function<void()> done) {
+  offload_done_ = std::move(done);
+  offload_ = std::make_shared<OffloadTicket>(deferred_);
+  worker_.offload_pool->Post([work = std::move(work), ticket = offload_] {
+    if (!ticket->abandoned()) work();  // the client left while the job waited in the queue
+    ticket->Finish();
+  });
+}
+
 void Session::OnDeferred() noexcept {
   if (closed_) return;
+  if (offload_ != nullptr) {
+    if (!offload_->finished()) return;
+    offload_.reset();
+    auto done = std::move(offload_done_);
+    done();  // the stage records its decision, on this thread
+    resume_requested_ = true;
+  }
+  if (state_ == State::kRunningBodyStages) {
+    if (!resume_requested_) return;
+    resume_requested_ = false;
+    AfterRequestBodyStages(chain_->ResumeRequestBody(*ex_, buffered_body_, request_body_done_));
+    return;
+  }
   if (state_ == State::kRunningStages) {
     // Only a real Exchange::Resume continues the chain; the same event also serves pipelining.
     if (!resume_requested_) return;
@@ -486,6 +519,7 @@ void Session::ParseHead() {
     runtime_ = worker_.runtime();  // each exchange runs on the newest snapshot
     parser_ = http::RequestParser(runtime_->parse_limits);
     ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
+    ex_->set_local(local_);
     ex_->set_request_id(RandomHex(worker_.rng, 32));
   }
   const std::string_view data = Peek(in, runtime_->parse_limits.max_header_bytes + 1);
@@ -520,6 +554,8 @@ void Session::StartExchange(size_t head_bytes) {
   if (peer_trusted && incoming_id != nullptr && IsValidRequestId(*incoming_id)) {
     ex.set_request_id(*incoming_id);
   }
+  // Stages that inspect requests, and the attack log, see the head as the client sent it.
+  if (runtime_->keep_received_headers) ex.KeepReceivedHeaders();
   // Hop-by-hop fields go first, on the head as received, so that nothing added later (by the
   // proxy or a route's set_request_headers) can be named away by the client's Connection
   // header. What the proxy adds is set before the stages run, so they see it and a route's
@@ -565,6 +601,11 @@ void Session::StartExchange(size_t head_bytes) {
     resume_requested_ = true;
     event_active(deferred_, EV_TIMEOUT, 0);
   });
+  if (worker_.offload_pool != nullptr) {
+    ex.set_offload([this](std::function<void()> work, std::function<void()> done) {
+      Offload(std::move(work), std::move(done));
+    });
+  }
   RunRequestStages(chain_->RunRequestHeaders(ex));
 }
 
@@ -619,16 +660,20 @@ void Session::AfterRequestStages() {
 }
 
 void Session::ReadBufferedBody() {
-  // Reads the body into buffered_body_: all of it when a stage asked (bounded by the body
-  // limit), or the first kChunkedPrebuffer bytes of a chunked body.
+  // Reads the body into buffered_body_: as much as the stages that asked need (bounded by the
+  // body limit), or the first kChunkedPrebuffer bytes of a chunked body. What is not read here
+  // streams once the backend is connected.
   evbuffer* in = ClientInput();
   const http::Request& req = ex_->request();
-  const bool whole = chain_->wants_buffered_body();
-  while (!request_body_done_) {
+  const uint64_t wanted = chain_->wants_buffered_body()
+                              ? SaturatingAddOne(chain_->buffered_body_limit())
+                              : kChunkedPrebuffer;
+  while (!request_body_done_ && buffered_body_.size() < wanted) {
     const size_t available = Length(in);
     if (available == 0) return;
     if (req.framing == http::BodyFraming::kContentLength) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(request_body_remaining_, available));
+      const size_t n = static_cast<size_t>(
+          std::min<uint64_t>({request_body_remaining_, available, wanted - buffered_body_.size()}));
       const size_t old = buffered_body_.size();
       buffered_body_.resize(old + n);
       evbuffer_remove(in, buffered_body_.data() + old, n);
@@ -653,30 +698,44 @@ void Session::ReadBufferedBody() {
       FailRequestBody(413, http::ParseError::kNone);
       return;
     }
+    // A chunk's data is taken whole: `wanted` is passed by at most what one read brought.
     const size_t old = buffered_body_.size();
     buffered_body_.resize(old + step.payload);
     evbuffer_remove(in, buffered_body_.data() + old, step.payload);
     ex_->bytes_received += step.payload;
-    if (!whole && buffered_body_.size() >= kChunkedPrebuffer) {
-      buffered_body_partial_ = true;  // the rest streams once the backend is connected
-      break;
-    }
   }
+  buffered_body_partial_ = !request_body_done_;
   body_buffered_whole_ = request_body_done_;
   if (body_buffered_whole_) SetClientReadTimeout(0);
-  if (chain_->RunRequestBody(*ex_, buffered_body_, request_body_done_) ==
-      pipeline::ChainResult::kRespond) {
-    SendLocalReply();
-    return;
+  AfterRequestBodyStages(chain_->RunRequestBody(*ex_, buffered_body_, request_body_done_));
+}
+
+void Session::AfterRequestBodyStages(pipeline::ChainResult result) {
+  switch (result) {
+    case pipeline::ChainResult::kPending:
+      state_ = State::kRunningBodyStages;  // OnDeferred resumes the chain
+      SetClientReadTimeout(0);  // the wait is ours, not the client's; SendRequestHead re-arms
+      return;
+    case pipeline::ChainResult::kRespond:
+      SendLocalReply();
+      return;
+    case pipeline::ChainResult::kContinue:
+      ConnectUpstream();
+      return;
   }
-  ConnectUpstream();
 }
 
 bool Session::InspectResponseBody(evbuffer* in, size_t n, bool end) {
   // Checked first: linearising the bytes (Peek) is a copy no route without such a stage pays.
   if (!route_->chain.inspects_response_body()) return true;
+  if (holding_response_) held_payload_ += n;
   if (chain_->RunResponseBody(*ex_, Peek(in, n), end) != pipeline::ChainResult::kRespond) {
     return true;
+  }
+  if (holding_response_ && ex_->local_reply()) {
+    ReleaseUpstream(false);  // nothing of the response went out: the local reply replaces it
+    SendLocalReply();
+    return false;
   }
   Close();  // the response head is out: cutting the connection is the only way to stop it
   return false;
@@ -747,6 +806,10 @@ void Session::ConnectUpstream() {
 
 void Session::ConnectToServer() {
   state_ = State::kConnecting;
+  // libevent measures timeouts from the time it cached at the start of this loop turn; after
+  // a slow callback (a stage's inline work) that time is old, and the connect and write
+  // timeouts armed below would fire at once.
+  event_base_update_cache_time(worker_.base);
   const upstream::Server& server = attempts_.server();
   ex_->upstream_address = server.address_text;
 
@@ -818,11 +881,16 @@ void Session::SendRequestHead() {
     return;
   }
   if (buffered_body_partial_) {
-    std::string size_line;
-    http::AppendChunkSize(size_line, buffered_body_.size());
-    evbuffer_add(bufferevent_get_output(up), size_line.data(), size_line.size());
-    evbuffer_add(bufferevent_get_output(up), buffered_body_.data(), buffered_body_.size());
-    evbuffer_add(bufferevent_get_output(up), "\r\n", 2);
+    evbuffer* out = bufferevent_get_output(up);
+    if (req.framing == http::BodyFraming::kChunked) {
+      std::string size_line;
+      http::AppendChunkSize(size_line, buffered_body_.size());
+      evbuffer_add(out, size_line.data(), size_line.size());
+      evbuffer_add(out, buffered_body_.data(), buffered_body_.size());
+      evbuffer_add(out, "\r\n", 2);
+    } else {
+      evbuffer_add(out, buffered_body_.data(), buffered_body_.size());
+    }
     buffered_body_.clear();
     buffered_body_partial_ = false;
     body_forwarding_started_ = true;
@@ -1157,24 +1225,60 @@ void Session::SendResponseHead() {
   http::AppendResponseHead(head, http::Version::kHttp11, resp.status,
                            resp.reason.empty() ? http::ReasonPhrase(resp.status) : resp.reason,
                            resp.headers);
-  evbuffer_add(ClientOutput(), head.data(), head.size());
-  ex_->status = resp.status;
-  ex_->bytes_sent += head.size();
-  response_started_ = true;
+  const uint64_t hold = chain_->held_response_limit();
+  if (hold > 0 && resp.framing != http::BodyFraming::kNone &&
+      route_->chain.inspects_response_body()) {
+    // A stage decides on the first bytes of the body before anything goes out (the WAF's
+    // response inspection): the head waits with them, and a block can still replace it all.
+    holding_response_ = true;
+    hold_limit_ = hold;
+    held_payload_ = 0;
+    held_head_ = std::move(head);
+    if (held_body_ == nullptr) held_body_ = evbuffer_new();
+  } else {
+    evbuffer_add(ClientOutput(), head.data(), head.size());
+    ex_->status = resp.status;
+    ex_->bytes_sent += head.size();
+    response_started_ = true;
+  }
   ForwardResponseBody();
+}
+
+evbuffer* Session::ResponseOutput() const {
+  return holding_response_ ? held_body_ : ClientOutput();
+}
+
+void Session::ReleaseHeldResponse() {
+  holding_response_ = false;
+  evbuffer* out = ClientOutput();
+  evbuffer_add(out, held_head_.data(), held_head_.size());
+  ex_->bytes_sent += held_head_.size();
+  ex_->status = ex_->response().status;
+  evbuffer_add_buffer(out, held_body_);
+  held_head_.clear();
+  response_started_ = true;
+}
+
+void Session::DropHeldResponse() {
+  if (!holding_response_) return;
+  holding_response_ = false;
+  ex_->bytes_sent -= Length(held_body_);  // counted as it was moved in, never sent
+  evbuffer_drain(held_body_, Length(held_body_));
+  held_head_.clear();
 }
 
 void Session::ForwardResponseBody() {
   if (upstream_ == nullptr || !response_head_done_) return;
   evbuffer* in = bufferevent_get_input(upstream_);
-  evbuffer* out = ClientOutput();
   const http::Response& resp = ex_->response();
   if (resp.framing == http::BodyFraming::kNone) {
     ResponseComplete();
     return;
   }
   while (Length(in) > 0) {
-    if (Length(out) > kHighWater) {
+    if (holding_response_ && held_payload_ > hold_limit_) ReleaseHeldResponse();
+    evbuffer* out = ResponseOutput();
+    if (!holding_response_ && Length(out) > kHighWater) {
       // The client reads slower than the backend sends: stop reading the backend.
       bufferevent_disable(upstream_, EV_READ);
       upstream_paused_ = true;
@@ -1204,7 +1308,7 @@ void Session::ForwardResponseBody() {
       UpstreamFailed(UpstreamError::kBadResponse);
       return;
     }
-    if (step.kind == http::ChunkedDecoder::Step::kNeedMore) return;
+    if (step.kind == http::ChunkedDecoder::Step::kNeedMore) break;
     if (step.kind == http::ChunkedDecoder::Step::kDone) {
       if (!InspectResponseBody(in, 0, true)) return;
       response_remaining_ = 0;
@@ -1214,13 +1318,14 @@ void Session::ForwardResponseBody() {
     if (!InspectResponseBody(in, static_cast<size_t>(step.payload), false)) return;
     MoveBodyToClient(in, static_cast<size_t>(step.payload));
   }
+  if (holding_response_ && held_payload_ > hold_limit_) ReleaseHeldResponse();
   if (resp.framing == http::BodyFraming::kContentLength && response_remaining_ == 0) {
     ResponseComplete();
   }
 }
 
 void Session::MoveBodyToClient(evbuffer* in, size_t n) {
-  evbuffer* out = ClientOutput();
+  evbuffer* out = ResponseOutput();
   if (rechunk_to_client_) {
     ex_->bytes_sent += MoveAsChunk(in, out, n);
   } else {
@@ -1230,6 +1335,7 @@ void Session::MoveBodyToClient(evbuffer* in, size_t n) {
 }
 
 void Session::ResponseComplete() {
+  if (holding_response_) ReleaseHeldResponse();  // the whole body fitted in what was held
   const http::Response& resp = ex_->response();
   if (rechunk_to_client_) {
     evbuffer_add(ClientOutput(), "0\r\n\r\n", 5);
@@ -1254,6 +1360,7 @@ void Session::SendLocalReply() {
     // A stage answered kRespond without a reply: a bug in that stage, not the client's fault.
     ex_->SetLocalReply(500, pipeline::ErrorPage(500, ex_->request_id()));
   }
+  DropHeldResponse();  // a backend response held back for a stage never goes out now
   pipeline::LocalReply& reply = *ex_->local_reply();
   if (!request_body_done_) close_after_ = true;  // unread body bytes would be taken as a request
   if (worker_.draining) close_after_ = true;
@@ -1286,9 +1393,23 @@ void Session::FinishExchange() {
   worker_.metrics->AddBytes(ex.bytes_received, ex.bytes_sent);
   if (runtime_->access_log) worker_.access_log.Add(runtime_->access_log, ex);
   if (chain_) chain_->Complete(ex);
+  if (!ex.findings().empty()) {
+    const pipeline::Findings& findings = ex.findings();
+    worker_.metrics->CountAttackRecord(findings.verdict(), findings.source());
+    if (runtime_->attack_log) {
+      worker_.attack_log.Add(runtime_->attack_log->file(), runtime_->attack_log->FormatRecord(ex));
+    }
+  }
   ReleaseUpstream(false);  // a no-op unless the exchange ended before the response did
 
-  // Reset per-exchange state for the next request on this connection.
+  // Reset per-exchange state for the next request on this connection. A job still on the
+  // offload pool (the exchange ended another way: a timeout, an error) must not call back
+  // into the stage and exchange freed here.
+  if (offload_ != nullptr) {
+    offload_->Abandon();
+    offload_.reset();
+  }
+  offload_done_ = nullptr;
   chain_.reset();
   ex_.reset();
   route_ = nullptr;
@@ -1311,6 +1432,9 @@ void Session::FinishExchange() {
   response_head_done_ = false;
   interim_response_seen_ = false;
   response_started_ = false;
+  holding_response_ = false;
+  held_head_.clear();
+  if (held_body_ != nullptr) evbuffer_drain(held_body_, Length(held_body_));
   rechunk_to_client_ = false;
   parser_.Reset();
   if (closed_) return;  // called from Close(): nothing more to send

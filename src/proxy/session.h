@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct evbuffer;
 struct event;
 
 namespace rampart::proxy {
+
+class OffloadTicket;
 
 class Session {
  public:
@@ -47,6 +50,7 @@ class Session {
     kWaitingForRequest,  // keep-alive idle: nothing of the next request yet
     kReadingHead,        // part of a request head has arrived
     kRunningStages,      // a stage returned kPending; waiting for Exchange::Resume
+    kRunningBodyStages,  // the same, from the stages' look at the buffered body
     kBufferingBody,      // a stage asked for the whole body before the backend is contacted
     kConnecting,         // connecting to a backend
     kProxying,           // request sent (body may still stream); response streaming back
@@ -94,6 +98,14 @@ class Session {
   void RunRequestStages(pipeline::ChainResult result);
   void AfterRequestStages();
   void ReadBufferedBody();
+  // Response bodies go to held_body_ while a stage has the response held back, else to the
+  // client.
+  evbuffer* ResponseOutput() const;
+  void ReleaseHeldResponse();  // the head, then what was held, go to the client
+  void DropHeldResponse();     // a local reply replaces the held response
+  void AfterRequestBodyStages(pipeline::ChainResult result);
+  // Exchange::Offload: `work` on the worker's offload pool, `done` back here (OnDeferred).
+  void Offload(std::function<void()> work, std::function<void()> done);
   bool RequestHasBody() const;
   void PrepareUpstreamHeaders();
   void ForwardRequestBody();
@@ -147,8 +159,9 @@ class Session {
   bufferevent* client_;
   std::string client_ip_;
   uint16_t client_port_;
-  event* timer_ = nullptr;     // header deadline, keep-alive idle, lingering close
-  event* deferred_ = nullptr;  // run OnDeferred on the next loop turn
+  pipeline::LocalAddress local_;  // where the client connected to (ModSecurity's SERVER_ADDR)
+  event* timer_ = nullptr;        // header deadline, keep-alive idle, lingering close
+  event* deferred_ = nullptr;     // run OnDeferred on the next loop turn
   State state_ = State::kWaitingForRequest;
   bool closed_ = false;
   bool lingering_ = false;
@@ -163,7 +176,14 @@ class Session {
   std::string path_;               // the normalised request path: matched, then forwarded
   bool close_after_ = false;       // answer with Connection: close and close afterwards
   bool resume_requested_ = false;  // a pending stage called Exchange::Resume
-  size_t client_input_seen_ = 0;   // input length after the last handler (see TopUpInput)
+  bool holding_response_ = false;  // see ChainRun::held_response_limit
+  uint64_t hold_limit_ = 0;
+  uint64_t held_payload_ = 0;  // body bytes (without chunk framing) the stages saw while held
+  std::string held_head_;
+  evbuffer* held_body_ = nullptr;           // made on first use, reused by later exchanges
+  std::shared_ptr<OffloadTicket> offload_;  // a stage's job on the offload pool, while it runs
+  std::function<void()> offload_done_;
+  size_t client_input_seen_ = 0;  // input length after the last handler (see TopUpInput)
   size_t upstream_input_seen_ = 0;
 
   // Request body.

@@ -10,8 +10,10 @@
 #include <random>
 #include <unordered_set>
 
+#include "core/work_pool.h"
 #include "net/connection_limiter.h"
 #include "proxy/access_log_buffer.h"
+#include "proxy/log_buffer.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
 #include "upstream/connection_pool.h"
@@ -44,8 +46,17 @@ struct WorkerContext {
   Metrics* metrics = nullptr;
   net::ConnectionLimiter* limiter = nullptr;
   const RuntimeSource* runtime_source = nullptr;
+  // Where stages send CPU-heavy work (Exchange::Offload); shared by all workers. Null: inline.
+  core::WorkPool* offload_pool = nullptr;
   std::mt19937_64 rng{std::random_device{}()};
   AccessLogBuffer access_log;  // flushed when full and every second by the worker
+  LogBuffer attack_log;        // the same, for attack-log records
+
+  // Hands both logs' pending lines to the writer (the worker's one-second timer, exit).
+  void FlushLogs() {
+    access_log.Flush();
+    attack_log.Flush();
+  }
 
   // SIGTERM: stop taking new requests; close idle connections; answer in-flight ones with
   // Connection: close. on_drained runs when the last session is gone.

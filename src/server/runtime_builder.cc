@@ -3,14 +3,24 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "core/log.h"
 #include "core/strings.h"
+#include "modsec/engine.h"
+#include "modsec/rules_cache.h"
 #include "stages/headers/headers_stage.h"
+#include "stages/waf/waf_stage.h"
+
+#ifndef RAMPART_RULES_DIR
+#define RAMPART_RULES_DIR "rules"
+#endif
 
 namespace rampart::server {
 
@@ -20,10 +30,71 @@ std::string Where(const config::SourceMark& mark) {
   return mark.file + ":" + std::to_string(mark.line) + ": ";
 }
 
+std::string JoinWords(const std::vector<std::string>& words, const char* left, const char* right) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += left;
+    out += w;
+    out += right;
+  }
+  return out;
+}
+
+// A route's `waf` section (and the top-level one) in the adapter's terms.
+modsec::Policy MakePolicy(const config::WafConfig& waf, const config::WafGlobalConfig& global) {
+  modsec::Policy p;
+  p.crs_dir = global.crs_dir;
+  p.detect_only = waf.mode == config::WafConfig::Mode::kDetect;
+  p.paranoia = static_cast<int>(waf.paranoia);
+  p.executing_paranoia = static_cast<int>(waf.executing_paranoia);
+  p.inbound_threshold = static_cast<int>(waf.inbound_threshold);
+  p.outbound_threshold = static_cast<int>(waf.outbound_threshold);
+  p.allowed_methods = JoinWords(waf.allowed_methods, "", "");
+  p.allowed_content_types = JoinWords(waf.allowed_content_types, "|", "|");
+  p.allowed_http_versions = JoinWords(waf.allowed_http_versions, "", "");
+  p.request_body_limit = static_cast<size_t>(waf.request_body_limit);
+  p.request_body_limit_action = waf.request_body_inspect_partial ? modsec::BodyLimitAction::kPartial
+                                                                 : modsec::BodyLimitAction::kReject;
+  p.inspect_response = waf.response_inspection;
+  p.response_body_limit = static_cast<size_t>(waf.response_body_limit);
+  for (const auto& e : waf.exclusions) {
+    modsec::RuleExclusion x;
+    if (!e.tag.empty()) {
+      x.kind = modsec::RuleExclusion::Kind::kByTag;
+      x.rule = e.tag;
+    } else if (!e.target.empty()) {
+      x.kind = modsec::RuleExclusion::Kind::kTargetById;
+      x.rule = std::to_string(e.id);
+      x.target = e.target;
+    } else {
+      x.kind = modsec::RuleExclusion::Kind::kById;
+      x.rule = std::to_string(e.id);
+      if (e.id_last != 0) x.rule += "-" + std::to_string(e.id_last);
+    }
+    p.exclusions.push_back(std::move(x));
+  }
+  p.before_crs = waf.before_crs;
+  p.after_crs = waf.after_crs;
+  return p;
+}
+
+// What the waf stages of one build share: the engine, the build's rules cache (CRS parsed once)
+// and the block page.
+struct WafBuild {
+  std::shared_ptr<modsec::Engine>* engine = nullptr;
+  std::unique_ptr<modsec::RulesCache> cache;
+  std::optional<std::string> block_page;  // read on first need
+  bool failed = false;                    // the engine or the block page failed (reported once)
+};
+
 // The stages a route runs, in the order of docs/architecture.md. Later issues add their stages
-// here; the headers stage stays last so every check sees the request as the client sent it.
-pipeline::Chain BuildChain(const config::RouteConfig& rc) {
+// here; the waf stage comes first among today's, and the headers stage stays last so every check
+// sees the request as the client sent it.
+pipeline::Chain BuildChain(const config::RouteConfig& rc,
+                           std::shared_ptr<const pipeline::StageFactory> waf) {
   std::vector<std::shared_ptr<const pipeline::StageFactory>> factories;
+  if (waf) factories.push_back(std::move(waf));
   if (!rc.set_request_headers.empty() || !rc.set_response_headers.empty()) {
     factories.push_back(std::make_shared<stages::headers::HeadersStageFactory>(
         rc.set_request_headers, rc.set_response_headers));
@@ -66,7 +137,63 @@ core::Result<std::string> ReadAdminToken(const std::string& path) {
   return token;
 }
 
+// The waf stage of route `index`, or null (no WAF, mode off, or an error added to `errors`).
+std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config& config,
+                                                            size_t index, WafBuild& build,
+                                                            std::vector<std::string>& errors) {
+  const config::RouteConfig& rc = config.routes[index];
+  if (!rc.waf || rc.waf->mode == config::WafConfig::Mode::kOff || build.failed) return nullptr;
+  const std::string where = Where(rc.waf->mark) + "routes[" + std::to_string(index) + "].waf: ";
+  if (!build.cache) {
+    const std::string rules_dir = WafRulesDir(config.waf);
+    // A reload that names another rules_dir gets a new Engine (and parses everything anew).
+    if (!*build.engine || !(*build.engine)->Uses(rules_dir)) {
+      auto engine = modsec::Engine::Create({rules_dir, ""});
+      if (!engine.ok()) {
+        errors.push_back(where + engine.error().message);
+        build.failed = true;
+        return nullptr;
+      }
+      *build.engine = engine.value();
+    }
+    build.cache = (*build.engine)->NewRulesCache();
+  }
+  if (!build.block_page) {
+    const std::string& path = config.waf.block_page;
+    if (path.empty()) {
+      build.block_page = std::string();
+    } else {
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (!in) {
+        errors.push_back(config.source_file + ":0: waf.block_page: cannot read " + path);
+        build.failed = true;
+        return nullptr;
+      }
+      build.block_page = text.str();
+    }
+  }
+  auto compiled = build.cache->Get(MakePolicy(*rc.waf, config.waf));
+  if (!compiled.ok()) {
+    errors.push_back(where + compiled.error().message);
+    return nullptr;
+  }
+  return std::make_shared<stages::waf::WafStageFactory>(compiled.value(), *build.block_page);
+}
+
 }  // namespace
+
+std::string WafRulesDir(const config::WafGlobalConfig& waf) {
+  if (!waf.rules_dir.empty()) return waf.rules_dir;
+  const char* env = std::getenv("RAMPART_RULES_DIR");
+  if (env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(RAMPART_SOURCE_RULES_DIR "/modsecurity.conf", ec)) {
+    return RAMPART_SOURCE_RULES_DIR;
+  }
+  return RAMPART_INSTALLED_RULES_DIR;
+}
 
 BuildResult BuildRuntime(const config::Config& config, const BuildOptions& options) {
   std::vector<std::string> errors;
@@ -98,8 +225,14 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     runtime->pools.push_back(std::move(pool).value());
   }
 
+  std::shared_ptr<modsec::Engine> private_engine;
+  WafBuild waf_build;
+  waf_build.engine = options.waf_engine != nullptr ? options.waf_engine : &private_engine;
+
   std::vector<std::shared_ptr<const routing::Route>> routes;
-  for (const auto& rc : config.routes) {
+  for (size_t route_index = 0; route_index < config.routes.size(); ++route_index) {
+    const auto& rc = config.routes[route_index];
+    auto waf_stage = BuildWafStage(config, route_index, waf_build, errors);
     auto route = std::make_shared<routing::Route>();
     route->name = rc.name;
     const std::string& host = rc.match.host;
@@ -159,7 +292,8 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       if (!index) continue;
       route->pool_index = *index;
     }
-    route->chain = BuildChain(rc);
+    route->chain = BuildChain(rc, std::move(waf_stage));
+    if (route->chain.needs_received_headers()) runtime->keep_received_headers = true;
     routes.push_back(std::move(route));
   }
   runtime->router = routing::Router(std::move(routes));
@@ -190,8 +324,19 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       errors.push_back(config.source_file + ":0: logging.access_log: " + log.error().message);
     }
   }
+  if (options.open_logs && !logging.attack_log.empty() && errors.empty()) {
+    // Like the access log: opened anew on every reload, which is how it is rotated.
+    auto log = proxy::AttackLog::Open(logging.attack_log);
+    if (log.ok()) {
+      runtime->attack_log = log.value();
+    } else {
+      errors.push_back(config.source_file + ":0: logging.attack_log: " + log.error().message);
+    }
+  }
 
   if (!errors.empty()) return errors;
+  // The next reload reuses these rule sets when their files are unchanged.
+  if (waf_build.cache) waf_build.cache->KeepForNextLoad();
   return std::shared_ptr<const proxy::Runtime>(std::move(runtime));
 }
 

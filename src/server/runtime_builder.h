@@ -12,6 +12,10 @@
 #include "proxy/runtime.h"
 #include "upstream/server_state.h"
 
+namespace rampart::modsec {
+class Engine;
+}
+
 namespace rampart::server {
 
 struct BuildOptions {
@@ -21,7 +25,15 @@ struct BuildOptions {
   std::shared_ptr<const proxy::Runtime> previous;
   // Where pools find their servers' run-time state; null: a private one (for `check`).
   upstream::StateRegistry* states = nullptr;
+  // The process's one libmodsecurity engine: made by the first build with a WAF route (on the
+  // main thread) and kept here for every later build; null: a private one (for `check`).
+  std::shared_ptr<modsec::Engine>* waf_engine = nullptr;
 };
+
+// rampart's rules/ folder (modsecurity.conf, crs-setup.conf): the config's waf.rules_dir, else
+// $RAMPART_RULES_DIR, else the source tree's rules/ this binary was built from when it still
+// exists, else the installed copy (<prefix>/share/rampart/rules).
+std::string WafRulesDir(const config::WafGlobalConfig& waf);
 
 // Either the runtime or every error, each "file:line: key: reason".
 using BuildResult = std::variant<std::shared_ptr<const proxy::Runtime>, std::vector<std::string>>;

@@ -3,6 +3,7 @@
 #include <event2/event.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -65,6 +66,7 @@ int Server::Run() {
   BuildOptions build;
   build.generation = generation_;
   build.states = &upstream_states_;
+  build.waf_engine = &waf_engine_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     LogErrors(*errors);
@@ -88,8 +90,13 @@ int Server::Run() {
     }
     addresses.push_back(resolved.value().front());
   }
+  // libmodsecurity runs here, never on the workers' loops (see Exchange::Offload).
+  offload_pool_ = std::make_unique<core::WorkPool>(
+      config.waf.threads != 0 ? config.waf.threads
+                              : std::max<size_t>(2, std::thread::hardware_concurrency()));
   for (size_t i = 0; i < n_workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, *metrics_, limiter_, runtime_source_));
+    workers_.push_back(
+        std::make_unique<Worker>(i, *metrics_, limiter_, runtime_source_, *offload_pool_));
     auto bound = workers_.back()->Listen(addresses);
     if (!bound.ok()) {
       spdlog::error("listen: {}", bound.error().message);
@@ -128,6 +135,7 @@ int Server::Run() {
   for (auto& w : workers_) w->Join();
   workers_.clear();
   if (runtime_ && runtime_->access_log) runtime_->access_log->Flush();
+  if (runtime_ && runtime_->attack_log) runtime_->attack_log->Flush();
   spdlog::info("stopped");
   spdlog::default_logger()->flush();
   return 0;
@@ -159,6 +167,7 @@ void Server::Reload() {
   build.generation = generation_ + 1;
   build.previous = runtime_;
   build.states = &upstream_states_;
+  build.waf_engine = &waf_engine_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());
@@ -170,12 +179,15 @@ void Server::Reload() {
   // Sockets and threads are bound at start; say so rather than silently ignoring a change.
   bool listen_changed = config.listen.size() != runtime_->config.listen.size() ||
                         config.admin.address != runtime_->config.admin.address ||
-                        config.workers != runtime_->config.workers;
+                        config.workers != runtime_->config.workers ||
+                        config.waf.threads != runtime_->config.waf.threads;
   for (size_t i = 0; !listen_changed && i < config.listen.size(); ++i) {
     listen_changed = config.listen[i].address != runtime_->config.listen[i].address;
   }
   if (listen_changed) {
-    spdlog::warn("reload: listen, admin and workers changes take effect only after a restart");
+    spdlog::warn(
+        "reload: listen, admin, workers and waf.threads changes take effect only after a "
+        "restart");
   }
   if (auto status = core::SetUpLogging(config.logging.level, config.logging.error_log);
       !status.ok()) {

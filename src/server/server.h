@@ -19,6 +19,10 @@ namespace rampart::upstream {
 class HealthMonitor;
 }
 
+namespace rampart::modsec {
+class Engine;
+}
+
 namespace rampart::server {
 
 class Admin;
@@ -52,9 +56,13 @@ class Server {
   net::EventLoop main_loop_;
   std::unique_ptr<proxy::Metrics> metrics_;
   net::ConnectionLimiter limiter_;
-  upstream::StateRegistry upstream_states_;  // before the runtime: pools point into it
+  std::shared_ptr<modsec::Engine> waf_engine_;  // made by the first build that needs it
+  upstream::StateRegistry upstream_states_;     // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;
+  // CPU-heavy stage work (libmodsecurity on large requests) runs here, not on the workers'
+  // loops. Declared before workers_: it outlives them.
+  std::unique_ptr<core::WorkPool> offload_pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<upstream::HealthMonitor> health_;
   std::unique_ptr<Admin> admin_;

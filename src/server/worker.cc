@@ -16,12 +16,13 @@
 namespace rampart::server {
 
 Worker::Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter,
-               const proxy::RuntimeSource& runtime_source) {
+               const proxy::RuntimeSource& runtime_source, core::WorkPool& offload_pool) {
   context_.id = id;
   context_.base = loop_.base();
   context_.metrics = &metrics;
   context_.limiter = &limiter;
   context_.runtime_source = &runtime_source;
+  context_.offload_pool = &offload_pool;
 }
 
 Worker::~Worker() {
@@ -55,10 +56,10 @@ core::Result<std::vector<net::SocketAddress>> Worker::Listen(
 
 void Worker::Start() {
   thread_ = std::thread([this] {
-    // Access-log lines reach the file within about a second.
+    // Access- and attack-log lines reach their files within about a second.
     event* flush = event_new(
         loop_.base(), -1, EV_PERSIST,
-        [](int, short, void* arg) { static_cast<proxy::WorkerContext*>(arg)->access_log.Flush(); },
+        [](int, short, void* arg) { static_cast<proxy::WorkerContext*>(arg)->FlushLogs(); },
         &context_);
     const timeval one_second{1, 0};
     event_add(flush, &one_second);
@@ -70,7 +71,7 @@ void Worker::Start() {
     for (proxy::Session* s : sessions) s->ForceClose();
     context_.connection_pool.Clear();
     event_base_loop(loop_.base(), EVLOOP_NONBLOCK);
-    context_.access_log.Flush();
+    context_.FlushLogs();
     finished_.store(true, std::memory_order_release);
   });
 }

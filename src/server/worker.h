@@ -20,7 +20,7 @@ namespace rampart::server {
 class Worker {
  public:
   Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter,
-         const proxy::RuntimeSource& runtime_source);
+         const proxy::RuntimeSource& runtime_source, core::WorkPool& offload_pool);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -1,5 +1,7 @@
 #include "support/common.h"
 
+#include <fstream>
+
 namespace rampart::test {
 namespace {
 
@@ -67,6 +69,10 @@ bool IsLowerHex(std::string_view s, size_t n) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
+}
+
+void WriteFile(const std::string& path, std::string_view text) {
+  std::ofstream(path, std::ios::trunc | std::ios::binary) << text;
 }
 
 }  // namespace rampart::test

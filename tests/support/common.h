@@ -48,4 +48,7 @@ bool HeaderHasToken(const HeaderList& headers, std::string_view name, std::strin
 // True when `s` is exactly `n` lowercase hex digits.
 bool IsLowerHex(std::string_view s, size_t n);
 
+// Replaces the file's content (configs, rule files, block pages a test hands to rampart).
+void WriteFile(const std::string& path, std::string_view text);
+
 }  // namespace rampart::test

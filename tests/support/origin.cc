@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -34,7 +35,12 @@ constexpr Timeout kRebindPatience{5'000};
 
 void InitThreadsOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { evthread_use_pthreads(); });
+  std::call_once(once, [] {
+    evthread_use_pthreads();
+    // rampart may close a backend connection while the origin still writes (a response it
+    // blocked or cut): that write must fail with EPIPE, not kill the test process.
+    signal(SIGPIPE, SIG_IGN);
+  });
 }
 
 std::string_view Trim(std::string_view s) {

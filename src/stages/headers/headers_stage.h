@@ -20,6 +20,8 @@ class HeadersStageFactory final : public pipeline::StageFactory {
       : request_edits_(std::move(request_edits)), response_edits_(std::move(response_edits)) {}
   std::string_view name() const override { return "headers"; }
   std::unique_ptr<pipeline::Stage> Create() const override;
+  // Edits headers; reads the current ones and records no findings.
+  bool NeedsReceivedHeaders() const override { return false; }
 
  private:
   HeaderEdits request_edits_;

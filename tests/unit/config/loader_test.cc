@@ -285,8 +285,12 @@ TEST(LoaderTest, EmbeddedDefaultLoads) {
   EXPECT_EQ(c.routes[1].pool, "demo");
   using Edits = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(c.routes[1].set_response_headers, (Edits{{"X-Served-By", "rampart"}}));
+  ASSERT_TRUE(c.routes[1].waf.has_value());
+  EXPECT_EQ(c.routes[1].waf->mode, WafConfig::Mode::kBlock);
+  EXPECT_EQ(c.routes[1].waf->paranoia, 1u);
   EXPECT_EQ(c.logging.access_log, "-");
   EXPECT_EQ(c.logging.access_log_format, "json");
+  EXPECT_EQ(c.logging.attack_log, "-");
 }
 
 TEST(LoaderTest, LoadFileReadsAFile) {
@@ -359,8 +363,8 @@ TEST(LoaderErrorTest, UnknownKey) {
 }
 
 TEST(LoaderErrorTest, LaterVersionSection) {
-  EXPECT_THAT(Errors(WithRoute("    waf: {mode: block}\n")),
-              ElementsAre("t.yaml:9: routes[0].waf: not supported in this version"));
+  EXPECT_THAT(Errors(WithRoute("    rate_limit: {rate: 10}\n")),
+              ElementsAre("t.yaml:9: routes[0].rate_limit: not supported in this version"));
   EXPECT_THAT(Errors("listen:\n  - address: 127.0.0.1:8443\n    tls: {}\n" + RestAfterListen()),
               ElementsAre("t.yaml:3: listen[0].tls: not supported in this version"));
   EXPECT_THAT(Errors(std::string(kHead) + "    rate_limit: {rps: 10}\n" +
@@ -665,7 +669,7 @@ TEST(LoaderErrorTest, EveryErrorIsReportedInFileOrder) {
       "routes:\n"                               // 4
       "  - match: {path_regex: \"(\"}\n"        // 5
       "    pool: missing\n"                     // 6
-      "    waf: {mode: block}\n"                // 7
+      "    rate_limit: {rate: 10}\n"            // 7
       "pools:\n"                                // 8
       "  app:\n"                                // 9
       "    servers: [{address: x:99999}]\n"     // 10
@@ -679,7 +683,7 @@ TEST(LoaderErrorTest, EveryErrorIsReportedInFileOrder) {
                   "t.yaml:5: routes[0].match.path_regex: invalid regex: missing closing "
                   "parenthesis at offset 1",
                   "t.yaml:6: routes[0].pool: unknown pool 'missing'",
-                  "t.yaml:7: routes[0].waf: not supported in this version",
+                  "t.yaml:7: routes[0].rate_limit: not supported in this version",
                   "t.yaml:10: pools.app.servers[0].address: port must be between 1 and 65535",
                   "t.yaml:11: pools.app.connect_timeout: expected a duration such as 500ms, 5s, "
                   "10m",

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace rampart::core {
 namespace {
@@ -119,6 +121,51 @@ TEST(AppendJsonEscapedTest, ReplacesOverlongSurrogateAndOutOfRange) {
   EXPECT_EQ(Escaped("\xed\xa0\x80"), "\\ufffd\\ufffd\\ufffd");             // UTF-16 surrogate
   EXPECT_EQ(Escaped("\xf0\x80\x80\xaf"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // overlong
   EXPECT_EQ(Escaped("\xf4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // > U+10FFFF
+}
+
+// The escaped prefix of `value` that fits in `max` bytes, and how many input bytes it took.
+std::pair<std::string, size_t> EscapedPrefix(std::string_view value, size_t max) {
+  std::string out;
+  const size_t consumed = AppendJsonEscapedPrefix(out, value, max);
+  return {out, consumed};
+}
+
+TEST(AppendJsonEscapedPrefixTest, AllFits) {
+  EXPECT_EQ(EscapedPrefix("abc", 3), std::make_pair(std::string("abc"), size_t{3}));
+  EXPECT_EQ(EscapedPrefix("", 0), std::make_pair(std::string(), size_t{0}));
+}
+
+TEST(AppendJsonEscapedPrefixTest, CutsOnEscapedSize) {
+  EXPECT_EQ(EscapedPrefix("abcdef", 4), std::make_pair(std::string("abcd"), size_t{4}));
+  // "\"" takes 2 bytes: it does not fit in the last one.
+  EXPECT_EQ(EscapedPrefix("ab\"c", 3), std::make_pair(std::string("ab"), size_t{2}));
+  // A control byte takes 6 (\u0000).
+  EXPECT_EQ(EscapedPrefix(std::string_view("a\0b", 3), 6),
+            std::make_pair(std::string("a"), size_t{1}));
+  EXPECT_EQ(EscapedPrefix(std::string_view("a\0b", 3), 7),
+            std::make_pair(std::string("a\\u0000"), size_t{2}));
+}
+
+TEST(AppendJsonEscapedPrefixTest, NeverSplitsACharacter) {
+  // The euro sign is 3 bytes: 2 bytes of room hold only "a".
+  EXPECT_EQ(EscapedPrefix("a\xe2\x82\xac", 3), std::make_pair(std::string("a"), size_t{1}));
+  EXPECT_EQ(EscapedPrefix("a\xe2\x82\xac", 4),
+            std::make_pair(std::string("a\xe2\x82\xac"), size_t{4}));
+  // An invalid byte becomes \ufffd (6 bytes) and consumes one input byte.
+  EXPECT_EQ(EscapedPrefix("\xff\xff", 11), std::make_pair(std::string("\\ufffd"), size_t{1}));
+}
+
+TEST(AppendJsonEscapedPrefixTest, MatchesAppendJsonEscapedWhenAllFits) {
+  const std::string value = std::string("q\"\\\x01\x7f\xc3\xa9\xff\xf0\x9f\x98\x80 end", 16);
+  const std::string whole = Escaped(value);
+  EXPECT_EQ(EscapedPrefix(value, whole.size()), std::make_pair(whole, value.size()));
+  // One byte less cuts the last character off.
+  EXPECT_EQ(EscapedPrefix(value, whole.size() - 1).second, value.size() - 1);
+  for (size_t max = 0; max <= whole.size(); ++max) {
+    const auto [out, consumed] = EscapedPrefix(value, max);
+    EXPECT_LE(out.size(), max);
+    EXPECT_EQ(out, Escaped(value.substr(0, consumed)));
+  }
 }
 
 }  // namespace

@@ -464,6 +464,7 @@ std::vector<BadRequestCase> BadRequestCases() {
       {"host_empty_name_with_port", Head("Host: :80\r\n"), E::kBadHost},
       {"host_bad_pct", Head("Host: a%zz\r\n"), E::kBadHost},
       {"host_short_pct", Head("Host: a%4\r\n"), E::kBadHost},
+      {"host_pct_nul", Head("Host: localhost%00\r\n"), E::kBadHost},
       {"host_ipv6_unclosed", Head("Host: [::1\r\n"), E::kBadHost},
       {"host_ipv6_bad_hex", Head("Host: [zz::1]\r\n"), E::kBadHost},
       {"host_ipv6_two_compressions", Head("Host: [1::2::3]\r\n"), E::kBadHost},

@@ -31,6 +31,7 @@ struct FakeBehaviour {
   bool inspects_response_body = false;
   // Set a local reply with this status in OnRequestHeaders (0: none).
   int reply_status = 0;
+  uint64_t buffer_limit = UINT64_MAX;  // RequestBodyBufferLimit()
 };
 
 class FakeStage final : public Stage {
@@ -76,6 +77,7 @@ class FakeFactory final : public StageFactory {
   }
   bool InspectsRequestBody() const override { return behaviour_.inspects_request_body; }
   bool InspectsResponseBody() const override { return behaviour_.inspects_response_body; }
+  uint64_t RequestBodyBufferLimit() const override { return behaviour_.buffer_limit; }
   int created() const { return created_; }
 
  private:
@@ -220,6 +222,16 @@ TEST_F(ChainTest, StopAndBufferSetsTheFlagAndLaterStagesStillRun) {
   EXPECT_EQ(run.RunRequestHeaders(ex_), ChainResult::kContinue);
   EXPECT_TRUE(run.wants_buffered_body());
   EXPECT_THAT(log_, ElementsAre("a.req_headers", "b.req_headers", "c.req_headers"));
+}
+
+TEST_F(ChainTest, BufferedBodyLimitIsTheLargestOfTheStagesThatAsked) {
+  AddStage("a", {.request_headers = Action::kStopAndBuffer, .buffer_limit = 1024});
+  AddStage("b", {.request_headers = Action::kContinue, .buffer_limit = 1 << 20});  // did not ask
+  AddStage("c", {.request_headers = Action::kStopAndBuffer, .buffer_limit = 4096});
+  const Chain chain = Build();
+  ChainRun run(chain);
+  EXPECT_EQ(run.RunRequestHeaders(ex_), ChainResult::kContinue);
+  EXPECT_EQ(run.buffered_body_limit(), 4096u);
 }
 
 TEST_F(ChainTest, StopAndBufferBeforePendingIsKeptAfterResume) {

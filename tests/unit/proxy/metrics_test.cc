@@ -182,11 +182,35 @@ TEST(MetricsTest, OtherCounters) {
   EXPECT_EQ(Sample(text, "rampart_connections_total"), 17);
 }
 
+TEST(MetricsTest, AttackRecordsByActionAndSource) {
+  Metrics m(1);
+  m.CountAttackRecord(pipeline::Verdict::kBlocked, pipeline::FindingSource::kWaf);
+  m.CountAttackRecord(pipeline::Verdict::kBlocked, pipeline::FindingSource::kWaf);
+  m.CountAttackRecord(pipeline::Verdict::kDetected, pipeline::FindingSource::kSignatures);
+  m.CountAttackRecord(pipeline::Verdict::kRateLimited, pipeline::FindingSource::kRateLimit);
+  m.CountAttackRecord(pipeline::Verdict::kChallenged, pipeline::FindingSource::kBot);
+  const std::string text = m.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("# TYPE rampart_attack_records_total counter\n"));
+  EXPECT_EQ(Sample(text, R"(rampart_attack_records_total{action="blocked",source="waf"})"), 2);
+  EXPECT_EQ(Sample(text, R"(rampart_attack_records_total{action="detected",source="signatures"})"),
+            1);
+  EXPECT_EQ(
+      Sample(text, R"(rampart_attack_records_total{action="rate_limited",source="rate_limit"})"),
+      1);
+  EXPECT_EQ(Sample(text, R"(rampart_attack_records_total{action="challenged",source="bot"})"), 1);
+  // Combinations that never happened are left out.
+  EXPECT_EQ(Sample(text, R"(rampart_attack_records_total{action="detected",source="waf"})"),
+            std::nullopt);
+  EXPECT_EQ(Sample(text, R"(rampart_attack_records_total{action="blocked",source="geoip"})"),
+            std::nullopt);
+}
+
 TEST(MetricsTest, EveryFamilyHasHelpAndType) {
   Metrics m(1);
   m.CountRequest(0, "r", 200, 0.1);
   m.CountMalformed(http::ParseError::kBadHost);
   m.CountUpstreamError("p", UpstreamError::kConnect);
+  m.CountAttackRecord(pipeline::Verdict::kBlocked, pipeline::FindingSource::kIpReputation);
   const std::string text = m.RenderPrometheus();
   std::istringstream in(text);
   std::string line;

@@ -17,11 +17,16 @@
 
 #include "../run_loop_until.h"
 #include "net/connection_limiter.h"
+#include "pipeline/chain.h"
+#include "pipeline/exchange.h"
+#include "pipeline/stage.h"
+#include "proxy/attack_log.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
 #include "proxy/worker_context.h"
 #include "routing/route.h"
 #include "routing/router.h"
+#include "temp_log_file.h"
 #include "upstream/pool.h"
 
 namespace rampart::proxy {
@@ -320,6 +325,101 @@ TEST_F(SessionTest, BackendConnectionHeaderCannotStripResponseFraming) {
   BackendSends("HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\nok");
   const std::string response = AwaitClientResponse("ok");
   EXPECT_THAT(response, HasSubstr("\r\nContent-Length: 2\r\n"));
+}
+
+// A stage that reports a rule on every request and, when `block`, answers 403 itself.
+class FindingStageFactory final : public pipeline::StageFactory {
+ public:
+  explicit FindingStageFactory(bool block) : block_(block) {}
+  std::string_view name() const override { return "finding"; }
+  std::unique_ptr<pipeline::Stage> Create() const override {
+    return std::make_unique<Stage>(block_);
+  }
+
+ private:
+  class Stage final : public pipeline::Stage {
+   public:
+    explicit Stage(bool block) : block_(block) {}
+    pipeline::Action OnRequestHeaders(pipeline::Exchange& ex) noexcept override {
+      pipeline::RuleMatch rule;
+      rule.source = pipeline::FindingSource::kWaf;
+      rule.id = "942100";
+      rule.var = "ARGS:q";
+      rule.data = std::string(ex.request().query());
+      ex.findings().AddRule(std::move(rule));
+      if (!block_) return pipeline::Action::kContinue;
+      ex.findings().Act(pipeline::FindingSource::kWaf, pipeline::Verdict::kBlocked, 403);
+      ex.SetLocalReply(403, "blocked");
+      return pipeline::Action::kRespond;
+    }
+
+   private:
+    bool block_;
+  };
+  bool block_;
+};
+
+class SessionAttackLogTest : public SessionTest {
+ protected:
+  // Publishes a runtime whose one route runs a FindingStageFactory and writes the attack log;
+  // the session picks it up at its next exchange.
+  void UseFindingStage(bool block) {
+    auto opened = AttackLog::Open(file_.path());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    auto runtime = std::make_shared<Runtime>();
+    runtime->pools = source_.Load()->pools;
+    auto route = std::make_shared<routing::Route>();
+    route->name = "main";
+    route->path_prefix = "/";
+    route->pool = "app";
+    route->pool_index = 0;
+    route->chain = pipeline::Chain({std::make_shared<FindingStageFactory>(block)});
+    runtime->keep_received_headers = route->chain.needs_received_headers();
+    runtime->router = routing::Router({route});
+    runtime->attack_log = opened.value();
+    source_.Publish(runtime);
+  }
+
+  testing::TempLogFile file_;
+};
+
+TEST_F(SessionAttackLogTest, ABlockIsRecordedWithTheHeadersAsReceived) {
+  ASSERT_NO_FATAL_FAILURE(UseFindingStage(true));
+  ClientSends(
+      "GET /x?q=1'+or+1=1-- HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive\r\n"
+      "Cookie: sid=s3cr3t\r\n\r\n");
+  const std::string head = AwaitClientResponse("blocked");
+  EXPECT_THAT(head, StartsWith("HTTP/1.1 403 "));
+  worker_.FlushLogs();
+  const std::vector<std::string> lines = file_.WaitForLineList(1);
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string& line = lines[0];
+  EXPECT_THAT(line,
+              HasSubstr(R"("uri":"/x?q=1'+or+1=1--","route":"main","action":"blocked",)"
+                        R"("status":403,"source":"waf","rules":[{"source":"waf","id":"942100")"));
+  EXPECT_THAT(line, HasSubstr(R"("data":"q=1'+or+1=1--")"));
+  // As received: Connection (a hop-by-hop field the proxy removes) is there, what the proxy
+  // adds is not, and the cookie's value is masked.
+  EXPECT_THAT(line, HasSubstr(R"("headers":[["Host","example.com"],["Connection","keep-alive"],)"
+                              R"(["Cookie","sid=***"]]})"));
+  EXPECT_THAT(line, Not(HasSubstr("X-Forwarded-For")));
+  EXPECT_THAT(line, Not(HasSubstr("s3cr3t")));
+  EXPECT_THAT(metrics_.RenderPrometheus(),
+              HasSubstr("rampart_attack_records_total{action=\"blocked\",source=\"waf\"} 1\n"));
+}
+
+TEST_F(SessionAttackLogTest, ADetectionIsRecordedWithTheBackendsStatus) {
+  ASSERT_NO_FATAL_FAILURE(UseFindingStage(false));
+  ClientSends("GET /x?q=probe HTTP/1.1\r\nHost: example.com\r\n\r\n");
+  AwaitBackendRequest();
+  BackendSends("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  AwaitClientResponse("ok");
+  worker_.FlushLogs();
+  const std::vector<std::string> lines = file_.WaitForLineList(1);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr(R"("action":"detected","status":200,"source":"waf",)"));
+  EXPECT_THAT(metrics_.RenderPrometheus(),
+              HasSubstr("rampart_attack_records_total{action=\"detected\",source=\"waf\"} 1\n"));
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ TEST(HeadersStageTest, FactoryDescribesAHeaderOnlyStage) {
   EXPECT_EQ(factory.name(), "headers");
   EXPECT_FALSE(factory.InspectsRequestBody());
   EXPECT_FALSE(factory.InspectsResponseBody());
+  // It records no findings: a configuration with only this stage copies no request headers.
+  EXPECT_FALSE(factory.NeedsReceivedHeaders());
   EXPECT_NE(factory.Create(), nullptr);
 }
 
@@ -113,6 +115,7 @@ TEST(HeadersStageTest, RunsInAChain) {
       std::vector<std::pair<std::string, std::string>>{{"Server", ""}});
   const pipeline::Chain chain(std::vector<std::shared_ptr<const pipeline::StageFactory>>{factory});
   EXPECT_FALSE(chain.inspects_request_body());
+  EXPECT_FALSE(chain.needs_received_headers());
   pipeline::ChainRun run(chain);
   pipeline::Exchange ex = MakeExchange();
   ex.response().headers.Add("Server", "nginx");

@@ -1,26 +1,26 @@
-#include "proxy/access_log_buffer.h"
+#include "proxy/log_buffer.h"
 
 namespace rampart::proxy {
 
-void AccessLogBuffer::Add(const std::shared_ptr<AccessLog>& log, const pipeline::Exchange& ex) {
-  if (log != log_) {
+void LogBuffer::Add(const std::shared_ptr<LogFile>& file, std::string_view line) {
+  if (file != file_) {
     Flush();
-    log_ = log;
+    file_ = file;
   }
   if (!lines_.empty()) lines_.push_back('\n');
-  lines_.append(log_->FormatLine(ex));
+  lines_.append(line);
   if (lines_.size() >= kBatchBytes) Flush();
 }
 
-void AccessLogBuffer::Flush() {
-  if (!log_) return;
+void LogBuffer::Flush() {
+  if (!file_) return;
   if (!lines_.empty()) {
-    log_->WriteBatch(lines_);
+    file_->Write(lines_);
     lines_.clear();
   }
   // Also ask the writer to flush its file buffer: after a rotation the old file gets its last
   // lines within a second, not when the process exits.
-  log_->Flush();
+  file_->Flush();
 }
 
 }  // namespace rampart::proxy
