@@ -139,6 +139,7 @@ core::Status Inspection::AddRequestHeader(std::string_view name, std::string_vie
 }
 
 core::Status Inspection::ProcessRequestHeaders() {
+  request_headers_processed_ = true;
   return Run("processRequestHeaders",
              [](modsecurity::Transaction& t) { t.processRequestHeaders(); });
 }
@@ -211,6 +212,10 @@ core::Status Inspection::ProcessResponseBody() {
 core::Status Inspection::ProcessLogging() {
   if (logged_) return {};
   logged_ = true;
+  // libmodsecurity 3.0.9 leaks the values of persistent collections (IP, GLOBAL) that CRS's
+  // logging-phase rules read when phase 1, which initialises them, never ran: a request
+  // refused before its inspection (413 on its declared length) or whose client left first.
+  if (!request_headers_processed_) (void)ProcessRequestHeaders();
   return Run("processLogging", [this](modsecurity::Transaction& t) {
     if (verdict_) t.updateStatusCode(verdict_->status);
     t.processLogging();

@@ -103,6 +103,7 @@ class Inspection {
   size_t request_body_received_ = 0;
   size_t response_body_limit_;
   size_t response_body_received_ = 0;
+  bool request_headers_processed_ = false;
   bool logged_ = false;
 };
 

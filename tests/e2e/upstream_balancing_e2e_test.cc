@@ -72,8 +72,11 @@ TEST_F(UpstreamBalancingTest, LeastConnSendsFewerToASlowOrigin) {
   EXPECT_EQ(counts.problems(), 0u) << counts.first_problem;
   ASSERT_GE(counts.total, 300u) << "the load did not get going: " << counts.first_problem;
   EXPECT_LT(Share(counts.origins, "a"), 0.10) << DescribeCounts(counts.origins);
-  EXPECT_GT(Share(counts.origins, "b"), 0.25) << DescribeCounts(counts.origins);
-  EXPECT_GT(Share(counts.origins, "c"), 0.25) << DescribeCounts(counts.origins);
+  // How the two fast origins split the rest follows the moment-to-moment counts of both
+  // workers (on a busy machine 20/80 has been seen): both are used, which is all least_conn
+  // promises between equally fast servers.
+  EXPECT_GT(Share(counts.origins, "b"), 0.10) << DescribeCounts(counts.origins);
+  EXPECT_GT(Share(counts.origins, "c"), 0.10) << DescribeCounts(counts.origins);
 }
 
 TEST_F(UpstreamBalancingTest, P2cSpreadsEvenLoadAndAvoidsASlowOrigin) {
