@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "signatures/database_cache.h"
+
 namespace rampart::signatures {
 namespace {
 
@@ -75,14 +77,43 @@ int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long /*to*/,
 Database::Scratch::~Scratch() { hs_free_scratch(scratch_); }
 
 Database::~Database() {
-  for (auto& [key, dbs] : by_part_) {
-    hs_free_database(dbs.regexes);
-    hs_free_database(dbs.literals);
-  }
+  ReleaseDatabases();
   hs_free_scratch(prototype_);
 }
 
-Database::Result Database::Compile(std::vector<Signature> signatures) {
+namespace {
+
+// What a cached database is valid for: the Hyperscan version and every field of every
+// signature that shapes the compiled databases, in order (ids are indices into the list).
+std::string Fingerprint(const std::vector<Signature>& sigs) {
+  std::string f = std::string(hs_version()) + '\n';
+  for (const Signature& s : sigs) {
+    f += std::to_string(s.id) + '|' + std::to_string(s.regex.size()) + ':' + s.regex + '|';
+    for (const std::string& l : s.literals) f += std::to_string(l.size()) + ':' + l;
+    f += '|';
+    for (const Where& w : s.where) f += KeyOf(w) + ',';
+    f += s.caseless ? 'c' : '-';
+    f += s.dotall ? 'd' : '-';
+    f += s.multiline ? 'm' : '-';
+    f += '\n';
+  }
+  return f;
+}
+
+std::string Serialize(const hs_database* db) {
+  if (db == nullptr) return {};
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return {};
+  std::string out(bytes, length);
+  std::free(bytes);  // Hyperscan's default allocator is malloc
+  return out;
+}
+
+}  // namespace
+
+Database::Result Database::Compile(std::vector<Signature> signatures,
+                                   const std::string& cache_dir) {
   std::vector<std::string> errors;
   if (hs_valid_platform() != HS_SUCCESS) {
     return std::vector<std::string>{"signatures: this CPU lacks SSSE3, which Hyperscan needs"};
@@ -90,21 +121,6 @@ Database::Result Database::Compile(std::vector<Signature> signatures) {
   std::shared_ptr<Database> db(new Database());
   db->signatures_ = std::move(signatures);
   const std::vector<Signature>& sigs = db->signatures_;
-
-  // Every regex checked on its own first, so that one load reports all the bad ones.
-  for (const Signature& sig : sigs) {
-    if (sig.regex.empty()) continue;
-    hs_expr_info_t* info = nullptr;
-    hs_compile_error_t* error = nullptr;
-    if (hs_expression_info(sig.regex.c_str(), RegexFlags(sig), &info, &error) != HS_SUCCESS) {
-      errors.push_back(
-          Place(sig) +
-          "regex: " + (error != nullptr && error->message != nullptr ? error->message : "invalid"));
-      hs_free_compile_error(error);
-    }
-    std::free(info);
-  }
-  if (!errors.empty()) return errors;
 
   std::map<std::string, std::pair<PatternSet, PatternSet>> sets;  // key -> regexes, literals
   for (uint32_t i = 0; i < sigs.size(); ++i) {
@@ -132,18 +148,73 @@ Database::Result Database::Compile(std::vector<Signature> signatures) {
       }
     }
   }
-  for (const auto& [key, pair] : sets) {
-    PartDatabases& dbs = db->by_part_[key];
-    dbs.regexes = CompileSet(pair.first, false, sigs, errors);
-    dbs.literals = CompileSet(pair.second, true, sigs, errors);
+
+  const std::string cache = cache_dir.empty() ? "" : CachePath(cache_dir, Fingerprint(sigs));
+  db->from_cache_ = !cache.empty() && db->Load(cache, sets.size());
+  if (!db->from_cache_) {
+    // Every regex checked on its own first, so that one load reports all the bad ones.
+    for (const Signature& sig : sigs) {
+      if (sig.regex.empty()) continue;
+      hs_expr_info_t* info = nullptr;
+      hs_compile_error_t* error = nullptr;
+      if (hs_expression_info(sig.regex.c_str(), RegexFlags(sig), &info, &error) != HS_SUCCESS) {
+        errors.push_back(
+            Place(sig) + "regex: " +
+            (error != nullptr && error->message != nullptr ? error->message : "invalid"));
+        hs_free_compile_error(error);
+      }
+      std::free(info);
+    }
+    if (!errors.empty()) return errors;
+    for (const auto& [key, pair] : sets) {
+      PartDatabases& dbs = db->by_part_[key];
+      dbs.regexes = CompileSet(pair.first, false, sigs, errors);
+      dbs.literals = CompileSet(pair.second, true, sigs, errors);
+    }
+    if (!errors.empty()) return errors;
+    if (!cache.empty()) db->Save(cache);
+  }
+  for (const auto& [key, dbs] : db->by_part_) {
     for (hs_database* d : {dbs.regexes, dbs.literals}) {
       if (d != nullptr && hs_alloc_scratch(d, &db->prototype_) != HS_SUCCESS) {
-        errors.emplace_back("signatures: cannot allocate Hyperscan scratch space");
+        return std::vector<std::string>{"signatures: cannot allocate Hyperscan scratch space"};
       }
     }
   }
-  if (!errors.empty()) return errors;
   return std::shared_ptr<const Database>(std::move(db));
+}
+
+bool Database::Load(const std::string& path, size_t part_count) {
+  auto parts = ReadCache(path);
+  if (!parts || parts->size() != part_count) return false;
+  for (const CachedPart& p : *parts) {
+    PartDatabases& dbs = by_part_[p.key];
+    for (auto [bytes, slot] : {std::pair{&p.regexes, &dbs.regexes}, {&p.literals, &dbs.literals}}) {
+      if (bytes->empty()) continue;
+      if (hs_deserialize_database(bytes->data(), bytes->size(), slot) != HS_SUCCESS) {
+        *slot = nullptr;  // another version or platform: compile again
+        ReleaseDatabases();
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+void Database::Save(const std::string& path) const {
+  std::vector<CachedPart> parts;
+  for (const auto& [key, dbs] : by_part_) {
+    parts.push_back({key, Serialize(dbs.regexes), Serialize(dbs.literals)});
+  }
+  (void)WriteCache(path, parts);  // best effort: without it, the next start compiles again
+}
+
+void Database::ReleaseDatabases() {
+  for (auto& [key, dbs] : by_part_) {
+    hs_free_database(dbs.regexes);
+    hs_free_database(dbs.literals);
+  }
+  by_part_.clear();
 }
 
 std::unique_ptr<Database::Scratch> Database::NewScratch() const {

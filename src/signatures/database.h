@@ -37,8 +37,10 @@ class Database {
   };
 
   // Either the database or every problem, "file:line: regex: reason" per bad signature.
+  // With a `cache_dir`, the compiled databases are read from there when a file for exactly this
+  // set exists (database_cache.h), and written there after compiling otherwise.
   using Result = std::variant<std::shared_ptr<const Database>, std::vector<std::string>>;
-  static Result Compile(std::vector<Signature> signatures);
+  static Result Compile(std::vector<Signature> signatures, const std::string& cache_dir = "");
 
   ~Database();
   Database(const Database&) = delete;
@@ -55,6 +57,8 @@ class Database {
   // Which parts some signature looks at: the stage extracts only those.
   bool Uses(Part part) const { return uses_[static_cast<size_t>(part)]; }
   const std::vector<std::string>& header_names() const { return header_names_; }
+  // True when the databases came from the on-disk cache rather than a compile.
+  bool from_cache() const { return from_cache_; }
 
  private:
   struct PartDatabases {
@@ -63,12 +67,16 @@ class Database {
   };
   Database() = default;
   const PartDatabases* Find(const Where& where) const;
+  bool Load(const std::string& path, size_t part_count);
+  void Save(const std::string& path) const;
+  void ReleaseDatabases();
 
   std::vector<Signature> signatures_;
   std::map<std::string, PartDatabases> by_part_;  // key: part number, or "h:" + header name
   std::vector<std::string> header_names_;         // of the header:NAME signatures
   bool uses_[kPartCount] = {};
   hs_scratch* prototype_ = nullptr;  // grown for every database; cloned per thread
+  bool from_cache_ = false;
 };
 
 }  // namespace rampart::signatures

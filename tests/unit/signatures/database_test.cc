@@ -2,8 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -127,6 +130,85 @@ signatures:
   EXPECT_THAT(matched, IsEmpty());
   db->Scan({Part::kArgValues, ""}, "1 UNION ALL SELECT 2", *scratch, matched);
   EXPECT_EQ(matched.size(), 1u);
+}
+
+}  // namespace
+}  // namespace rampart::signatures
+
+namespace rampart::signatures {
+namespace {
+
+class SignatureCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rampart-sigcache-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::shared_ptr<const Database> CompileCached() {
+    Database::Result r = Database::Compile(Parse(kPack), dir_.string());
+    if (auto* errors = std::get_if<std::vector<std::string>>(&r)) {
+      ADD_FAILURE() << errors->front();
+      return nullptr;
+    }
+    return std::get<std::shared_ptr<const Database>>(r);
+  }
+  std::vector<std::filesystem::path> Files() const {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) files.push_back(e.path());
+    return files;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(SignatureCacheTest, TheSecondLoadReadsTheCompiledDatabases) {
+  auto first = CompileCached();
+  ASSERT_NE(first, nullptr);
+  EXPECT_FALSE(first->from_cache());
+  ASSERT_EQ(Files().size(), 1u);
+  EXPECT_EQ(Files()[0].extension(), ".hsdb");
+
+  auto second = CompileCached();
+  ASSERT_NE(second, nullptr);
+  EXPECT_TRUE(second->from_cache());
+  EXPECT_THAT(Ids(*second, {Part::kUserAgent, ""}, "sqlmap/1.7"), ElementsAre(1u));
+  EXPECT_THAT(Ids(*second, {Part::kHeader, "x-api-path"}, "../x"), ElementsAre(3u));
+  EXPECT_THAT(Ids(*second, {Part::kPath, ""}, "/wp-config.php~"), ElementsAre(5u));
+}
+
+TEST_F(SignatureCacheTest, ADamagedFileIsCompiledAgainAndReplaced) {
+  ASSERT_NE(CompileCached(), nullptr);
+  const std::filesystem::path file = Files().at(0);
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(file) / 2));
+    f.put('\x5a');
+  }
+  auto again = CompileCached();
+  ASSERT_NE(again, nullptr);
+  EXPECT_FALSE(again->from_cache());
+  EXPECT_THAT(Ids(*again, {Part::kUserAgent, ""}, "sqlmap/1.7"), ElementsAre(1u));
+  auto third = CompileCached();
+  ASSERT_NE(third, nullptr);
+  EXPECT_TRUE(third->from_cache());
+}
+
+TEST_F(SignatureCacheTest, AnotherSetUsesAnotherFile) {
+  ASSERT_NE(CompileCached(), nullptr);
+  std::vector<Signature> changed = Parse(kPack);
+  changed[0].literals.push_back("sqlmap-ng");
+  Database::Result r = Database::Compile(std::move(changed), dir_.string());
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Database>>(r));
+  EXPECT_FALSE(std::get<std::shared_ptr<const Database>>(r)->from_cache());
+  EXPECT_EQ(Files().size(), 2u);
+}
+
+TEST_F(SignatureCacheTest, AnUnwritableDirectoryOnlyCostsTheCache) {
+  Database::Result r = Database::Compile(Parse(kPack), (dir_ / "missing" / "deeper").string());
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Database>>(r));
+  EXPECT_FALSE(std::get<std::shared_ptr<const Database>>(r)->from_cache());
 }
 
 }  // namespace
