@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <utility>
 
@@ -75,6 +76,11 @@ int OnMatch(unsigned id, unsigned long long /*from*/, unsigned long long /*to*/,
 }  // namespace
 
 Database::Scratch::~Scratch() { hs_free_scratch(scratch_); }
+
+Database::Database() {
+  static std::atomic<uint64_t> next{1};
+  serial_ = next.fetch_add(1, std::memory_order_relaxed);
+}
 
 Database::~Database() {
   ReleaseDatabases();

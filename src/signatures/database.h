@@ -59,13 +59,16 @@ class Database {
   const std::vector<std::string>& header_names() const { return header_names_; }
   // True when the databases came from the on-disk cache rather than a compile.
   bool from_cache() const { return from_cache_; }
+  // Different for every Database the process makes (an address may be reused after a reload):
+  // what per-thread scratch is keyed on.
+  uint64_t serial() const { return serial_; }
 
  private:
   struct PartDatabases {
     hs_database* regexes = nullptr;
     hs_database* literals = nullptr;
   };
-  Database() = default;
+  Database();
   const PartDatabases* Find(const Where& where) const;
   bool Load(const std::string& path, size_t part_count);
   void Save(const std::string& path) const;
@@ -77,6 +80,7 @@ class Database {
   bool uses_[kPartCount] = {};
   hs_scratch* prototype_ = nullptr;  // grown for every database; cloned per thread
   bool from_cache_ = false;
+  uint64_t serial_ = 0;
 };
 
 }  // namespace rampart::signatures
