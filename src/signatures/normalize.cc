@@ -5,14 +5,14 @@
 #include <optional>
 #include <vector>
 
+#include "http/char_class.h"
+
 namespace rampart::signatures {
 namespace {
 
+// A hex digit's value, or -1.
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return http::internal::IsHexDigit(c) ? http::internal::HexValue(c) : -1;
 }
 
 // The value of `n` hex digits at s[at], or nullopt.
