@@ -4,8 +4,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
-#include <iterator>
 #include <string_view>
 
 #include "core/hash.h"
@@ -40,6 +40,20 @@ bool GetU64(std::string_view& in, uint64_t& v) {
   return true;
 }
 
+// A checksum of the file's bytes, 8 at a time (a byte-wise hash costs ~16 ms on a 14 MB file,
+// most of the load).
+uint64_t Checksum(std::string_view data) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ data.size();
+  size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, data.data() + i, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 29;
+  }
+  return h ^ core::StableHash(data.substr(i));
+}
+
 bool GetBytes(std::string_view& in, std::string& out) {
   uint64_t n = 0;
   if (!GetU64(in, n) || n > in.size()) return false;
@@ -57,9 +71,13 @@ std::string CachePath(const std::string& dir, const std::string& fingerprint) {
 }
 
 std::optional<std::vector<CachedPart>> ReadCache(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return std::nullopt;
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::streamoff size = in.tellg();
+  if (size <= 0) return std::nullopt;
+  std::string data(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(data.data(), size)) return std::nullopt;
   if (data.size() < kMagic.size() + 16 || data.compare(0, kMagic.size(), kMagic) != 0) {
     return std::nullopt;
   }
@@ -68,7 +86,7 @@ std::optional<std::vector<CachedPart>> ReadCache(const std::string& path) {
   std::string_view tail = body.substr(body.size() - 8);
   body.remove_suffix(8);
   uint64_t checksum = 0;
-  if (!GetU64(tail, checksum) || checksum != core::StableHash(body)) return std::nullopt;
+  if (!GetU64(tail, checksum) || checksum != Checksum(body)) return std::nullopt;
   uint64_t count = 0;
   if (!GetU64(body, count)) return std::nullopt;
   std::vector<CachedPart> parts;
@@ -93,7 +111,7 @@ bool WriteCache(const std::string& path, const std::vector<CachedPart>& parts) {
   }
   std::string file(kMagic);
   file += body;
-  PutU64(file, core::StableHash(body));
+  PutU64(file, Checksum(body));
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);

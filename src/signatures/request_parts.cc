@@ -23,6 +23,15 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// Built field by field: GCC 12 at -O3 reports the temporaries of an aggregate
+// initialisation as maybe-uninitialised.
+void Add(std::vector<PartValue>& out, Part part, std::string value, std::string header = {}) {
+  PartValue& v = out.emplace_back();
+  v.where.part = part;
+  v.where.header = std::move(header);
+  v.value = std::move(value);
+}
+
 std::string Clean(std::string s) {
   RemoveNul(s);
   return s;
@@ -40,11 +49,10 @@ void AddArguments(std::string_view text, const Database& db, std::vector<PartVal
       const std::string_view name = pair.substr(0, eq);
       const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
       if (db.Uses(Part::kArgNames)) {
-        out.push_back({{Part::kArgNames, {}}, Clean(PercentDecode(name, true))});
+        Add(out, Part::kArgNames, Clean(PercentDecode(name, true)));
       }
       if (db.Uses(Part::kArgValues)) {
-        out.push_back(
-            {{Part::kArgValues, {}}, Clean(DecodeHtmlEntities(PercentDecode(value, true)))});
+        Add(out, Part::kArgValues, Clean(DecodeHtmlEntities(PercentDecode(value, true))));
       }
     }
     start = end + 1;
@@ -60,26 +68,26 @@ std::vector<PartValue> NormaliseParts(const RequestView& request, const Database
   const std::string_view query =
       q == std::string_view::npos ? std::string_view() : request.target.substr(q + 1);
   if (db.Uses(Part::kPath)) {
-    out.push_back({{Part::kPath, {}}, NormalizePath(Clean(PercentDecode(path, false)))});
+    Add(out, Part::kPath, NormalizePath(Clean(PercentDecode(path, false))));
   }
   if (db.Uses(Part::kQuery) && !query.empty()) {
-    out.push_back({{Part::kQuery, {}}, Clean(PercentDecode(query, true))});
+    Add(out, Part::kQuery, Clean(PercentDecode(query, true)));
   }
   const bool args = db.Uses(Part::kArgNames) || db.Uses(Part::kArgValues);
   if (args) AddArguments(query, db, out);
   bool form = false;
   if (request.headers != nullptr) {
     for (const http::Header& h : *request.headers) {
-      if (db.Uses(Part::kHeaders)) out.push_back({{Part::kHeaders, {}}, Clean(h.value)});
+      if (db.Uses(Part::kHeaders)) Add(out, Part::kHeaders, Clean(h.value));
       if (db.Uses(Part::kHeader)) {
         const std::string name = Lower(h.name);
         const auto& names = db.header_names();
         if (std::find(names.begin(), names.end(), name) != names.end()) {
-          out.push_back({{Part::kHeader, name}, Clean(h.value)});
+          Add(out, Part::kHeader, Clean(h.value), name);
         }
       }
       if (db.Uses(Part::kUserAgent) && EqualsNoCase(h.name, "User-Agent")) {
-        out.push_back({{Part::kUserAgent, {}}, Clean(h.value)});
+        Add(out, Part::kUserAgent, Clean(h.value));
       }
       if (db.Uses(Part::kCookies) && EqualsNoCase(h.name, "Cookie")) {
         std::string_view rest = h.value;
@@ -88,7 +96,7 @@ std::vector<PartValue> NormaliseParts(const RequestView& request, const Database
           std::string_view pair = rest.substr(0, semi);
           while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
           if (!pair.empty()) {
-            out.push_back({{Part::kCookies, {}}, Clean(PercentDecode(pair, false))});
+            Add(out, Part::kCookies, Clean(PercentDecode(pair, false)));
           }
           if (semi == std::string_view::npos) break;
           rest.remove_prefix(semi + 1);
@@ -102,7 +110,7 @@ std::vector<PartValue> NormaliseParts(const RequestView& request, const Database
   }
   if (args && form) AddArguments(request.body, db, out);
   if (db.Uses(Part::kBody) && !request.body.empty()) {
-    out.push_back({{Part::kBody, {}}, Clean(std::string(request.body))});
+    Add(out, Part::kBody, Clean(std::string(request.body)));
   }
   return out;
 }
