@@ -9,19 +9,21 @@ declare -A ALLOWED=(
   [http]="core"
   [config]="core"
   [modsec]="core"
+  [signatures]="http config core"
   [net]="core"
   [pipeline]="http core"
   [routing]="pipeline config http core"
-  [stages]="stages modsec pipeline http core"
+  [stages]="stages modsec signatures pipeline http core"
   [upstream]="net http config core"
   [proxy]="routing upstream pipeline net http config core"
-  [server]="proxy stages modsec routing upstream pipeline net http config core"
+  [server]="proxy stages modsec signatures routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
 # is a header directory (<modsecurity/...>); a value ending in "/" is a folder.
 declare -A ADAPTER=(
   [pcre2.h]="core/regex.cc"
   [modsecurity/]="modsec/"
+  [hs/]="signatures/"
 )
 
 status=0

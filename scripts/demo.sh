@@ -13,6 +13,8 @@ rampart is starting on http://127.0.0.1:8080 (Ctrl-C to stop). In another termin
   curl -i http://127.0.0.1:8080/old                         # a redirect route (301)
   curl -i -d 'comment=hi' http://127.0.0.1:8080/form        # a POST with a body
   curl -i "http://127.0.0.1:8080/?id=1%27%20OR%201=1--"     # SQL injection: 403 from the WAF
+  curl -i -A 'sqlmap/1.7.2#stable' http://127.0.0.1:8080/   # a scanner: 403 from the signatures
+  curl -i --path-as-is http://127.0.0.1:8080/static/../.git/config  # an exploit probe: 403
   curl -i -d 'q=<script>alert(1)</script>' http://127.0.0.1:8080/search
                                                             # XSS in a form body: 403; the
                                                             # attack record is the JSON line

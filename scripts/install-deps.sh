@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libevent-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libmimalloc-dev
   libpcre2-dev libssl-dev libgtest-dev libgmock-dev
-  libmodsecurity-dev modsecurity-crs
+  libmodsecurity-dev modsecurity-crs libhyperscan-dev
   clang libclang-rt-14-dev clang-format clang-tidy
 )
 

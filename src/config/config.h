@@ -169,6 +169,23 @@ struct WafGlobalConfig {
   uint32_t threads = 0;    // threads libmodsecurity runs on; 0: one per CPU, at least 2
 };
 
+// A route's `signatures`: the signature packs (rules/signatures/) on this route. Matches with
+// `action: score N` add up; the thresholds turn the sum into a challenge or a block (0: off).
+struct RouteSignaturesConfig {
+  bool enabled = true;
+  uint32_t challenge_score = 0;
+  uint32_t block_score = 0;
+  SourceMark mark;
+};
+
+// The top-level `signatures` section: what every route's signatures share.
+struct SignaturesGlobalConfig {
+  std::string dir;                  // the packs; empty: rampart's rules/signatures
+  std::vector<std::string> packs;   // packs to load; empty: every pack that is not opt-in
+  std::string cache_dir;            // compiled databases cached here; empty: no cache
+  uint64_t body_limit = 64 * 1024;  // request body bytes scanned at most
+};
+
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
@@ -179,9 +196,10 @@ struct RouteConfig {
   std::optional<RedirectConfig> redirect;
   std::vector<std::pair<std::string, std::string>> set_request_headers;   // empty value: remove
   std::vector<std::pair<std::string, std::string>> set_response_headers;  // empty value: remove
-  bool preserve_host = true;              // false: Host becomes the server's address
-  std::optional<uint64_t> max_body_size;  // bytes; over it -> 413
-  std::optional<WafConfig> waf;           // unset: no WAF on this route
+  bool preserve_host = true;                        // false: Host becomes the server's address
+  std::optional<uint64_t> max_body_size;            // bytes; over it -> 413
+  std::optional<WafConfig> waf;                     // unset: no WAF on this route
+  std::optional<RouteSignaturesConfig> signatures;  // unset: no signatures on this route
   SourceMark mark;
 };
 
@@ -225,6 +243,7 @@ struct Config {
   TimeoutsConfig timeouts;
   LoggingConfig logging;
   WafGlobalConfig waf;
+  SignaturesGlobalConfig signatures;
 };
 
 }  // namespace rampart::config

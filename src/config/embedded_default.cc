@@ -30,6 +30,7 @@ routes:
       paranoia: 1
       # The demo is reached as 127.0.0.1: CRS would note every request for a numeric Host.
       exclusions: [{id: 920350}]
+    signatures: {}
 logging:
   access_log: "-"
   access_log_format: json

@@ -177,7 +177,8 @@ Config ReadConfig(const Field& root) {
   Config config;
   config.source_file = root.file();
   const MapReader top = SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools",
-                                         "routes", "limits", "timeouts", "logging", "waf"});
+                                         "routes", "limits", "timeouts", "logging", "waf",
+                                         "signatures"});
   if (!top.is_map()) return config;
   if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
   ReadListen(top, &config.listen);
@@ -196,6 +197,7 @@ Config ReadConfig(const Field& root) {
   if (const Field* f = top.Find("timeouts")) ReadTimeouts(*f, &config.timeouts);
   if (const Field* f = top.Find("logging")) ReadLogging(*f, &config.logging);
   if (const Field* f = top.Find("waf")) ReadWafGlobal(*f, &config.waf);
+  if (const Field* f = top.Find("signatures")) ReadSignaturesGlobal(*f, &config.signatures);
   return config;
 }
 

@@ -18,7 +18,7 @@ namespace rampart::config {
 // Sections of later rampart versions: reported as "not supported in this version" wherever
 // they appear, so an operator with a newer config learns why it is refused.
 inline constexpr std::string_view kLaterVersionKeys[] = {
-    "tls", "rate_limit", "geo", "bot", "cache", "auth", "signatures", "proxy_protocol",
+    "tls", "rate_limit", "geo", "bot", "cache", "auth", "proxy_protocol",
 };
 
 // A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
@@ -69,5 +69,14 @@ void ReadMethods(const Field& field, std::vector<std::string>* methods);
 std::optional<WafConfig> ReadWaf(const Field& field);
 // The top-level `waf` section.
 void ReadWafGlobal(const Field& field, WafGlobalConfig* out);
+
+// A path written in the config, relative to the config file's directory.
+std::string ResolvePath(const Field& field, const std::string& path);
+// A directory that must exist when the config is loaded ("not a directory: PATH").
+std::optional<std::string> ReadDirectoryPath(const Field& field);
+
+// A route's `signatures` map, and the top-level `signatures` section.
+std::optional<RouteSignaturesConfig> ReadRouteSignatures(const Field& field);
+void ReadSignaturesGlobal(const Field& field, SignaturesGlobalConfig* out);
 
 }  // namespace rampart::config

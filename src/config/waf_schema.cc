@@ -19,14 +19,6 @@ namespace {
 
 constexpr std::string_view kHttpVersions[] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0"};
 
-// A path written in the config, relative to the config file's directory.
-std::string Resolve(const Field& field, const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
-  const std::string& file = field.file();
-  const size_t slash = file.rfind('/');
-  return slash == std::string::npos ? path : file.substr(0, slash + 1) + path;
-}
-
 // A file that must exist and be a regular file when the config is loaded.
 std::optional<std::string> ReadExistingFile(const Field& field) {
   std::optional<std::string> text = field.AsString();
@@ -35,7 +27,7 @@ std::optional<std::string> ReadExistingFile(const Field& field) {
     field.Fail("expected a file path");
     return std::nullopt;
   }
-  std::string path = Resolve(field, *text);
+  std::string path = ResolvePath(field, *text);
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     field.Fail("cannot read " + path + ": " + std::strerror(errno));
@@ -43,20 +35,6 @@ std::optional<std::string> ReadExistingFile(const Field& field) {
   }
   if (!S_ISREG(st.st_mode)) {
     field.Fail(path + " is not a file");
-    return std::nullopt;
-  }
-  return path;
-}
-
-// A directory that must exist when the config is loaded.
-std::optional<std::string> ReadDirectory(const Field& field) {
-  std::optional<std::string> text = field.AsString();
-  if (!text) return std::nullopt;
-  std::string path = Resolve(field, *text);
-  struct stat st {};
-  if (text->empty() || HasLineBreakOrNul(*text) || stat(path.c_str(), &st) != 0 ||
-      !S_ISDIR(st.st_mode)) {
-    field.Fail("not a directory: " + path);
     return std::nullopt;
   }
   return path;
@@ -252,10 +230,10 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
 void ReadWafGlobal(const Field& field, WafGlobalConfig* out) {
   const MapReader map = SchemaMap(field, {"crs_dir", "rules_dir", "block_page", "threads"});
   if (const Field* f = map.Find("crs_dir")) {
-    if (auto dir = ReadDirectory(*f)) out->crs_dir = std::move(*dir);
+    if (auto dir = ReadDirectoryPath(*f)) out->crs_dir = std::move(*dir);
   }
   if (const Field* f = map.Find("rules_dir")) {
-    if (auto dir = ReadDirectory(*f)) out->rules_dir = std::move(*dir);
+    if (auto dir = ReadDirectoryPath(*f)) out->rules_dir = std::move(*dir);
   }
   if (const Field* f = map.Find("block_page")) {
     if (auto page = ReadExistingFile(*f)) out->block_page = std::move(*page);

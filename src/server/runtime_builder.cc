@@ -15,7 +15,10 @@
 #include "core/strings.h"
 #include "modsec/engine.h"
 #include "modsec/rules_cache.h"
+#include "signatures/database.h"
+#include "signatures/pack_loader.h"
 #include "stages/headers/headers_stage.h"
+#include "stages/signatures/signatures_stage.h"
 #include "stages/waf/waf_stage.h"
 
 #ifndef RAMPART_RULES_DIR
@@ -91,9 +94,12 @@ struct WafBuild {
 // The stages a route runs, in the order of docs/architecture.md. Later issues add their stages
 // here; the waf stage comes first among today's, and the headers stage stays last so every check
 // sees the request as the client sent it.
+// The route's stages in design.md's order: signatures, waf, headers.
 pipeline::Chain BuildChain(const config::RouteConfig& rc,
+                           std::shared_ptr<const pipeline::StageFactory> signatures,
                            std::shared_ptr<const pipeline::StageFactory> waf) {
   std::vector<std::shared_ptr<const pipeline::StageFactory>> factories;
+  if (signatures) factories.push_back(std::move(signatures));
   if (waf) factories.push_back(std::move(waf));
   if (!rc.set_request_headers.empty() || !rc.set_response_headers.empty()) {
     factories.push_back(std::make_shared<stages::headers::HeadersStageFactory>(
@@ -135,6 +141,64 @@ core::Result<std::string> ReadAdminToken(const std::string& path) {
     return core::MakeError(path + ": the token must be at least 16 characters");
   }
   return token;
+}
+
+// The signature database of one build: loaded and compiled once, for the first route that
+// uses signatures, and shared by every such route.
+struct SignaturesBuild {
+  std::shared_ptr<const signatures::Database> database;
+  bool failed = false;
+};
+
+// The signatures stage of route `index`, or null (not configured, disabled, or an error added
+// to `errors`).
+std::shared_ptr<const pipeline::StageFactory> BuildSignaturesStage(
+    const config::Config& config, size_t index, SignaturesBuild& build,
+    std::vector<std::string>& errors) {
+  const config::RouteConfig& rc = config.routes[index];
+  if (!rc.signatures || !rc.signatures->enabled || build.failed) return nullptr;
+  const config::SignaturesGlobalConfig& global = config.signatures;
+  if (!build.database) {
+    const std::string dir =
+        global.dir.empty() ? WafRulesDir(config.waf) + "/signatures" : global.dir;
+    auto loaded = signatures::LoadPackDir(dir);
+    if (auto* errs = std::get_if<std::vector<std::string>>(&loaded)) {
+      errors.insert(errors.end(), errs->begin(), errs->end());
+      build.failed = true;
+      return nullptr;
+    }
+    std::vector<signatures::Signature> chosen;
+    std::set<std::string> wanted(global.packs.begin(), global.packs.end());
+    std::set<std::string> found;
+    for (signatures::Pack& pack : std::get<std::vector<signatures::Pack>>(loaded)) {
+      found.insert(pack.name);
+      const bool use = global.packs.empty() ? !pack.opt_in : wanted.count(pack.name) > 0;
+      if (!use) continue;
+      for (signatures::Signature& s : pack.signatures) chosen.push_back(std::move(s));
+    }
+    for (const std::string& name : wanted) {
+      if (found.count(name) == 0) {
+        errors.push_back(config.source_file + ":0: signatures.packs: no pack '" + name + "' in " +
+                         dir);
+        build.failed = true;
+      }
+    }
+    if (build.failed) return nullptr;
+    auto compiled = signatures::Database::Compile(std::move(chosen), global.cache_dir);
+    if (auto* errs = std::get_if<std::vector<std::string>>(&compiled)) {
+      errors.insert(errors.end(), errs->begin(), errs->end());
+      build.failed = true;
+      return nullptr;
+    }
+    build.database = std::get<std::shared_ptr<const signatures::Database>>(compiled);
+  }
+  stages::signatures::RouteSettings settings;
+  settings.route_name = rc.name;
+  settings.challenge_score = rc.signatures->challenge_score;
+  settings.block_score = rc.signatures->block_score;
+  settings.body_limit = global.body_limit;
+  return std::make_shared<stages::signatures::SignaturesStageFactory>(build.database,
+                                                                      std::move(settings));
 }
 
 // The waf stage of route `index`, or null (no WAF, mode off, or an error added to `errors`).
@@ -229,6 +293,7 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   WafBuild waf_build;
   waf_build.engine = options.waf_engine != nullptr ? options.waf_engine : &private_engine;
 
+  SignaturesBuild signatures_build;
   std::vector<std::shared_ptr<const routing::Route>> routes;
   for (size_t route_index = 0; route_index < config.routes.size(); ++route_index) {
     const auto& rc = config.routes[route_index];
@@ -292,7 +357,9 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       if (!index) continue;
       route->pool_index = *index;
     }
-    route->chain = BuildChain(rc, std::move(waf_stage));
+    route->chain =
+        BuildChain(rc, BuildSignaturesStage(config, route_index, signatures_build, errors),
+                   std::move(waf_stage));
     if (route->chain.needs_received_headers()) runtime->keep_received_headers = true;
     routes.push_back(std::move(route));
   }

@@ -288,6 +288,8 @@ TEST(LoaderTest, EmbeddedDefaultLoads) {
   ASSERT_TRUE(c.routes[1].waf.has_value());
   EXPECT_EQ(c.routes[1].waf->mode, WafConfig::Mode::kBlock);
   EXPECT_EQ(c.routes[1].waf->paranoia, 1u);
+  ASSERT_TRUE(c.routes[1].signatures.has_value());
+  EXPECT_TRUE(c.routes[1].signatures->enabled);
   EXPECT_EQ(c.logging.access_log, "-");
   EXPECT_EQ(c.logging.access_log_format, "json");
   EXPECT_EQ(c.logging.attack_log, "-");
