@@ -38,6 +38,7 @@
 #include "signatures/pack_loader.h"
 #include "signatures/request_parts.h"
 #include "signatures/signature.h"
+#include "support/corpus.h"
 
 namespace {
 
@@ -56,214 +57,6 @@ using rampart::signatures::Where;
   std::exit(1);
 }
 
-// ---------------------------------------------------------------------------------------------
-// A JSON reader for the corpus lines: objects, arrays, strings, numbers, true/false/null.
-
-struct Json {
-  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
-  Kind kind = Kind::kNull;
-  bool boolean = false;
-  double number = 0;
-  std::string string;
-  std::vector<Json> array;
-  // An object's members, in order (two vectors: a pair would need Json complete here).
-  std::vector<std::string> keys;
-  std::vector<Json> values;
-
-  const Json* Get(std::string_view key) const {
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i] == key) return &values[i];
-    }
-    return nullptr;
-  }
-  std::string StringOr(std::string_view key, const std::string& fallback) const {
-    const Json* v = Get(key);
-    return v != nullptr && v->kind == Kind::kString ? v->string : fallback;
-  }
-};
-
-class JsonReader {
- public:
-  explicit JsonReader(std::string_view text) : s_(text) {}
-
-  std::optional<Json> Document() {
-    Json v;
-    if (!Value(v, 0)) return std::nullopt;
-    Space();
-    if (i_ != s_.size()) return std::nullopt;
-    return v;
-  }
-
- private:
-  void Space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
-      ++i_;
-  }
-  bool Eat(char c) {
-    Space();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  bool Word(std::string_view w) {
-    if (s_.substr(i_, w.size()) != w) return false;
-    i_ += w.size();
-    return true;
-  }
-
-  bool Value(Json& v, int depth) {
-    if (depth > 64) return false;
-    Space();
-    if (i_ >= s_.size()) return false;
-    const char c = s_[i_];
-    if (c == '{') {
-      ++i_;
-      v.kind = Json::Kind::kObject;
-      if (Eat('}')) return true;
-      do {
-        std::string key;
-        Space();
-        if (!String(key) || !Eat(':')) return false;
-        Json member;
-        if (!Value(member, depth + 1)) return false;
-        v.keys.push_back(std::move(key));
-        v.values.push_back(std::move(member));
-      } while (Eat(','));
-      return Eat('}');
-    }
-    if (c == '[') {
-      ++i_;
-      v.kind = Json::Kind::kArray;
-      if (Eat(']')) return true;
-      do {
-        Json element;
-        if (!Value(element, depth + 1)) return false;
-        v.array.push_back(std::move(element));
-      } while (Eat(','));
-      return Eat(']');
-    }
-    if (c == '"') {
-      v.kind = Json::Kind::kString;
-      return String(v.string);
-    }
-    if (Word("true")) {
-      v.kind = Json::Kind::kBool;
-      v.boolean = true;
-      return true;
-    }
-    if (Word("false")) {
-      v.kind = Json::Kind::kBool;
-      return true;
-    }
-    if (Word("null")) return true;
-    const size_t start = i_;
-    while (i_ < s_.size() && std::strchr("+-0123456789.eE", s_[i_]) != nullptr) ++i_;
-    if (i_ == start) return false;
-    const std::string text(s_.substr(start, i_ - start));
-    char* end = nullptr;
-    v.kind = Json::Kind::kNumber;
-    v.number = std::strtod(text.c_str(), &end);
-    return end == text.c_str() + text.size();
-  }
-
-  std::optional<uint32_t> Hex4() {
-    if (i_ + 4 > s_.size()) return std::nullopt;
-    uint32_t cp = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char h = s_[i_++];
-      cp <<= 4;
-      if (h >= '0' && h <= '9') {
-        cp |= static_cast<uint32_t>(h - '0');
-      } else if (h >= 'a' && h <= 'f') {
-        cp |= static_cast<uint32_t>(h - 'a' + 10);
-      } else if (h >= 'A' && h <= 'F') {
-        cp |= static_cast<uint32_t>(h - 'A' + 10);
-      } else {
-        return std::nullopt;
-      }
-    }
-    return cp;
-  }
-
-  static void Utf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  bool String(std::string& out) {
-    if (i_ >= s_.size() || s_[i_] != '"') return false;
-    ++i_;
-    while (i_ < s_.size()) {
-      const char c = s_[i_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (i_ >= s_.size()) return false;
-      const char e = s_[i_++];
-      switch (e) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          std::optional<uint32_t> cp = Hex4();
-          if (!cp) return false;
-          if (*cp >= 0xD800 && *cp < 0xDC00 && Word("\\u")) {
-            std::optional<uint32_t> low = Hex4();
-            if (!low || *low < 0xDC00 || *low >= 0xE000) return false;
-            *cp = 0x10000 + ((*cp - 0xD800) << 10) + (*low - 0xDC00);
-          }
-          Utf8(*cp, out);
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return false;
-  }
-
-  std::string_view s_;
-  size_t i_ = 0;
-};
-
 struct CorpusRequest {
   std::string id;
   std::string target;
@@ -273,35 +66,23 @@ struct CorpusRequest {
   std::set<uint32_t> expected;
 };
 
+// The corpus as tests/support/corpus.h reads it, with the headers in rampart's own map.
 std::vector<CorpusRequest> ReadCorpus(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) Die("cannot read " + path);
+  std::string error;
+  std::vector<rampart::test::CorpusRequest> lines = rampart::test::ReadCorpus(path, &error);
+  if (!error.empty()) Die(error);
+  if (lines.empty()) Die(path + ": no requests");
   std::vector<CorpusRequest> out;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty() || line[0] == '#') continue;
-    std::optional<Json> json = JsonReader(line).Document();
-    if (!json || json->kind != Json::Kind::kObject) {
-      Die(path + ":" + std::to_string(number) + ": not a JSON object");
-    }
+  for (rampart::test::CorpusRequest& line : lines) {
     CorpusRequest r;
-    r.id = json->StringOr("id", "line-" + std::to_string(number));
-    r.target = json->StringOr("target", "/");
-    r.body = json->StringOr("body", "");
-    if (const Json* headers = json->Get("headers")) {
-      for (const Json& h : headers->array) {
-        if (h.array.size() == 2) r.headers.Add(h.array[0].string, h.array[1].string);
-      }
-    }
-    if (const Json* matches = json->Get("matches")) {
-      r.has_expected = true;
-      for (const Json& m : matches->array) r.expected.insert(static_cast<uint32_t>(m.number));
-    }
+    r.id = std::move(line.id);
+    r.target = std::move(line.target);
+    for (const auto& [name, value] : line.headers) r.headers.Add(name, value);
+    r.body = std::move(line.body);
+    r.has_expected = line.has_matches;
+    r.expected = std::move(line.matches);
     out.push_back(std::move(r));
   }
-  if (out.empty()) Die(path + ": no requests");
   return out;
 }
 

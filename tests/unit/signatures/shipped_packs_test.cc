@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -13,12 +12,10 @@
 #include "signatures/database.h"
 #include "signatures/pack_loader.h"
 #include "signatures/request_parts.h"
-#include "support/json.h"
+#include "support/corpus.h"
 
 namespace rampart::signatures {
 namespace {
-
-using test::JsonValue;
 
 struct CorpusRequest {
   std::string id;
@@ -29,29 +26,17 @@ struct CorpusRequest {
 };
 
 std::vector<CorpusRequest> ReadCorpus(const std::string& path) {
+  std::string error;
+  std::vector<test::CorpusRequest> lines = test::ReadCorpus(path, &error);
+  EXPECT_TRUE(error.empty()) << error;
   std::vector<CorpusRequest> out;
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << "cannot read " << path;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    auto json = test::ParseJson(line);
-    if (!json) {
-      ADD_FAILURE() << path << ": not JSON: " << line.substr(0, 80);
-      continue;
-    }
-    CorpusRequest r;
-    r.id = json->StringAt("id").value_or("?");
-    r.target = json->StringAt("target").value_or("/");
-    r.body = json->StringAt("body").value_or("");
-    if (const JsonValue* headers = json->Find("headers")) {
-      for (const JsonValue& h : headers->array) {
-        if (h.array.size() == 2) r.headers.Add(h.array[0].string, h.array[1].string);
-      }
-    }
-    if (const JsonValue* matches = json->Find("matches")) {
-      for (const JsonValue& m : matches->array) r.matches.insert(static_cast<uint32_t>(m.number));
-    }
+  for (test::CorpusRequest& line : lines) {
+    CorpusRequest r{std::move(line.id),
+                    std::move(line.target),
+                    {},
+                    std::move(line.body),
+                    std::move(line.matches)};
+    for (const auto& [name, value] : line.headers) r.headers.Add(name, value);
     out.push_back(std::move(r));
   }
   return out;
