@@ -11,19 +11,24 @@ declare -A ALLOWED=(
   [modsec]="core"
   [signatures]="http config core"
   [net]="core"
+  [geo]="net core"
+  [state]="net core"
   [pipeline]="http core"
   [routing]="pipeline config http core"
-  [stages]="stages modsec signatures pipeline http core"
+  [stages]="stages modsec signatures geo state pipeline net http config core"
   [upstream]="net http config core"
   [proxy]="routing upstream pipeline net http config core"
-  [server]="proxy stages modsec signatures routing upstream pipeline net http config core"
+  [server]="proxy stages modsec signatures geo state routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
-# is a header directory (<modsecurity/...>); a value ending in "/" is a folder.
+# is a header directory (<modsecurity/...>); a value is a file, or a folder or file-name prefix
+# ending in "/" or "_" (state/redis_ covers state/redis_client.cc and state/redis_backend.cc).
 declare -A ADAPTER=(
   [pcre2.h]="core/regex.cc"
   [modsecurity/]="modsec/"
   [hs/]="signatures/"
+  [maxminddb.h]="geo/geo_database.cc"
+  [hiredis/]="state/redis_"
 )
 
 status=0
@@ -43,7 +48,7 @@ for header in "${!ADAPTER[@]}"; do
   pattern="#include <$header>"
   [[ "$header" == */ ]] && pattern="#include <$header"
   while IFS=: read -r file _; do
-    if [[ "$allowed" == */ ]]; then
+    if [[ "$allowed" == */ || "$allowed" == *_ ]]; then
       [[ "$file" == "$allowed"* ]] && continue
     elif [ "$file" = "$allowed" ]; then
       continue

@@ -21,6 +21,8 @@ rampart is starting on http://127.0.0.1:8080 (Ctrl-C to stop). In another termin
                                                             # with "rules" on stdout
   curl -i -H 'Transfer-Encoding: chunked' -H 'Content-Length: 3' -d abc http://127.0.0.1:8080/
                                                             # smuggling attempt: 400, never proxied
+  for i in $(seq 30); do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8080/; done; echo
+                                                            # a burst of 20 passes, then 429 (rate limit)
   curl -s http://127.0.0.1:9901/metrics | grep rampart_     # Prometheus metrics
   kill -HUP <pid>                                           # reload the configuration
 

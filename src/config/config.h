@@ -19,6 +19,9 @@ struct SourceMark {
 
 struct ListenerConfig {
   std::string address;  // "host:port"; IPv6 as "[::1]:8080"
+  // Every connection starts with a PROXY protocol header (v1 or v2, told apart by its first
+  // bytes) naming the client; a connection without a valid one is closed.
+  bool proxy_protocol = false;
   SourceMark mark;
 };
 
@@ -186,6 +189,79 @@ struct SignaturesGlobalConfig {
   uint64_t body_limit = 64 * 1024;  // request body bytes scanned at most
 };
 
+// The top-level `ip_reputation` section: allow and deny lists (inline CIDRs and list files as
+// FireHOL and Spamhaus DROP publish them). The allow list wins over the deny list, the bans and
+// every later check (docs/configuration.md has the precedence).
+struct IpReputationConfig {
+  std::vector<std::string> allow;  // CIDRs or addresses
+  std::vector<std::string> deny;
+  std::vector<std::string> allow_files;  // paths (resolved against the config's directory)
+  std::vector<std::string> deny_files;
+  SourceMark mark;
+};
+
+// A route's `bans`: `threshold` blocked or challenged requests within `window` ban the client
+// IP for `duration` (on every route).
+struct BanPolicyConfig {
+  uint32_t threshold = 0;
+  uint64_t window_ms = 60'000;
+  uint64_t duration_ms = 600'000;
+};
+
+// The top-level `geoip` section: MaxMind DB files (GeoLite2/GeoIP2 Country or City, and ASN).
+struct GeoIpConfig {
+  std::string country_db;  // resolved path; empty: no country lookups
+  std::string asn_db;      // resolved path; empty: no ASN lookups
+  SourceMark mark;
+};
+
+enum class DenyAction : uint8_t { kBlock, kChallenge };
+
+// A route's `geo`: allow or deny by country (ISO 3166-1 alpha-2) and by ASN. With an allow list,
+// only its members pass (an address the database does not know has no country and fails it).
+struct RouteGeoConfig {
+  std::vector<std::string> allow_countries;
+  std::vector<std::string> deny_countries;
+  std::vector<uint32_t> allow_asns;
+  std::vector<uint32_t> deny_asns;
+  DenyAction action = DenyAction::kBlock;
+  SourceMark mark;
+};
+
+// One part of a rate-limit key.
+struct RateKeyPart {
+  enum class Kind : uint8_t { kClientIp, kIpPrefix, kHeader, kCookie, kRoute, kCountry, kAsn };
+  Kind kind = Kind::kClientIp;
+  std::string name;  // header or cookie name
+};
+
+// One of a route's `rate_limit` entries: GCRA with `rate` requests per `period` and `burst`.
+struct RateLimitConfig {
+  std::vector<RateKeyPart> key;  // all parts together; a request missing one is not limited
+  uint64_t rate = 0;
+  uint64_t period_ms = 1000;
+  uint64_t burst = 0;       // 0: the rate per period
+  uint32_t prefix_v4 = 24;  // for ip_prefix
+  uint32_t prefix_v6 = 64;
+  DenyAction action = DenyAction::kBlock;  // block: 429
+  bool fail_closed = false;  // on_error: closed refuses requests while shared state is down
+  SourceMark mark;
+};
+
+// The top-level `state` section: where rate-limit counters and bans live.
+struct StateConfig {
+  enum class Backend : uint8_t { kMemory, kRedis };
+  Backend backend = Backend::kMemory;
+  std::string redis_address = "127.0.0.1:6379";
+  std::string redis_password_file;  // empty: no AUTH
+  uint32_t redis_db = 0;
+  std::string key_prefix = "rampart:";
+  uint64_t timeout_ms = 250;
+  uint64_t sync_interval_ms = 1000;
+  uint64_t max_keys = 100'000;  // in-process rate-limit keys (and strike counters)
+  SourceMark mark;
+};
+
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
@@ -200,6 +276,9 @@ struct RouteConfig {
   std::optional<uint64_t> max_body_size;            // bytes; over it -> 413
   std::optional<WafConfig> waf;                     // unset: no WAF on this route
   std::optional<RouteSignaturesConfig> signatures;  // unset: no signatures on this route
+  std::optional<BanPolicyConfig> bans;              // unset: no dynamic bans from this route
+  std::optional<RouteGeoConfig> geo;                // unset: no country/ASN rules
+  std::vector<RateLimitConfig> rate_limits;         // `rate_limit`: one map or a list
   SourceMark mark;
 };
 
@@ -244,6 +323,11 @@ struct Config {
   LoggingConfig logging;
   WafGlobalConfig waf;
   SignaturesGlobalConfig signatures;
+  IpReputationConfig ip_reputation;
+  GeoIpConfig geoip;
+  StateConfig state;
+  // How often list files and GeoIP databases are checked for changes (0: only on SIGHUP).
+  uint64_t watch_interval_ms = 5000;
 };
 
 }  // namespace rampart::config

@@ -31,6 +31,8 @@ routes:
       # The demo is reached as 127.0.0.1: CRS would note every request for a numeric Host.
       exclusions: [{id: 920350}]
     signatures: {}
+    # Per client address: bursts of 20, then 10 a second; past it, 429 with Retry-After.
+    rate_limit: {key: client_ip, rate: 10/s, burst: 20}
 logging:
   access_log: "-"
   access_log_format: json

@@ -52,7 +52,7 @@ void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
   }
   for (size_t i = 0; i < items->size(); ++i) {
     const Field& item = (*items)[i];
-    const MapReader map = SchemaMap(item, {"address"});
+    const MapReader map = SchemaMap(item, {"address", "proxy_protocol"});
     if (!map.is_map()) continue;
     const Field* address_field = map.Require("address");
     if (address_field == nullptr) continue;
@@ -64,7 +64,11 @@ void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
         break;
       }
     }
-    out->push_back(ListenerConfig{std::move(*address), MarkOf(item)});
+    ListenerConfig listener;
+    listener.address = std::move(*address);
+    listener.mark = MarkOf(item);
+    map.ReadBool("proxy_protocol", &listener.proxy_protocol);
+    out->push_back(std::move(listener));
   }
 }
 
@@ -99,20 +103,6 @@ void ReadAdmin(const Field& field, const std::vector<ListenerConfig>& listeners,
     }
   }
   admin->address = std::move(*address);
-}
-
-void ReadTrustedProxies(const Field& field, std::vector<std::string>* out) {
-  auto items = field.AsList();
-  if (!items) return;
-  for (const Field& item : *items) {
-    std::optional<std::string> cidr = item.AsString();
-    if (!cidr) continue;
-    if (!IsCidr(*cidr)) {
-      item.Fail("expected an IP address or CIDR such as 10.0.0.0/8");
-      continue;
-    }
-    out->push_back(std::move(*cidr));
-  }
 }
 
 void ReadLimits(const Field& field, LimitsConfig* limits) {
@@ -176,15 +166,16 @@ void ReadLogging(const Field& field, LoggingConfig* logging) {
 Config ReadConfig(const Field& root) {
   Config config;
   config.source_file = root.file();
-  const MapReader top = SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools",
-                                         "routes", "limits", "timeouts", "logging", "waf",
-                                         "signatures"});
+  const MapReader top =
+      SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools", "routes", "limits",
+                       "timeouts", "logging", "waf", "signatures", "ip_reputation", "geoip",
+                       "state", "watch_interval"});
   if (!top.is_map()) return config;
   if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
   ReadListen(top, &config.listen);
   if (const Field* f = top.Find("admin")) ReadAdmin(*f, config.listen, &config.admin);
   if (const Field* f = top.Find("trusted_proxies")) {
-    ReadTrustedProxies(*f, &config.trusted_proxies);
+    ReadCidrList(*f, &config.trusted_proxies, "10.0.0.0/8");
   }
   // Pools before routes whatever the file order: routes name pools.
   if (const Field* f = top.Find("pools")) ReadPools(*f, &config.pools);
@@ -198,6 +189,10 @@ Config ReadConfig(const Field& root) {
   if (const Field* f = top.Find("logging")) ReadLogging(*f, &config.logging);
   if (const Field* f = top.Find("waf")) ReadWafGlobal(*f, &config.waf);
   if (const Field* f = top.Find("signatures")) ReadSignaturesGlobal(*f, &config.signatures);
+  if (const Field* f = top.Find("ip_reputation")) ReadIpReputation(*f, &config.ip_reputation);
+  if (const Field* f = top.Find("geoip")) ReadGeoIp(*f, &config.geoip);
+  if (const Field* f = top.Find("state")) ReadState(*f, &config.state);
+  top.ReadDurationMs("watch_interval", &config.watch_interval_ms);
   return config;
 }
 

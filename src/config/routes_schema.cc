@@ -250,7 +250,7 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   const MapReader map =
       SchemaMap(field, {"name", "match", "pool", "split", "strip_prefix", "rewrite", "redirect",
                         "set_request_headers", "set_response_headers", "preserve_host",
-                        "max_body_size", "waf", "signatures"});
+                        "max_body_size", "waf", "signatures", "bans", "geo", "rate_limit"});
   if (!map.is_map()) return route;
 
   if (const Field* f = map.Find("name")) {
@@ -274,6 +274,9 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   if (const Field* f = map.Find("split")) route.split = ReadSplit(*f, pools);
   if (const Field* f = map.Find("waf")) route.waf = ReadWaf(*f);
   if (const Field* f = map.Find("signatures")) route.signatures = ReadRouteSignatures(*f);
+  if (const Field* f = map.Find("bans")) route.bans = ReadBanPolicy(*f);
+  if (const Field* f = map.Find("geo")) route.geo = ReadRouteGeo(*f);
+  if (const Field* f = map.Find("rate_limit")) ReadRouteRateLimits(*f, &route.rate_limits);
   if (const Field* f = map.Find("strip_prefix")) {
     if (auto strip = f->AsBool()) {
       if (*strip && !has_path_prefix) {

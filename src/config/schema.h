@@ -18,7 +18,10 @@ namespace rampart::config {
 // Sections of later rampart versions: reported as "not supported in this version" wherever
 // they appear, so an operator with a newer config learns why it is refused.
 inline constexpr std::string_view kLaterVersionKeys[] = {
-    "tls", "rate_limit", "geo", "bot", "cache", "auth", "proxy_protocol",
+    "tls",
+    "bot",
+    "cache",
+    "auth",
 };
 
 // A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
@@ -72,11 +75,26 @@ void ReadWafGlobal(const Field& field, WafGlobalConfig* out);
 
 // A path written in the config, relative to the config file's directory.
 std::string ResolvePath(const Field& field, const std::string& path);
+// A file that must exist and be a regular file when the config is loaded (its contents are
+// read when the runtime is built, with their own file:line errors); resolved like ResolvePath.
+std::optional<std::string> ReadExistingFile(const Field& field);
+// A list of IP addresses or CIDRs; a bad one is "expected an IP address or CIDR such as
+// <example>".
+void ReadCidrList(const Field& field, std::vector<std::string>* out, std::string_view example);
 // A directory that must exist when the config is loaded ("not a directory: PATH").
 std::optional<std::string> ReadDirectoryPath(const Field& field);
 
 // A route's `signatures` map, and the top-level `signatures` section.
 std::optional<RouteSignaturesConfig> ReadRouteSignatures(const Field& field);
 void ReadSignaturesGlobal(const Field& field, SignaturesGlobalConfig* out);
+
+// Access control (access_schema.cc): the top-level `ip_reputation`, `geoip` and `state`
+// sections, and a route's `bans`, `geo` and `rate_limit` (one map or a list of them).
+void ReadIpReputation(const Field& field, IpReputationConfig* out);
+void ReadGeoIp(const Field& field, GeoIpConfig* out);
+void ReadState(const Field& field, StateConfig* out);
+std::optional<BanPolicyConfig> ReadBanPolicy(const Field& field);
+std::optional<RouteGeoConfig> ReadRouteGeo(const Field& field);
+void ReadRouteRateLimits(const Field& field, std::vector<RateLimitConfig>* out);
 
 }  // namespace rampart::config

@@ -19,27 +19,6 @@ namespace {
 
 constexpr std::string_view kHttpVersions[] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0"};
 
-// A file that must exist and be a regular file when the config is loaded.
-std::optional<std::string> ReadExistingFile(const Field& field) {
-  std::optional<std::string> text = field.AsString();
-  if (!text) return std::nullopt;
-  if (text->empty() || HasLineBreakOrNul(*text)) {
-    field.Fail("expected a file path");
-    return std::nullopt;
-  }
-  std::string path = ResolvePath(field, *text);
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    field.Fail("cannot read " + path + ": " + std::strerror(errno));
-    return std::nullopt;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    field.Fail(path + " is not a file");
-    return std::nullopt;
-  }
-  return path;
-}
-
 std::vector<std::string> ReadFileList(const Field& field) {
   std::vector<std::string> files;
   auto items = field.AsList();

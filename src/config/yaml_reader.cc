@@ -62,6 +62,8 @@ void Field::FailChild(std::string_view key, std::string_view reason) const {
   diag_->Add(line_, ChildPath(path_, key), reason);
 }
 
+bool Field::IsScalar() const { return node_.IsDefined() && node_.IsScalar(); }
+
 std::optional<std::string> Field::PlainScalar() const {
   // yaml-cpp tags a plain scalar "?" and a quoted one "!"; quoting makes a YAML string, so
   // "5" and "true" are not numbers or booleans.

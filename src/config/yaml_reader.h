@@ -34,6 +34,7 @@ class Field {
   // True for an absent value or a YAML null ("key:", "key: ~").
   bool IsNull() const;
   bool IsMap() const;
+  bool IsScalar() const;
 
   // Records "file:line: path: reason" for this value.
   void Fail(std::string_view reason) const;

@@ -16,9 +16,25 @@
 namespace rampart::pipeline {
 
 struct ClientInfo {
-  std::string ip;  // peer address as text ("127.0.0.1", "::1")
+  ClientInfo() = default;
+  // `peer`: empty means the same as `client_ip`.
+  ClientInfo(std::string client_ip, uint16_t client_port, bool is_tls, std::string peer = "")
+      : ip(std::move(client_ip)), port(client_port), tls(is_tls), peer_ip(std::move(peer)) {
+    if (peer_ip.empty()) peer_ip = ip;
+  }
+  // The client's address as text ("127.0.0.1", "::1"): the TCP peer (or the PROXY protocol
+  // source), unless that is a trusted proxy — then the address its forwarding headers name.
+  std::string ip;
   uint16_t port = 0;
   bool tls = false;
+  // The address the connection came from (after PROXY protocol): the last hop.
+  std::string peer_ip;
+};
+
+// Where the client's address is, from the GeoIP databases (set by the geoip stage).
+struct ClientGeo {
+  std::string country;  // ISO 3166-1 alpha-2; empty: unknown
+  uint32_t asn = 0;     // 0: unknown
 };
 
 // The address a connection came in on (a listener may be bound to 0.0.0.0).
@@ -46,6 +62,13 @@ class Exchange {
   http::Response& response() { return response_; }
   const http::Response& response() const { return response_; }
   const ClientInfo& client() const { return client_; }
+  // The proxy sets the client's address once the forwarding headers are known.
+  void set_client_ip(std::string ip) { client_.ip = std::move(ip); }
+  const ClientGeo& geo() const { return geo_; }
+  void set_geo(ClientGeo geo) { geo_ = std::move(geo); }
+  // The client is on the allow list (ip_reputation): every later check lets it through.
+  bool allowlisted() const { return allowlisted_; }
+  void set_allowlisted() { allowlisted_ = true; }
   const LocalAddress& local() const { return local_; }
   void set_local(LocalAddress local) { local_ = std::move(local); }
   // Set by the proxy once the head is parsed (a trusted client's id may be kept).
@@ -106,6 +129,8 @@ class Exchange {
 
  private:
   ClientInfo client_;
+  ClientGeo geo_;
+  bool allowlisted_ = false;
   LocalAddress local_;
   std::string request_id_;
   std::chrono::steady_clock::time_point start_;

@@ -104,6 +104,17 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   AppendField(line, "time", IsoTime(ex.start_wall()));
   AppendField(line, "request_id", ex.request_id());
   AppendField(line, "client_ip", ex.client().ip);
+  // Set by the geoip stage when databases are configured and know the address; null otherwise.
+  if (ex.geo().country.empty()) {
+    line += "\"country\":null,";
+  } else {
+    AppendField(line, "country", ex.geo().country);
+  }
+  if (ex.geo().asn == 0) {
+    line += "\"asn\":null,";
+  } else {
+    AppendNumber(line, "asn", ex.geo().asn);
+  }
   AppendField(line, "method", req.method);
   AppendField(line, "host", req.host);
   AppendField(line, "uri", ex.original_target);

@@ -122,7 +122,16 @@ std::string FormatAttackRecord(const pipeline::Exchange& ex, const AttackLogLimi
   AppendString(out, ex.request_id(), limits.name);
   out += ",\"client_ip\":";
   AppendString(out, ex.client().ip, limits.name);
-  out += ",\"country\":null,\"asn\":null,\"method\":";  // until the geoip stage exists
+  // Set by the geoip stage when databases are configured; null otherwise.
+  out += ",\"country\":";
+  if (ex.geo().country.empty()) {
+    out += "null";
+  } else {
+    AppendString(out, ex.geo().country, limits.name);
+  }
+  out += ",\"asn\":";
+  out += ex.geo().asn == 0 ? std::string("null") : std::to_string(ex.geo().asn);
+  out += ",\"method\":";
   AppendString(out, req.method, limits.name);
   out += ",\"host\":";
   AppendString(out, req.host, limits.value);

@@ -11,10 +11,20 @@ namespace {
 // Fields that a Connection header may not remove: the message's framing and what the proxy
 // itself sets. Letting a peer name Content-Length there would unframe the body, and the backend
 // would read it as a request that never went through routing or the stages.
-constexpr std::string_view kNeverHopByHop[] = {
-    "Content-Length",    "Host",         "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-    "X-Request-Id",      "traceparent",  "tracestate",      "Via",               "Content-Type",
-    "Transfer-Encoding", "Cache-Control"};
+constexpr std::string_view kNeverHopByHop[] = {"Content-Length",
+                                               "Host",
+                                               "X-Forwarded-For",
+                                               "X-Forwarded-Proto",
+                                               "X-Forwarded-Host",
+                                               "X-Real-IP",
+                                               "Forwarded",
+                                               "X-Request-Id",
+                                               "traceparent",
+                                               "tracestate",
+                                               "Via",
+                                               "Content-Type",
+                                               "Transfer-Encoding",
+                                               "Cache-Control"};
 
 bool IsProtected(std::string_view name) {
   for (std::string_view p : kNeverHopByHop) {
@@ -115,13 +125,21 @@ void PropagateTraceContext(http::HeaderMap& headers, std::string_view trace_id_h
 }
 
 void SetForwardedHeaders(http::HeaderMap& headers, const ForwardedFor& forwarded) {
-  const std::string* incoming = headers.Get("X-Forwarded-For");
-  if (forwarded.peer_trusted && incoming != nullptr && headers.Count("X-Forwarded-For") == 1 &&
-      !incoming->empty()) {
-    headers.Set("X-Forwarded-For", *incoming + ", " + std::string(forwarded.client_ip));
-  } else {
-    headers.Set("X-Forwarded-For", forwarded.client_ip);
+  // A trusted peer's list (all its X-Forwarded-For fields, in order, as client_ip.cc reads
+  // them) is extended; anyone else's is replaced.
+  std::string chain;
+  if (forwarded.peer_trusted) {
+    for (const auto& h : headers) {
+      if (!core::EqualsIgnoreCase(h.name, "X-Forwarded-For") || h.value.empty()) continue;
+      if (!chain.empty()) chain += ", ";
+      chain += h.value;
+    }
   }
+  if (!chain.empty()) chain += ", ";
+  chain += forwarded.client_ip;
+  headers.Set("X-Forwarded-For", chain);
+  if (!forwarded.peer_trusted) headers.Remove("Forwarded");
+  headers.Set("X-Real-IP", forwarded.real_ip.empty() ? forwarded.client_ip : forwarded.real_ip);
   headers.Set("X-Forwarded-Proto", forwarded.proto);
   // Never pass on a client's own X-Forwarded-Host (an HTTP/1.0 request may have no Host).
   if (forwarded.host.empty()) {

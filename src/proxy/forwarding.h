@@ -34,15 +34,17 @@ void PropagateTraceContext(http::HeaderMap& headers, std::string_view trace_id_h
 
 // What the proxy knows about the client connection when forwarding.
 struct ForwardedFor {
-  std::string_view client_ip;
-  std::string_view proto;     // "http" or "https"
-  std::string_view host;      // the Host the client asked for
-  bool peer_trusted = false;  // the peer is in trusted_proxies
+  std::string_view client_ip;     // the peer: the hop that connected to rampart
+  std::string_view real_ip = {};  // the client as resolved (client_ip.h); empty: client_ip
+  std::string_view proto;         // "http" or "https"
+  std::string_view host;          // the Host the client asked for
+  bool peer_trusted = false;      // the peer is in trusted_proxies
 };
 
 // Sets X-Forwarded-For (the peer address, appended to the incoming list when the peer is a
-// trusted proxy, replacing it otherwise), X-Forwarded-Proto, X-Forwarded-Host, and appends
-// "1.1 rampart" to Via.
+// trusted proxy, replacing it otherwise), X-Real-IP (the resolved client), X-Forwarded-Proto,
+// X-Forwarded-Host, and appends "1.1 rampart" to Via. An untrusted peer's Forwarded header is
+// removed: the backend must not believe what rampart did not.
 void SetForwardedHeaders(http::HeaderMap& headers, const ForwardedFor& forwarded);
 
 }  // namespace rampart::proxy

@@ -11,7 +11,7 @@ constexpr std::array<std::string_view, static_cast<size_t>(UpstreamError::kCount
 constexpr std::array<std::string_view, static_cast<size_t>(ClientTimeout::kCount)> kTimeoutNames = {
     "header", "body", "keepalive", "send"};
 constexpr std::array<std::string_view, static_cast<size_t>(ConnectionRejection::kCount)>
-    kRejectionNames = {"global_limit", "per_ip_limit"};
+    kRejectionNames = {"global_limit", "per_ip_limit", "bad_proxy_header"};
 
 // Label values come from config (route and pool names), never from requests; still escaped.
 std::string Label(std::string_view value) {
@@ -137,7 +137,9 @@ std::string Metrics::RenderPrometheus() const {
   out += "# HELP rampart_connections_total Client connections accepted.\n";
   out += "# TYPE rampart_connections_total counter\n";
   out += fmt::format("rampart_connections_total {}\n", load(connections_total));
-  out += "# HELP rampart_connections_rejected_total Client connections refused by a limit.\n";
+  out +=
+      "# HELP rampart_connections_rejected_total Client connections refused by a limit or a bad "
+      "PROXY protocol header.\n";
   out += "# TYPE rampart_connections_rejected_total counter\n";
   for (size_t i = 0; i < rejected_.size(); ++i) {
     out += fmt::format("rampart_connections_rejected_total{{reason=\"{}\"}} {}\n",

@@ -37,6 +37,7 @@ enum class ClientTimeout : uint8_t {
 enum class ConnectionRejection : uint8_t {
   kGlobalLimit,     // limits.max_connections reached
   kPerClientLimit,  // limits.max_connections_per_ip reached
+  kBadProxyHeader,  // a proxy_protocol listener got no valid PROXY header
   kCount,
 };
 

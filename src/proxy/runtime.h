@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -32,6 +33,15 @@ struct Runtime {
   // (pipeline::StageFactory::NeedsReceivedHeaders): every exchange keeps a copy of them.
   bool keep_received_headers = false;
   std::string admin_token;  // from admin.token_file; empty: /api/ is disabled
+  // Files the runtime was built from that are watched for changes (IP lists, GeoIP databases),
+  // with their stamps (server/file_watch.h) when they were read.
+  std::vector<std::pair<std::string, std::string>> watched_files;
+  // The IP reputation lists' size, for /metrics.
+  struct IpListStats {
+    size_t allow_ranges = 0;
+    size_t deny_ranges = 0;
+    size_t bytes = 0;
+  } ip_lists;
 };
 
 }  // namespace rampart::proxy

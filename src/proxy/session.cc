@@ -18,7 +18,9 @@
 #include "http/cookie.h"
 #include "http/h1_writer.h"
 #include "net/address.h"
+#include "net/proxy_protocol.h"
 #include "pipeline/local_reply.h"
+#include "proxy/client_ip.h"
 #include "proxy/forwarding.h"
 #include "proxy/offload_ticket.h"
 #include "routing/hash_key.h"
@@ -75,7 +77,7 @@ bool IsIdempotent(const std::string& method) {
 // Life cycle
 
 void Session::Start(WorkerContext& worker, int fd, const sockaddr* /*peer*/, std::string peer_ip,
-                    uint16_t peer_port) {
+                    uint16_t peer_port, bool proxy_protocol) {
   bufferevent* bev = bufferevent_socket_new(worker.base, fd, BEV_OPT_CLOSE_ON_FREE);
   if (bev == nullptr) {
     close(fd);
@@ -83,6 +85,7 @@ void Session::Start(WorkerContext& worker, int fd, const sockaddr* /*peer*/, std
     return;
   }
   auto* session = new Session(worker, bev, std::move(peer_ip), peer_port);
+  session->awaiting_proxy_header_ = proxy_protocol;
   if (auto local = net::LocalAddress(fd); local.ok()) {
     session->local_ = {local.value().IpString(), local.value().port()};
   }
@@ -90,7 +93,11 @@ void Session::Start(WorkerContext& worker, int fd, const sockaddr* /*peer*/, std
 }
 
 Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uint16_t port)
-    : worker_(worker), client_(client), client_ip_(std::move(ip)), client_port_(port) {
+    : worker_(worker),
+      client_(client),
+      peer_ip_(ip),
+      client_ip_(std::move(ip)),
+      client_port_(port) {
   worker_.metrics->active_connections.fetch_add(1, std::memory_order_relaxed);
   worker_.metrics->connections_total.fetch_add(1, std::memory_order_relaxed);
   runtime_ = worker_.runtime();
@@ -162,7 +169,7 @@ void Session::Close() {
   client_ = nullptr;
   event_del(timer_);
   event_del(deferred_);
-  worker_.limiter->Release(client_ip_);
+  worker_.limiter->Release(peer_ip_);
   worker_.metrics->active_connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.sessions.erase(this);
   // Delete on the next loop turn: callers up the stack may still touch members after Close().
@@ -368,7 +375,11 @@ void Session::OnClientRead() noexcept {
   switch (state_) {
     case State::kWaitingForRequest:
     case State::kReadingHead:
-      ParseHead();
+      if (awaiting_proxy_header_) {
+        ReadProxyHeader();
+      } else {
+        ParseHead();
+      }
       return;
     case State::kBufferingBody:
       ReadBufferedBody();
@@ -508,6 +519,32 @@ void Session::OnDeferred() noexcept {
 // ---------------------------------------------------------------------------------------------
 // Request head
 
+// The PROXY protocol header (v1 text or v2 binary) that precedes the first request on listeners
+// with proxy_protocol: it names the client (and the address it connected to). Anything else
+// closes the connection without a reply — the spec forbids guessing, and the bytes may not be
+// HTTP at all. The client-header timer armed at accept also bounds this wait.
+void Session::ReadProxyHeader() {
+  evbuffer* in = ClientInput();
+  // A v2 header is 16 bytes plus at most 65535; v1 at most 107.
+  const std::string_view data = Peek(in, 16 + 65535);
+  const net::ProxyHeader header = net::ParseProxyHeader(data);
+  if (header.status == net::ProxyHeader::Status::kNeedMore) return;
+  if (header.status == net::ProxyHeader::Status::kError) {
+    worker_.metrics->CountRejectedConnection(ConnectionRejection::kBadProxyHeader);
+    spdlog::debug("bad PROXY protocol header from {}: {}", peer_ip_, header.error);
+    Close();
+    return;
+  }
+  evbuffer_drain(in, header.consumed);
+  awaiting_proxy_header_ = false;
+  if (!header.local) {
+    client_ip_ = header.source_ip;
+    client_port_ = header.source_port;
+    local_ = {header.destination_ip, header.destination_port};
+  }
+  if (Length(in) > 0) ParseHead();
+}
+
 void Session::ParseHead() {
   evbuffer* in = ClientInput();
   if (Length(in) == 0) return;
@@ -518,7 +555,8 @@ void Session::ParseHead() {
     if (requests_ > 0) ArmTimer(timeouts().client_header_ms);
     runtime_ = worker_.runtime();  // each exchange runs on the newest snapshot
     parser_ = http::RequestParser(runtime_->parse_limits);
-    ex_ = std::make_unique<pipeline::Exchange>(pipeline::ClientInfo{client_ip_, client_port_});
+    ex_ = std::make_unique<pipeline::Exchange>(
+        pipeline::ClientInfo{client_ip_, client_port_, false, client_ip_});
     ex_->set_local(local_);
     ex_->set_request_id(RandomHex(worker_.rng, 32));
   }
@@ -554,6 +592,10 @@ void Session::StartExchange(size_t head_bytes) {
   if (peer_trusted && incoming_id != nullptr && IsValidRequestId(*incoming_id)) {
     ex.set_request_id(*incoming_id);
   }
+  // The client: this peer, or — when it is a trusted proxy — the hop its forwarding headers
+  // name. Every stage, log and balancer key uses it from here on.
+  if (peer_trusted)
+    ex.set_client_ip(ResolveClientIp(client_ip_, req.headers, runtime_->trusted_proxies));
   // Stages that inspect requests, and the attack log, see the head as the client sent it.
   if (runtime_->keep_received_headers) ex.KeepReceivedHeaders();
   // Hop-by-hop fields go first, on the head as received, so that nothing added later (by the
@@ -562,7 +604,8 @@ void Session::StartExchange(size_t head_bytes) {
   // set_request_headers can still override it.
   RemoveHopByHop(req.headers, req.upgrade);
   req.headers.Remove("Expect");  // rampart answers 100-continue itself
-  SetForwardedHeaders(req.headers, ForwardedFor{client_ip_, "http", req.host, peer_trusted});
+  SetForwardedHeaders(req.headers,
+                      ForwardedFor{client_ip_, ex.client().ip, "http", req.host, peer_trusted});
   req.headers.Set("X-Request-Id", ex.request_id());
   PropagateTraceContext(req.headers, ex.request_id(), worker_.rng);
 
@@ -771,9 +814,9 @@ void Session::FailRequestBody(int status, http::ParseError reason) {
 // Upstream connection
 
 void Session::ChoosePool() {
-  const size_t index = route_->split
-                           ? route_->split->Choose(ex_->request(), path_, client_ip_, worker_.rng())
-                           : route_->pool_index;
+  const size_t index =
+      route_->split ? route_->split->Choose(ex_->request(), path_, ex_->client().ip, worker_.rng())
+                    : route_->pool_index;
   pool_ = runtime_->pools[index].get();
 }
 
@@ -789,7 +832,7 @@ void Session::ConnectUpstream() {
   const config::PoolConfig& cfg = pool_->config();
   std::string_view key;
   if (const auto& balancer_key = pool_->balancer_key()) {
-    key = routing::HashKeyOf(*balancer_key, ex_->request(), path_, client_ip_);
+    key = routing::HashKeyOf(*balancer_key, ex_->request(), path_, ex_->client().ip);
   }
   std::string_view sticky;
   if (!cfg.sticky_cookie.empty()) {

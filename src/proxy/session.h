@@ -34,8 +34,9 @@ class OffloadTicket;
 class Session {
  public:
   // Takes ownership of the accepted socket `fd` (already counted by the connection limiter).
+  // `proxy_protocol`: the listener expects a PROXY protocol header before the first request.
   static void Start(WorkerContext& worker, int fd, const sockaddr* peer, std::string peer_ip,
-                    uint16_t peer_port);
+                    uint16_t peer_port, bool proxy_protocol);
 
   // SIGTERM: an idle connection closes now; a busy one closes after its current response.
   void OnDrain();
@@ -139,6 +140,7 @@ class Session {
   void ResponseComplete();
 
   // Replies, endings.
+  void ReadProxyHeader();
   void SendLocalReply();
   void SendError(int status);
   void FinishExchange();
@@ -157,8 +159,12 @@ class Session {
 
   WorkerContext& worker_;
   bufferevent* client_;
+  // The accepted peer (the connection limiter's key), and the connection's client: the peer, or
+  // the source a PROXY protocol header named. Forwarding headers may name a client per request.
+  std::string peer_ip_;
   std::string client_ip_;
   uint16_t client_port_;
+  bool awaiting_proxy_header_ = false;
   pipeline::LocalAddress local_;  // where the client connected to (ModSecurity's SERVER_ADDR)
   event* timer_ = nullptr;        // header deadline, keep-alive idle, lingering close
   event* deferred_ = nullptr;     // run OnDeferred on the next loop turn

@@ -16,6 +16,7 @@
 #include "net/listen_socket.h"
 #include "proxy/metrics.h"
 #include "proxy/worker_context.h"
+#include "server/admin_access.h"
 #include "server/upstream_report.h"
 
 namespace rampart::server {
@@ -33,6 +34,8 @@ const char* Reason(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 400:
+      return "Bad Request";
     case 401:
       return "Unauthorized";
     case 403:
@@ -74,6 +77,23 @@ void ReplyMethodNotAllowed(evhttp_request* req, const char* allow, bool json) {
     ReplyJson(req, 405, ErrorJson(std::string("method not allowed; allowed: ") + allow));
   } else {
     Reply(req, 405, "text/plain", "method not allowed\n");
+  }
+}
+
+const char* MethodName(evhttp_request* req) {
+  switch (evhttp_request_get_command(req)) {
+    case EVHTTP_REQ_GET:
+      return "GET";
+    case EVHTTP_REQ_HEAD:
+      return "HEAD";
+    case EVHTTP_REQ_POST:
+      return "POST";
+    case EVHTTP_REQ_PUT:
+      return "PUT";
+    case EVHTTP_REQ_DELETE:
+      return "DELETE";
+    default:
+      return "OTHER";
   }
 }
 
@@ -198,6 +218,7 @@ void Admin::Handle(evhttp_request* req) {
     std::string text = metrics_.RenderPrometheus();
     if (const auto runtime = runtime_.Load()) {
       AppendUpstreamMetrics(text, runtime->pools, upstream::NowMs());
+      AppendAccessMetrics(text, store_, *runtime);
     }
     Reply(req, 200, "text/plain; version=0.0.4", text);
     return;
@@ -221,8 +242,19 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
     return;
   }
 
-  // /api/upstreams[/<pool>[/<server>[/drain|/enable]]]
   std::optional<std::vector<std::string>> segments = DecodedSegments(path);
+  if (segments && segments->size() >= 2 && (*segments)[1] == "bans") {
+    const char* query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const ApiReply reply =
+        HandleBansApi(MethodName(req), *segments, query != nullptr ? query : "", store_);
+    if (reply.status == 405) {
+      evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+                        segments->size() == 2 ? kGetOrHead : "PUT, POST, DELETE");
+    }
+    ReplyJson(req, reply.status, reply.json);
+    return;
+  }
+  // /api/upstreams[/<pool>[/<server>[/drain|/enable]]]
   if (!segments || segments->size() < 2 || segments->size() > 5 || (*segments)[1] != "upstreams") {
     ReplyJson(req, 404, ErrorJson("no such API endpoint"));
     return;

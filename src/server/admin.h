@@ -1,6 +1,7 @@
 #pragma once
-// The admin listener: /healthz, Prometheus /metrics (the process counters and every upstream
-// server's state) and the /api/ endpoints (the upstreams' state, drain and enable). Served by
+// The admin listener: /healthz, Prometheus /metrics (the process counters, every upstream
+// server's state, bans, rate-limit and shared-state counters) and the /api/ endpoints (the
+// upstreams' state, drain and enable; bans: admin_access.h). Served by
 // libevent's evhttp on the main thread — it carries no client traffic, so the strict data-path
 // parser is not needed here. /api/ requires "Authorization: Bearer <token>", the token read
 // from admin.token_file; without a token file it answers 403.
@@ -19,13 +20,18 @@ class Metrics;
 class RuntimeSource;
 }  // namespace rampart::proxy
 
+namespace rampart::state {
+class Store;
+}
+
 namespace rampart::server {
 
 class Admin {
  public:
-  // `runtime` gives the current pools and the admin token.
-  Admin(event_base* base, const proxy::Metrics& metrics, const proxy::RuntimeSource& runtime)
-      : base_(base), metrics_(metrics), runtime_(runtime) {}
+  // `runtime` gives the current pools and the admin token; `store` the bans and counters.
+  Admin(event_base* base, const proxy::Metrics& metrics, const proxy::RuntimeSource& runtime,
+        state::Store& store)
+      : base_(base), metrics_(metrics), runtime_(runtime), store_(store) {}
   ~Admin();
   Admin(const Admin&) = delete;
   Admin& operator=(const Admin&) = delete;
@@ -44,6 +50,7 @@ class Admin {
   event_base* base_;
   const proxy::Metrics& metrics_;
   const proxy::RuntimeSource& runtime_;
+  state::Store& store_;
   evhttp* http_ = nullptr;
   bool draining_ = false;
 };

@@ -15,11 +15,15 @@
 #include "core/strings.h"
 #include "modsec/engine.h"
 #include "modsec/rules_cache.h"
+#include "server/access_stages.h"
+#include "server/state_setup.h"
 #include "signatures/database.h"
 #include "signatures/pack_loader.h"
 #include "stages/headers/headers_stage.h"
+#include "stages/ip_reputation/ip_reputation_stage.h"
 #include "stages/signatures/signatures_stage.h"
 #include "stages/waf/waf_stage.h"
+#include "state/store.h"
 
 #ifndef RAMPART_RULES_DIR
 #define RAMPART_RULES_DIR "rules"
@@ -96,9 +100,10 @@ struct WafBuild {
 // sees the request as the client sent it.
 // The route's stages in design.md's order: signatures, waf, headers.
 pipeline::Chain BuildChain(const config::RouteConfig& rc,
+                           std::vector<std::shared_ptr<const pipeline::StageFactory>> access,
                            std::shared_ptr<const pipeline::StageFactory> signatures,
                            std::shared_ptr<const pipeline::StageFactory> waf) {
-  std::vector<std::shared_ptr<const pipeline::StageFactory>> factories;
+  std::vector<std::shared_ptr<const pipeline::StageFactory>> factories = std::move(access);
   if (signatures) factories.push_back(std::move(signatures));
   if (waf) factories.push_back(std::move(waf));
   if (!rc.set_request_headers.empty() || !rc.set_response_headers.empty()) {
@@ -201,6 +206,22 @@ std::shared_ptr<const pipeline::StageFactory> BuildSignaturesStage(
                                                                       std::move(settings));
 }
 
+// The block page template (waf.block_page) every blocking stage answers with; "" for the
+// built-in one; nullopt after reporting an unreadable file.
+std::optional<std::string> ReadBlockPage(const config::Config& config,
+                                         std::vector<std::string>& errors) {
+  const std::string& path = config.waf.block_page;
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    errors.push_back(config.source_file + ":0: waf.block_page: cannot read " + path);
+    return std::nullopt;
+  }
+  return text.str();
+}
+
 // The waf stage of route `index`, or null (no WAF, mode off, or an error added to `errors`).
 std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config& config,
                                                             size_t index, WafBuild& build,
@@ -223,19 +244,10 @@ std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config
     build.cache = (*build.engine)->NewRulesCache();
   }
   if (!build.block_page) {
-    const std::string& path = config.waf.block_page;
-    if (path.empty()) {
-      build.block_page = std::string();
-    } else {
-      std::ifstream in(path, std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      if (!in) {
-        errors.push_back(config.source_file + ":0: waf.block_page: cannot read " + path);
-        build.failed = true;
-        return nullptr;
-      }
-      build.block_page = text.str();
+    build.block_page = ReadBlockPage(config, errors);
+    if (!build.block_page) {
+      build.failed = true;
+      return nullptr;
     }
   }
   auto compiled = build.cache->Get(MakePolicy(*rc.waf, config.waf));
@@ -294,6 +306,24 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   waf_build.engine = options.waf_engine != nullptr ? options.waf_engine : &private_engine;
 
   SignaturesBuild signatures_build;
+  // Counters and bans outlive runtimes (the server's store); `check` gets a private one.
+  std::shared_ptr<state::Store> store = options.store;
+  if (!store) {
+    // `check`: the state section is checked as `run` would make it (nothing connects here).
+    auto made = MakeStore(config.state);
+    if (made.ok()) {
+      store = made.value();
+    } else {
+      errors.push_back(Where(config.state.mark) + made.error().message);
+      store = std::make_shared<state::Store>(state::StoreOptions{}, nullptr);
+    }
+  }
+  AccessShared access = BuildAccessShared(config, errors);
+  runtime->watched_files = access.watched;
+  runtime->ip_lists.allow_ranges = access.lists->allow.range_count();
+  runtime->ip_lists.deny_ranges = access.lists->deny.range_count();
+  runtime->ip_lists.bytes = access.lists->allow.memory_bytes() + access.lists->deny.memory_bytes();
+  const std::string block_page = ReadBlockPage(config, errors).value_or("");
   std::vector<std::shared_ptr<const routing::Route>> routes;
   for (size_t route_index = 0; route_index < config.routes.size(); ++route_index) {
     const auto& rc = config.routes[route_index];
@@ -357,9 +387,9 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       if (!index) continue;
       route->pool_index = *index;
     }
-    route->chain =
-        BuildChain(rc, BuildSignaturesStage(config, route_index, signatures_build, errors),
-                   std::move(waf_stage));
+    route->chain = BuildChain(
+        rc, BuildAccessStages(config, route_index, access, store, block_page, errors),
+        BuildSignaturesStage(config, route_index, signatures_build, errors), std::move(waf_stage));
     if (route->chain.needs_received_headers()) runtime->keep_received_headers = true;
     routes.push_back(std::move(route));
   }

@@ -15,6 +15,9 @@
 namespace rampart::modsec {
 class Engine;
 }
+namespace rampart::state {
+class Store;
+}
 
 namespace rampart::server {
 
@@ -28,6 +31,8 @@ struct BuildOptions {
   // The process's one libmodsecurity engine: made by the first build with a WAF route (on the
   // main thread) and kept here for every later build; null: a private one (for `check`).
   std::shared_ptr<modsec::Engine>* waf_engine = nullptr;
+  // Rate-limit counters and bans, kept across reloads; null: a private in-process one.
+  std::shared_ptr<state::Store> store;
 };
 
 // rampart's rules/ folder (modsecurity.conf, crs-setup.conf): the config's waf.rules_dir, else

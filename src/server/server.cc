@@ -11,8 +11,11 @@
 #include "server/admin.h"
 #include "server/config_source.h"
 #include "server/demo_backend.h"
+#include "server/file_watch.h"
 #include "server/runtime_builder.h"
+#include "server/state_setup.h"
 #include "server/worker.h"
+#include "state/store.h"
 #include "upstream/health_monitor.h"
 
 namespace rampart::server {
@@ -38,6 +41,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 Server::~Server() {
   for (event* ev : events_) event_free(ev);
   if (drain_deadline_ != nullptr) event_free(drain_deadline_);
+  if (watch_timer_ != nullptr) event_free(watch_timer_);
 }
 
 int Server::Run() {
@@ -63,10 +67,19 @@ int Server::Run() {
     spdlog::info("demo backend on {}", kDemoBackendAddress);
   }
 
+  auto store = MakeStore(config.state);
+  if (!store.ok()) {
+    spdlog::error("{}:{}: {}", config.state.mark.file, config.state.mark.line,
+                  store.error().message);
+    return 1;
+  }
+  store_ = store.value();
+
   BuildOptions build;
   build.generation = generation_;
   build.states = &upstream_states_;
   build.waf_engine = &waf_engine_;
+  build.store = store_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     LogErrors(*errors);
@@ -82,7 +95,9 @@ int Server::Run() {
   // Resolve the listeners; the first worker binds (learning the port when it is 0), the others
   // bind the same address with SO_REUSEPORT.
   std::vector<net::SocketAddress> addresses;
+  std::vector<bool> proxy_protocol;
   for (const auto& l : config.listen) {
+    proxy_protocol.push_back(l.proxy_protocol);
     auto resolved = net::Resolve(l.address);
     if (!resolved.ok()) {
       spdlog::error("{}:{}: listen: {}", l.mark.file, l.mark.line, resolved.error().message);
@@ -96,8 +111,8 @@ int Server::Run() {
                               : std::max<size_t>(2, std::thread::hardware_concurrency()));
   for (size_t i = 0; i < n_workers; ++i) {
     workers_.push_back(
-        std::make_unique<Worker>(i, *metrics_, limiter_, runtime_source_, *offload_pool_));
-    auto bound = workers_.back()->Listen(addresses);
+        std::make_unique<Worker>(i, *metrics_, limiter_, *store_, runtime_source_, *offload_pool_));
+    auto bound = workers_.back()->Listen(addresses, proxy_protocol);
     if (!bound.ok()) {
       spdlog::error("listen: {}", bound.error().message);
       return 1;
@@ -111,7 +126,7 @@ int Server::Run() {
   }
 
   if (!config.admin.address.empty()) {
-    admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_, runtime_source_);
+    admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_, runtime_source_, *store_);
     auto bound = admin_->Listen(config.admin.address);
     if (!bound.ok()) {
       spdlog::error("admin: {}", bound.error().message);
@@ -128,12 +143,21 @@ int Server::Run() {
 
   health_ = std::make_unique<upstream::HealthMonitor>(main_loop_.base());
   health_->Watch(runtime_->pools);
+  // The main thread uses the store too (admin API bans, the ban-list sync).
+  store_->AttachThread(main_loop_.base());
+  store_->StartSync(main_loop_.base());
+  if (store_->has_backend()) {
+    spdlog::info("state: shared in redis at {}", config.state.redis_address);
+  }
+  ArmWatchTimer();
   for (auto& w : workers_) w->Start();
   spdlog::info("ready: {} workers", workers_.size());
   main_loop_.Run();
 
   for (auto& w : workers_) w->Join();
   workers_.clear();
+  store_->StopSync();
+  store_->DetachThread();
   if (runtime_ && runtime_->access_log) runtime_->access_log->Flush();
   if (runtime_ && runtime_->attack_log) runtime_->attack_log->Flush();
   spdlog::info("stopped");
@@ -168,6 +192,7 @@ void Server::Reload() {
   build.previous = runtime_;
   build.states = &upstream_states_;
   build.waf_engine = &waf_engine_;
+  build.store = store_;  // counters and bans outlive the runtime
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());
@@ -176,18 +201,21 @@ void Server::Reload() {
     return;
   }
   auto runtime = std::get<std::shared_ptr<const proxy::Runtime>>(built);
-  // Sockets and threads are bound at start; say so rather than silently ignoring a change.
-  bool listen_changed = config.listen.size() != runtime_->config.listen.size() ||
+  // Sockets, threads and the state store are made at start; say so rather than silently
+  // ignoring a change.
+  bool listen_changed = StateNeedsRestart(config.state, runtime_->config.state) ||
+                        config.listen.size() != runtime_->config.listen.size() ||
                         config.admin.address != runtime_->config.admin.address ||
                         config.workers != runtime_->config.workers ||
                         config.waf.threads != runtime_->config.waf.threads;
   for (size_t i = 0; !listen_changed && i < config.listen.size(); ++i) {
-    listen_changed = config.listen[i].address != runtime_->config.listen[i].address;
+    listen_changed = config.listen[i].address != runtime_->config.listen[i].address ||
+                     config.listen[i].proxy_protocol != runtime_->config.listen[i].proxy_protocol;
   }
   if (listen_changed) {
     spdlog::warn(
-        "reload: listen, admin, workers and waf.threads changes take effect only after a "
-        "restart");
+        "reload: listen, admin, workers, waf.threads and state changes take effect only after "
+        "a restart");
   }
   if (auto status = core::SetUpLogging(config.logging.level, config.logging.error_log);
       !status.ok()) {
@@ -199,7 +227,40 @@ void Server::Reload() {
   runtime_source_.Publish(std::move(runtime));
   health_->Watch(runtime_->pools);  // DNS re-resolved and health config re-read by the build
   metrics_->CountReload(true);
+  failed_stamps_.clear();
+  ArmWatchTimer();  // watch_interval may have changed
   spdlog::info("reload: applied generation {}", generation_);
+}
+
+void Server::ArmWatchTimer() {
+  if (watch_timer_ == nullptr) {
+    watch_timer_ = event_new(main_loop_.base(), -1, EV_PERSIST, &Server::OnWatchTimer, this);
+  }
+  event_del(watch_timer_);
+  const uint64_t ms = runtime_->config.watch_interval_ms;
+  if (ms == 0 || runtime_->watched_files.empty()) return;
+  const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  event_add(watch_timer_, &tv);
+}
+
+void Server::OnWatchTimer(int /*fd*/, short /*what*/, void* arg) {
+  static_cast<Server*>(arg)->CheckWatchedFiles();
+}
+
+void Server::CheckWatchedFiles() {
+  if (draining_) return;
+  std::vector<std::string> paths;
+  for (const auto& [path, stamp] : runtime_->watched_files) paths.push_back(path);
+  FileStamps now = StampFiles(paths);
+  if (now == runtime_->watched_files || now == failed_stamps_) return;
+  for (size_t i = 0; i < now.size(); ++i) {
+    if (now[i].second != runtime_->watched_files[i].second) {
+      spdlog::info("reload: {} changed", now[i].first);
+    }
+  }
+  const uint64_t before = generation_;
+  Reload();
+  if (generation_ == before) failed_stamps_ = std::move(now);
 }
 
 void Server::BeginDrain() {

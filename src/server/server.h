@@ -23,6 +23,10 @@ namespace rampart::modsec {
 class Engine;
 }
 
+namespace rampart::state {
+class Store;
+}
+
 namespace rampart::server {
 
 class Admin;
@@ -48,7 +52,11 @@ class Server {
  private:
   static void OnSignal(int signal, short what, void* arg);
   static void OnDrainDeadline(int fd, short what, void* arg);
+  static void OnWatchTimer(int fd, short what, void* arg);
   void Reload();
+  // Reloads when an IP list or GeoIP database the runtime was built from has changed.
+  void CheckWatchedFiles();
+  void ArmWatchTimer();
   void BeginDrain();
   void WorkerDrained();
 
@@ -57,6 +65,9 @@ class Server {
   std::unique_ptr<proxy::Metrics> metrics_;
   net::ConnectionLimiter limiter_;
   std::shared_ptr<modsec::Engine> waf_engine_;  // made by the first build that needs it
+  // Rate-limit counters and bans: kept across reloads, shared by the workers (and, with Redis,
+  // by other nodes). Declared before the workers: it outlives them.
+  std::shared_ptr<state::Store> store_;
   upstream::StateRegistry upstream_states_;     // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;
@@ -69,6 +80,10 @@ class Server {
   std::unique_ptr<DemoBackend> demo_;
   std::vector<event*> events_;
   event* drain_deadline_ = nullptr;
+  event* watch_timer_ = nullptr;
+  // The watched files' stamps of the last reload they triggered that failed: not retried until
+  // they change again (a broken list would otherwise be re-read and re-reported every tick).
+  std::vector<std::pair<std::string, std::string>> failed_stamps_;
   bool draining_ = false;
   uint64_t generation_ = 1;
 };

@@ -12,11 +12,14 @@
 
 #include "net/listen_socket.h"
 #include "proxy/session.h"
+#include "state/store.h"
 
 namespace rampart::server {
 
 Worker::Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter,
-               const proxy::RuntimeSource& runtime_source, core::WorkPool& offload_pool) {
+               state::Store& store, const proxy::RuntimeSource& runtime_source,
+               core::WorkPool& offload_pool)
+    : store_(store) {
   context_.id = id;
   context_.base = loop_.base();
   context_.metrics = &metrics;
@@ -32,9 +35,10 @@ Worker::~Worker() {
 }
 
 core::Result<std::vector<net::SocketAddress>> Worker::Listen(
-    const std::vector<net::SocketAddress>& addresses) {
+    const std::vector<net::SocketAddress>& addresses, const std::vector<bool>& proxy_protocol) {
   std::vector<net::SocketAddress> bound;
-  for (const auto& address : addresses) {
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const net::SocketAddress& address = addresses[i];
     auto fd = net::OpenListenSocket(address);
     if (!fd.ok()) return fd.error();
     auto local = net::LocalAddress(fd.value());
@@ -42,8 +46,11 @@ core::Result<std::vector<net::SocketAddress>> Worker::Listen(
       close(fd.value());
       return local.error();
     }
-    evconnlistener* listener = evconnlistener_new(loop_.base(), &Worker::OnAccept, this,
-                                                  LEV_OPT_CLOSE_ON_FREE, -1, fd.value());
+    listener_tags_.push_back(std::make_unique<ListenerTag>(
+        ListenerTag{this, i < proxy_protocol.size() && proxy_protocol[i]}));
+    evconnlistener* listener =
+        evconnlistener_new(loop_.base(), &Worker::OnAccept, listener_tags_.back().get(),
+                           LEV_OPT_CLOSE_ON_FREE, -1, fd.value());
     if (listener == nullptr) {
       close(fd.value());
       return core::MakeError("cannot listen on " + address.ToString());
@@ -63,6 +70,7 @@ void Worker::Start() {
         &context_);
     const timeval one_second{1, 0};
     event_add(flush, &one_second);
+    store_.AttachThread(loop_.base());  // this thread's Redis connection, when there is one
     loop_.Run();
     event_free(flush);
     // Whatever is left when the loop ends (drain deadline): close it, then let the loop run
@@ -71,6 +79,7 @@ void Worker::Start() {
     for (proxy::Session* s : sessions) s->ForceClose();
     context_.connection_pool.Clear();
     event_base_loop(loop_.base(), EVLOOP_NONBLOCK);
+    store_.DetachThread();
     context_.FlushLogs();
     finished_.store(true, std::memory_order_release);
   });
@@ -108,10 +117,11 @@ void Worker::Join() {
 
 void Worker::OnAccept(evconnlistener* /*listener*/, int fd, sockaddr* peer, int /*peer_len*/,
                       void* arg) {
-  static_cast<Worker*>(arg)->Accept(fd, peer);
+  const auto* tag = static_cast<const ListenerTag*>(arg);
+  tag->worker->Accept(fd, peer, tag->proxy_protocol);
 }
 
-void Worker::Accept(int fd, const sockaddr* peer) {
+void Worker::Accept(int fd, const sockaddr* peer, bool proxy_protocol) {
   net::SocketAddress address;
   std::memcpy(&address.storage, peer,
               peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
@@ -131,7 +141,7 @@ void Worker::Accept(int fd, const sockaddr* peer) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   evutil_make_socket_nonblocking(fd);
-  proxy::Session::Start(context_, fd, peer, std::move(ip), address.port());
+  proxy::Session::Start(context_, fd, peer, std::move(ip), address.port(), proxy_protocol);
 }
 
 }  // namespace rampart::server

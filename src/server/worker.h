@@ -15,11 +15,16 @@
 
 struct evconnlistener;
 
+namespace rampart::state {
+class Store;
+}
+
 namespace rampart::server {
 
 class Worker {
  public:
-  Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter,
+  // `store`: rate-limit counters and bans; the worker's thread attaches its loop to it.
+  Worker(size_t id, proxy::Metrics& metrics, net::ConnectionLimiter& limiter, state::Store& store,
          const proxy::RuntimeSource& runtime_source, core::WorkPool& offload_pool);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -27,8 +32,9 @@ class Worker {
 
   // Binds one listening socket per address (call before Start, on the main thread). Returns
   // the bound addresses (so port 0 can be read back).
+  // `proxy_protocol[i]`: connections to addresses[i] start with a PROXY protocol header.
   core::Result<std::vector<net::SocketAddress>> Listen(
-      const std::vector<net::SocketAddress>& addresses);
+      const std::vector<net::SocketAddress>& addresses, const std::vector<bool>& proxy_protocol);
   void Start();
   // Thread-safe. Closes the listening sockets (returns once they are closed), closes idle
   // connections, lets in-flight exchanges finish; the thread ends when the last one is gone.
@@ -41,12 +47,19 @@ class Worker {
 
  private:
   static void OnAccept(evconnlistener* listener, int fd, sockaddr* peer, int peer_len, void* arg);
-  void Accept(int fd, const sockaddr* peer);
+  void Accept(int fd, const sockaddr* peer, bool proxy_protocol);
   void DrainOnLoop(std::promise<void>& listeners_closed);
 
   net::EventLoop loop_;
   proxy::WorkerContext context_;
+  state::Store& store_;
   std::vector<evconnlistener*> listeners_;
+  // What each listener's accept callback gets: its worker and whether it expects PROXY headers.
+  struct ListenerTag {
+    Worker* worker;
+    bool proxy_protocol;
+  };
+  std::vector<std::unique_ptr<ListenerTag>> listener_tags_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
 };

@@ -94,6 +94,7 @@ class SignaturesStage final : public pipeline::Stage {
   explicit SignaturesStage(const SignaturesStageFactory& factory) : factory_(factory) {}
 
   pipeline::Action OnRequestHeaders(pipeline::Exchange& ex) noexcept override {
+    if (ex.allowlisted()) return pipeline::Action::kContinue;  // ip_reputation's precedence
     const http::Request& req = ex.request();
     const bool has_body =
         req.framing == http::BodyFraming::kChunked ||

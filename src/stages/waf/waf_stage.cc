@@ -75,6 +75,8 @@ class WafStage final : public pipeline::Stage {
   explicit WafStage(const WafStageFactory& factory) : factory_(factory) {}
 
   pipeline::Action OnRequestHeaders(pipeline::Exchange& ex) noexcept override {
+    // An allow-listed client is not inspected at all (ip_reputation's precedence).
+    if (ex.allowlisted()) return pipeline::Action::kContinue;
     auto started = modsec::Inspection::Start(factory_.policy(), ex.request_id());
     if (!started.ok()) return Fail(ex);
     inspection_ = std::move(started).value();

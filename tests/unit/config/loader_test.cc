@@ -365,14 +365,14 @@ TEST(LoaderErrorTest, UnknownKey) {
 }
 
 TEST(LoaderErrorTest, LaterVersionSection) {
-  EXPECT_THAT(Errors(WithRoute("    rate_limit: {rate: 10}\n")),
-              ElementsAre("t.yaml:9: routes[0].rate_limit: not supported in this version"));
+  EXPECT_THAT(Errors(WithRoute("    bot: {challenge: always}\n")),
+              ElementsAre("t.yaml:9: routes[0].bot: not supported in this version"));
   EXPECT_THAT(Errors("listen:\n  - address: 127.0.0.1:8443\n    tls: {}\n" + RestAfterListen()),
               ElementsAre("t.yaml:3: listen[0].tls: not supported in this version"));
-  EXPECT_THAT(Errors(std::string(kHead) + "    rate_limit: {rps: 10}\n" +
-                     "routes: [{pool: app}]\ncache: {}\n"),
-              ElementsAre("t.yaml:6: pools.app.rate_limit: not supported in this version",
-                          "t.yaml:8: cache: not supported in this version"));
+  EXPECT_THAT(
+      Errors(std::string(kHead) + "    auth: {jwt: {}}\n" + "routes: [{pool: app}]\ncache: {}\n"),
+      ElementsAre("t.yaml:6: pools.app.auth: not supported in this version",
+                  "t.yaml:8: cache: not supported in this version"));
 }
 
 TEST(LoaderErrorTest, DuplicateKey) {
@@ -680,19 +680,21 @@ TEST(LoaderErrorTest, EveryErrorIsReportedInFileOrder) {
       "logging: {level: loud, colour: red}\n";  // 13
   EXPECT_THAT(
       Errors(yaml),
-      ElementsAre("t.yaml:1: workers: expected auto or a positive integer",
-                  "t.yaml:3: listen[0].address: expected host:port",
-                  "t.yaml:5: routes[0].match.path_regex: invalid regex: missing closing "
-                  "parenthesis at offset 1",
-                  "t.yaml:6: routes[0].pool: unknown pool 'missing'",
-                  "t.yaml:7: routes[0].rate_limit: not supported in this version",
-                  "t.yaml:10: pools.app.servers[0].address: port must be between 1 and 65535",
-                  "t.yaml:11: pools.app.connect_timeout: expected a duration such as 500ms, 5s, "
-                  "10m",
-                  "t.yaml:12: limits.max_body_size: expected a size such as 512, 64KiB, 1MiB",
-                  "t.yaml:13: logging.colour: unknown key",
-                  "t.yaml:13: logging.level: expected one of: trace, debug, info, warn, error, "
-                  "critical, off"));
+      ElementsAre(
+          "t.yaml:1: workers: expected auto or a positive integer",
+          "t.yaml:3: listen[0].address: expected host:port",
+          "t.yaml:5: routes[0].match.path_regex: invalid regex: missing closing "
+          "parenthesis at offset 1",
+          "t.yaml:6: routes[0].pool: unknown pool 'missing'",
+          "t.yaml:7: routes[0].rate_limit.rate: expected a rate such as 100/s, 600/m, 10/h or "
+          "5/10s",
+          "t.yaml:10: pools.app.servers[0].address: port must be between 1 and 65535",
+          "t.yaml:11: pools.app.connect_timeout: expected a duration such as 500ms, 5s, "
+          "10m",
+          "t.yaml:12: limits.max_body_size: expected a size such as 512, 64KiB, 1MiB",
+          "t.yaml:13: logging.colour: unknown key",
+          "t.yaml:13: logging.level: expected one of: trace, debug, info, warn, error, "
+          "critical, off"));
 }
 
 }  // namespace

@@ -333,7 +333,7 @@ TEST(SetForwardedHeadersTest, SetsXForwardedAndAddsVia) {
   SetForwardedHeaders(h, {.client_ip = "192.0.2.7", .proto = "https", .host = "example.com"});
   EXPECT_THAT(Fields(h),
               ElementsAre(Pair("Host", "example.com"), Pair("X-Forwarded-For", "192.0.2.7"),
-                          Pair("X-Forwarded-Proto", "https"),
+                          Pair("X-Real-IP", "192.0.2.7"), Pair("X-Forwarded-Proto", "https"),
                           Pair("X-Forwarded-Host", "example.com"), Pair("Via", "1.1 rampart")));
 }
 
@@ -373,14 +373,33 @@ TEST(SetForwardedHeadersTest, TrustedPeerWithoutAUsableListStartsANewOne) {
       empty, {.client_ip = "10.0.0.3", .proto = "http", .host = "h", .peer_trusted = true});
   EXPECT_EQ(*empty.Get("X-Forwarded-For"), "10.0.0.3");
 
-  // Two fields are ambiguous (which one did the trusted proxy write?): replaced.
+  // Several fields are one list in order (RFC 9110 5.3), as client_ip.cc reads them: the
+  // backend sees the same chain the client address was taken from.
   http::HeaderMap two;
   two.Add("X-Forwarded-For", "1.1.1.1");
   two.Add("X-Forwarded-For", "2.2.2.2");
-  SetForwardedHeaders(
-      two, {.client_ip = "10.0.0.3", .proto = "http", .host = "h", .peer_trusted = true});
+  SetForwardedHeaders(two, {.client_ip = "10.0.0.3",
+                            .real_ip = "2.2.2.2",
+                            .proto = "http",
+                            .host = "h",
+                            .peer_trusted = true});
   EXPECT_EQ(two.Count("X-Forwarded-For"), 1u);
-  EXPECT_EQ(*two.Get("X-Forwarded-For"), "10.0.0.3");
+  EXPECT_EQ(*two.Get("X-Forwarded-For"), "1.1.1.1, 2.2.2.2, 10.0.0.3");
+  EXPECT_EQ(*two.Get("X-Real-IP"), "2.2.2.2");
+}
+
+TEST(SetForwardedHeadersTest, ForwardedIsKeptFromTrustedPeersOnly) {
+  http::HeaderMap trusted;
+  trusted.Add("Forwarded", "for=203.0.113.9");
+  SetForwardedHeaders(
+      trusted, {.client_ip = "10.0.0.3", .proto = "http", .host = "h", .peer_trusted = true});
+  EXPECT_EQ(*trusted.Get("Forwarded"), "for=203.0.113.9");
+  http::HeaderMap untrusted;
+  untrusted.Add("Forwarded", "for=203.0.113.9");
+  untrusted.Add("X-Real-IP", "203.0.113.9");
+  SetForwardedHeaders(untrusted, {.client_ip = "198.51.100.1", .proto = "http", .host = "h"});
+  EXPECT_EQ(untrusted.Get("Forwarded"), nullptr);
+  EXPECT_EQ(*untrusted.Get("X-Real-IP"), "198.51.100.1");
 }
 
 TEST(SetForwardedHeadersTest, UntrustedPeerReplacesTheIncomingList) {

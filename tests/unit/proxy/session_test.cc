@@ -95,7 +95,7 @@ class SessionTest : public ::testing::Test {
     client_event_ = event_new(base_, client_, EV_READ | EV_PERSIST, &OnClientReadable, this);
     event_add(client_event_, nullptr);
     ASSERT_EQ(limiter_.TryAcquire(kClientIp), net::ConnectionLimiter::Verdict::kAccepted);
-    Session::Start(worker_, fds[0], nullptr, kClientIp, 40000);
+    Session::Start(worker_, fds[0], nullptr, kClientIp, 40000, /*proxy_protocol=*/false);
   }
 
   void TearDown() override {
