@@ -91,8 +91,8 @@ modsec::Policy MakePolicy(const config::WafConfig& waf, const config::WafGlobalC
 struct WafBuild {
   std::shared_ptr<modsec::Engine>* engine = nullptr;
   std::unique_ptr<modsec::RulesCache> cache;
-  std::optional<std::string> block_page;  // read on first need
-  bool failed = false;                    // the engine or the block page failed (reported once)
+  std::optional<std::string> block_page;  // read once per build; unset: unreadable (reported)
+  bool failed = false;                    // the engine failed (reported once)
 };
 
 // The stages a route runs, in the order of docs/architecture.md. Later issues add their stages
@@ -243,13 +243,7 @@ std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config
     }
     build.cache = (*build.engine)->NewRulesCache();
   }
-  if (!build.block_page) {
-    build.block_page = ReadBlockPage(config, errors);
-    if (!build.block_page) {
-      build.failed = true;
-      return nullptr;
-    }
-  }
+  if (!build.block_page) return nullptr;  // unreadable: reported once, by BuildRuntime
   auto compiled = build.cache->Get(MakePolicy(*rc.waf, config.waf));
   if (!compiled.ok()) {
     errors.push_back(where + compiled.error().message);
@@ -304,6 +298,8 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   std::shared_ptr<modsec::Engine> private_engine;
   WafBuild waf_build;
   waf_build.engine = options.waf_engine != nullptr ? options.waf_engine : &private_engine;
+  // Every blocking stage answers with it: read once here.
+  waf_build.block_page = ReadBlockPage(config, errors);
 
   SignaturesBuild signatures_build;
   // Counters and bans outlive runtimes (the server's store); `check` gets a private one.
@@ -323,7 +319,7 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   runtime->ip_lists.allow_ranges = access.lists->allow.range_count();
   runtime->ip_lists.deny_ranges = access.lists->deny.range_count();
   runtime->ip_lists.bytes = access.lists->allow.memory_bytes() + access.lists->deny.memory_bytes();
-  const std::string block_page = ReadBlockPage(config, errors).value_or("");
+  const std::string block_page = waf_build.block_page.value_or("");
   std::vector<std::shared_ptr<const routing::Route>> routes;
   for (size_t route_index = 0; route_index < config.routes.size(); ++route_index) {
     const auto& rc = config.routes[route_index];

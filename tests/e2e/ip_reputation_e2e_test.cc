@@ -25,17 +25,6 @@
 namespace rampart::test {
 namespace {
 
-constexpr char kPack[] = R"(pack: test
-description: one blocking signature
-signatures:
-  - id: 1
-    description: a blocked tool
-    literals: ["evil-scanner"]
-    where: [user_agent]
-    flags: [caseless]
-    action: block
-)";
-
 constexpr char kEvilAgent[] = "evil-scanner/1.0";
 constexpr char kSqliTarget[] = "/?id=1%27%20OR%201%3D1--";
 
@@ -63,7 +52,7 @@ class IpReputationTest : public ProxyTest {
   // watched every 200 ms, the admin API with a token, the test signature pack available.
   ConfigOptions Options(const std::string& reputation) {
     std::filesystem::create_directories(PackDir());
-    WriteFile(PackDir() + "/test.yaml", kPack);
+    WriteFile(PackDir() + "/test.yaml", kBlockingTestPack);
     ConfigOptions options;
     options.backend_ports = {origin_.port()};
     options.admin_token_file = TokenPath();

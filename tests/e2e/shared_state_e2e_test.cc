@@ -29,17 +29,6 @@
 namespace rampart::test {
 namespace {
 
-constexpr char kPack[] = R"(pack: test
-description: one blocking signature
-signatures:
-  - id: 1
-    description: a blocked tool
-    literals: ["evil-scanner"]
-    where: [user_agent]
-    flags: [caseless]
-    action: block
-)";
-
 // Answers per node of a run of requests.
 struct Tally {
   int allowed[2] = {0, 0};
@@ -64,7 +53,7 @@ class SharedStateTest : public ::testing::Test {
   std::string Yaml(const RampartProcess& node, const std::string& on_error, int burst) {
     const std::string packs = node.dir() + "/packs";
     std::filesystem::create_directories(packs);
-    WriteFile(packs + "/test.yaml", kPack);
+    WriteFile(packs + "/test.yaml", kBlockingTestPack);
     WriteAdminTokenFile(node.dir() + "/admin.token");
     ConfigOptions options;
     options.backend_ports = {origin_.port()};

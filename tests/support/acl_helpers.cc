@@ -2,11 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -73,66 +69,9 @@ bool Eventually(const std::function<bool()>& condition, Timeout timeout) {
   }
 }
 
-CommandResult RunProgram(const std::vector<std::string>& argv, Timeout timeout) {
-  CommandResult result;
-  int fds[2];
-  if (argv.empty() || pipe2(fds, O_CLOEXEC) != 0) {
-    result.err = "cannot run: no program or no pipe";
-    return result;
-  }
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    result.err = std::string("fork: ") + std::strerror(errno);
-    return result;
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  const Deadline deadline = DeadlineIn(timeout);
-  char buf[4096];
-  while (true) {
-    if (Clock::now() >= deadline) {
-      result.timed_out = true;
-      kill(pid, SIGKILL);
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int n = poll(&p, 1, PollMs(deadline));
-    if (n < 0 && errno != EINTR) break;
-    if (n <= 0) continue;
-    const ssize_t got = read(fds[0], buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    result.out.append(buf, static_cast<size_t>(got));
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.exit_code = 128 + WTERMSIG(status);
-  }
-  result.err = result.out;
-  return result;
-}
-
 bool MmdbWriterAvailable() {
   static const bool available = [] {
-    const CommandResult r = RunProgram({"/usr/bin/perl", "-MMaxMind::DB::Writer::Tree", "-e1"});
+    const CommandResult r = RunCommand({"/usr/bin/perl", "-MMaxMind::DB::Writer::Tree", "-e1"});
     return r.exit_code == 0;
   }();
   return available;
@@ -143,9 +82,9 @@ std::string MakeMmdb(const std::string& type, const std::string& out,
   std::vector<std::string> argv = {
       "/usr/bin/perl", RAMPART_SOURCE_DIR "/geoip/make-test-mmdb.pl", "--type", type, "--out", out};
   argv.insert(argv.end(), entries.begin(), entries.end());
-  const CommandResult r = RunProgram(argv);
+  const CommandResult r = RunCommand(argv);
   if (r.exit_code == 0) return "";
-  return "make-test-mmdb.pl exited with " + std::to_string(r.exit_code) + ": " + r.out;
+  return "make-test-mmdb.pl exited with " + std::to_string(r.exit_code) + ": " + r.out + r.err;
 }
 
 size_t LineOf(std::string_view text, std::string_view needle) {

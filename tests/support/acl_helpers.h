@@ -19,6 +19,19 @@
 namespace rampart::test {
 
 // The admin token the access-control tests use.
+// A signature pack with one blocking signature (User-Agent "evil-scanner"): an easy way to make
+// a route block, for the ban tests.
+inline constexpr std::string_view kBlockingTestPack = R"(pack: test
+description: one blocking signature
+signatures:
+  - id: 1
+    description: a blocked tool
+    literals: ["evil-scanner"]
+    where: [user_agent]
+    flags: [caseless]
+    action: block
+)";
+
 inline constexpr std::string_view kAclAdminToken = "acl-admin-token-0123456789abcdef";
 
 // Writes kAclAdminToken to `path` with mode 0600 (what admin.token_file requires). Fails the
@@ -47,9 +60,6 @@ std::vector<JsonValue> JsonLines(const std::string& path, size_t count = 0,
 
 // Calls `condition` every 20 ms until it returns true or `timeout` passes; its last answer.
 bool Eventually(const std::function<bool()>& condition, Timeout timeout = kDefaultTimeout);
-
-// Runs the program `argv[0]` (a path) with `argv` to completion; stdout and stderr captured.
-CommandResult RunProgram(const std::vector<std::string>& argv, Timeout timeout = Timeout(60'000));
 
 // Whether Debian's libmaxmind-db-writer-perl is installed (`perl -MMaxMind::DB::Writer::Tree`).
 bool MmdbWriterAvailable();

@@ -34,11 +34,10 @@ struct Child {
 // Forks and execs RAMPART_BINARY with `args` in `cwd`; stdin is /dev/null, stdout and stderr
 // are pipes. The child is killed if the thread that started it dies (PR_SET_PDEATHSIG), so a
 // crashed test leaves nothing running.
-std::optional<Child> Spawn(const std::vector<std::string>& args, const std::string& cwd,
+// Starts `program_and_args` (argv[0] a path) with stdout and stderr on pipes.
+std::optional<Child> Spawn(const std::vector<std::string>& program_and_args, const std::string& cwd,
                            std::string* error) {
-  std::vector<std::string> storage;
-  storage.emplace_back(RAMPART_BINARY);
-  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<std::string> storage = program_and_args;
   std::vector<char*> argv;
   for (std::string& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -68,7 +67,7 @@ std::optional<Child> Spawn(const std::vector<std::string>& args, const std::stri
     close_range(3, ~0U, 0);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
     execv(argv[0], argv.data());
-    static const char kMsg[] = "exec of rampart binary failed\n";
+    static const char kMsg[] = "exec failed\n";
     ssize_t ignored = write(2, kMsg, sizeof kMsg - 1);
     (void)ignored;
     _exit(127);
@@ -160,7 +159,7 @@ void RampartProcess::WriteConfig(const std::string& yaml) const {
 
 bool RampartProcess::Start(const std::string& yaml, Timeout timeout) {
   WriteConfig(yaml);
-  std::optional<Child> child = Spawn({"run", "-c", config_path()}, dir_, &error_);
+  std::optional<Child> child = Spawn({RAMPART_BINARY, "run", "-c", config_path()}, dir_, &error_);
   if (!child) return false;
   pid_ = child->pid;
   // syscall(2): glibc 2.36's <sys/pidfd.h> lacks C linkage for C++.
@@ -338,9 +337,15 @@ std::optional<std::string> RampartProcess::WaitForLine(std::string_view needle, 
 }
 
 CommandResult RampartProcess::Run(const std::vector<std::string>& args, Timeout timeout) {
+  std::vector<std::string> argv = {RAMPART_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, timeout);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, Timeout timeout) {
   CommandResult result;
   std::string error;
-  std::optional<Child> child = Spawn(args, "", &error);
+  std::optional<Child> child = Spawn(argv, "", &error);
   if (!child) {
     result.err = error;
     return result;

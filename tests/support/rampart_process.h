@@ -31,6 +31,10 @@ struct CommandResult {
   bool timed_out = false;
 };
 
+// Runs `argv` (argv[0] a path) to completion, stdin from /dev/null, collecting its output; the
+// child is killed past `timeout`.
+CommandResult RunCommand(const std::vector<std::string>& argv, Timeout timeout = Timeout(60'000));
+
 class RampartProcess {
  public:
   // Creates the temporary directory ($TMPDIR or /tmp). Throws std::runtime_error on failure.
