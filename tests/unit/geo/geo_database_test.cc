@@ -357,6 +357,19 @@ TEST_F(GeoDatabaseTest, OpenDatabaseSurvivesTheFileBeingReplaced) {
   EXPECT_EQ(Country(*new_db, "192.0.2.1"), "PL");
 }
 
+TEST_F(GeoDatabaseTest, OpenDatabaseSurvivesTheFileBeingRewrittenInPlace) {
+  const std::string path = Build("inplace.mmdb", {"--type", "Country", "192.0.2.0/24=DE"});
+  const auto db = OpenOk(path);
+  ASSERT_NE(db, nullptr);
+  // `cp new.mmdb live.mmdb` truncates and rewrites the same inode: a database mapped straight
+  // from the file would then read garbage, or fault (SIGBUS) past the new end.
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << "not a database";
+  }
+  EXPECT_EQ(Country(*db, "192.0.2.1"), "DE");
+}
+
 TEST_F(GeoDatabaseTest, ConcurrentLookups) {
   const auto db = OpenOk(CountryDb());
   ASSERT_NE(db, nullptr);
