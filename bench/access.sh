@@ -75,42 +75,14 @@ if [[ "$E2E" == 1 ]]; then
 fi
 install_packages "${need_install[@]}"
 
-if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] &&
-  ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$SRC_DIR" "$BUILD_DIR/CMakeCache.txt"; then
-  die "$BUILD_DIR was configured from another source tree; set BUILD_DIR"
-fi
-# -Wno-restrict and -Wno-maybe-uninitialized: GCC 12's false positives at -O3 (run.sh and
-# signatures.sh say where), which -Werror would turn into a failed Release build.
-configure() {
-  cmake -S "$SRC_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_BENCH=ON \
-    -DRAMPART_TESTS=OFF -DCMAKE_CXX_FLAGS="-Wno-restrict -Wno-maybe-uninitialized" \
-    >"$BUILD_DIR.cmake.log" 2>&1
-}
-log "building access_bench and rampart (Release) in $BUILD_DIR"
-if ! configure; then
-  [[ "${NO_INSTALL:-0}" == 1 ]] && { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
-  log "cmake failed; installing rampart's build dependencies (scripts/install-deps.sh)"
-  "$SRC_DIR/scripts/install-deps.sh" >&2
-  configure || { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
-fi
 targets=(access_bench)
 [[ "$E2E" == 1 && -z "${RAMPART_BIN:-}" ]] && targets+=(rampart)
-ninja -C "$BUILD_DIR" "${targets[@]}" >"$BUILD_DIR.ninja.log" 2>&1 ||
-  { grep -A15 FAILED "$BUILD_DIR.ninja.log" | head -40 >&2; die "build failed"; }
+build_bench_programs "${targets[@]}"
 RAMPART_BIN="${RAMPART_BIN:-$BUILD_DIR/src/rampart}"
 
 make_tmp rampart-bench-access
-read -r LOAD1 _ </proc/loadavg
-log "load average before the run: $LOAD1"
-if awk -v l="$LOAD1" 'BEGIN { exit !(l > 0.5) }'; then
-  log "warning: the machine is busy; CPU time per request holds up better than requests/s"
-fi
-
-echo "rampart access bench, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) CPUs" \
-  "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r)," \
-  "load average before the run $LOAD1;" \
-  "$("$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")" --version |
-    head -1), libmaxminddb $(pkg-config --modversion libmaxminddb 2>/dev/null || echo '?')"
+echo "rampart access bench, $(date -u '+%Y-%m-%d %H:%M UTC'): $(machine_line)," \
+  "libmaxminddb $(pkg-config --modversion libmaxminddb 2>/dev/null || echo '?')"
 
 # ---------------------------------------------------------------------------------------------
 # 1. In process (and the data files of the end-to-end part: deny.txt, country.mmdb, asn.mmdb)

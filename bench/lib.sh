@@ -52,6 +52,47 @@ build_rampart() {
   [[ -x "$RAMPART_BIN" ]] || die "no rampart binary at $RAMPART_BIN"
 }
 
+# build_bench_programs TARGET...: configures $BUILD_DIR (Release, -DRAMPART_BENCH=ON) from this
+# tree and builds the targets; installs rampart's build dependencies when cmake fails (unless
+# NO_INSTALL=1).
+build_bench_programs() {
+  if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] &&
+    ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$SRC_DIR" "$BUILD_DIR/CMakeCache.txt"; then
+    die "$BUILD_DIR was configured from another source tree; set BUILD_DIR"
+  fi
+  # -Wno-restrict and -Wno-maybe-uninitialized: GCC 12's false positives at -O3 (in std::string's
+  # operator+ and in src/signatures/request_parts.cc), which -Werror would turn into a failed
+  # Release build.
+  local configure=(cmake -S "$SRC_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+    -DRAMPART_BENCH=ON -DRAMPART_TESTS=OFF
+    -DCMAKE_CXX_FLAGS="-Wno-restrict -Wno-maybe-uninitialized")
+  log "building $* (Release) in $BUILD_DIR"
+  if ! "${configure[@]}" >"$BUILD_DIR.cmake.log" 2>&1; then
+    [[ "${NO_INSTALL:-0}" == 1 ]] && { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
+    log "cmake failed; installing rampart's build dependencies (scripts/install-deps.sh)"
+    "$SRC_DIR/scripts/install-deps.sh" >&2
+    "${configure[@]}" >"$BUILD_DIR.cmake.log" 2>&1 ||
+      { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
+  fi
+  ninja -C "$BUILD_DIR" "$@" >"$BUILD_DIR.ninja.log" 2>&1 ||
+    { grep -A15 FAILED "$BUILD_DIR.ninja.log" | head -40 >&2; die "build failed"; }
+}
+
+# machine_line: "N CPUs (model), load average L; <compiler version>" for a report's first line;
+# warns when the machine is busy.
+machine_line() {
+  local load1
+  read -r load1 _ </proc/loadavg
+  log "load average before the run: $load1"
+  if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
+    log "warning: the machine is busy; CPU-time figures hold up better than wall time"
+  fi
+  echo "$(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))," \
+    "kernel $(uname -r), load average $load1;" \
+    "$("$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")" --version |
+      head -1)"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Process bookkeeping: every process started is recorded in PIDS and stopped on exit.
 

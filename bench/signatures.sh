@@ -36,38 +36,8 @@ pkg-config --exists libhs 2>/dev/null || missing+=(libhyperscan-dev)
 pkg-config --exists libpcre2-8 2>/dev/null || missing+=(libpcre2-dev)
 install_packages "${missing[@]}"
 
-if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] &&
-  ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$SRC_DIR" "$BUILD_DIR/CMakeCache.txt"; then
-  die "$BUILD_DIR was configured from another source tree; set BUILD_DIR"
-fi
-# -Wno-maybe-uninitialized: at -O3, GCC 12 reports a false positive on the Where inside the
-# PartValue temporaries of src/signatures/request_parts.cc, which -Werror turns into a failed
-# Release build (-O2 builds do not see it).
-configure() {
-  cmake -S "$SRC_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_BENCH=ON \
-    -DRAMPART_TESTS=OFF -DCMAKE_CXX_FLAGS="-Wno-maybe-uninitialized" >"$BUILD_DIR.cmake.log" 2>&1
-}
-log "building signatures_bench (Release) in $BUILD_DIR"
-if ! configure; then
-  # The rest of rampart's build dependencies (libevent, yaml-cpp, spdlog, ModSecurity, ...).
-  [[ "${NO_INSTALL:-0}" == 1 ]] && { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
-  log "cmake failed; installing rampart's build dependencies (scripts/install-deps.sh)"
-  "$SRC_DIR/scripts/install-deps.sh" >&2
-  configure || { tail -20 "$BUILD_DIR.cmake.log" >&2; die "cmake failed"; }
-fi
-ninja -C "$BUILD_DIR" signatures_bench >"$BUILD_DIR.ninja.log" 2>&1 ||
-  { grep -A15 FAILED "$BUILD_DIR.ninja.log" | head -40 >&2; die "build failed"; }
-
-load1="$(cut -d' ' -f1 /proc/loadavg)"
-log "load average before the run: $load1"
-if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
-  log "warning: the machine is busy; the CPU-time figures hold up better than wall time"
-fi
-
-echo "rampart signatures bench, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) CPUs" \
-  "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average $load1;" \
-  "Hyperscan $(pkg-config --modversion libhs), PCRE2 $(pkg-config --modversion libpcre2-8)," \
-  "$("$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt")" --version |
-    head -1)"
+build_bench_programs signatures_bench
+echo "rampart signatures bench, $(date -u '+%Y-%m-%d %H:%M UTC'): $(machine_line)," \
+  "Hyperscan $(pkg-config --modversion libhs), PCRE2 $(pkg-config --modversion libpcre2-8)"
 "$BUILD_DIR/bench/signatures_bench" --synthetic "$SYNTHETIC" --seed "$SEED" \
   --budget-ms "$BUDGET_MS" --rounds "$ROUNDS" "$SRC_DIR"

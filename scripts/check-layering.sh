@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../src"
 declare -A ALLOWED=(
   [core]=""
   [http]="core"
+  [auth]="http core"
   [config]="core"
   [modsec]="core"
   [signatures]="http config core"
@@ -15,10 +16,10 @@ declare -A ALLOWED=(
   [state]="net core"
   [pipeline]="http core"
   [routing]="pipeline config http core"
-  [stages]="stages modsec signatures geo state pipeline net http config core"
+  [stages]="stages auth modsec signatures geo state pipeline net http config core"
   [upstream]="net http config core"
   [proxy]="routing upstream pipeline net http config core"
-  [server]="proxy stages modsec signatures geo state routing upstream pipeline net http config core"
+  [server]="proxy stages auth modsec signatures geo state routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
 # is a header directory (<modsecurity/...>); a value is a file, or a folder or file-name prefix
@@ -29,6 +30,7 @@ declare -A ADAPTER=(
   [hs/]="signatures/"
   [maxminddb.h]="geo/geo_database.cc"
   [hiredis/]="state/redis_"
+  [crypt.h]="auth/htpasswd.cc"
 )
 
 status=0

@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libevent-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libmimalloc-dev
-  libpcre2-dev libssl-dev libgtest-dev libgmock-dev
+  libpcre2-dev libssl-dev nlohmann-json3-dev libcrypt-dev libgtest-dev libgmock-dev
   libmodsecurity-dev modsecurity-crs libhyperscan-dev
   libmaxminddb-dev libmaxmind-db-writer-perl libhiredis-dev redis-server
   clang libclang-rt-14-dev clang-format clang-tidy

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rampart::config {
@@ -230,7 +231,16 @@ struct RouteGeoConfig {
 
 // One part of a rate-limit key.
 struct RateKeyPart {
-  enum class Kind : uint8_t { kClientIp, kIpPrefix, kHeader, kCookie, kRoute, kCountry, kAsn };
+  enum class Kind : uint8_t {
+    kClientIp,
+    kIpPrefix,
+    kHeader,
+    kCookie,
+    kRoute,
+    kCountry,
+    kAsn,
+    kApiKey,  // the name of the route's API key the request presents (auth.api_key)
+  };
   Kind kind = Kind::kClientIp;
   std::string name;  // header or cookie name
 };
@@ -262,6 +272,67 @@ struct StateConfig {
   SourceMark mark;
 };
 
+// A route's `auth.jwt`: bearer tokens from the Authorization header (or a cookie).
+struct JwtAuthConfig {
+  // Exactly one key source: a JWKS document, a PEM public key, or a file holding an HMAC secret.
+  std::string jwks_file;
+  std::string pem_file;
+  std::string secret_file;
+  std::string cookie;                   // also take the token from this cookie; empty: header only
+  std::vector<std::string> algorithms;  // allowed; empty: every supported one
+  std::string issuer;                   // "iss" must equal it; empty: not checked
+  std::vector<std::string> audiences;   // "aud" must name one of them; empty: not checked
+  uint64_t leeway_ms = 30'000;          // clock skew allowed on exp and nbf
+  // Claims a token must carry to be allowed (403 otherwise), each with the values accepted
+  // (empty: present is enough; an array claim or a space-separated "scope" needs one of them).
+  std::vector<std::pair<std::string, std::vector<std::string>>> required_claims;
+  // Claim -> request header for the backend (the client's own copies are always removed).
+  std::vector<std::pair<std::string, std::string>> claims_to_headers;
+  SourceMark mark;
+};
+
+// A route's `auth.api_key`: a key in a header and/or a query parameter, checked against a file of
+// SHA-256 hashes (name:sha256:<hex> lines).
+struct ApiKeyAuthConfig {
+  std::string file;
+  std::string header;       // empty with `query` set: query only
+  std::string query;        // query parameter name; empty: header only
+  std::string name_header;  // the key's name for the backend; empty: not sent
+  SourceMark mark;
+};
+
+// A route's `auth.basic`: an htpasswd file (bcrypt and SHA-512 crypt).
+struct BasicAuthConfig {
+  std::string htpasswd;
+  std::string user_header;  // the user name for the backend; empty: not sent
+  SourceMark mark;
+};
+
+// A route's `auth.forward`: a sub-request to an auth service decides.
+struct ForwardAuthConfig {
+  std::string url;  // http://host:port/path
+  // Request headers copied to the sub-request (besides X-Forwarded-Method/-Proto/-Host/-Uri/-For).
+  std::vector<std::string> request_headers{"Authorization", "Cookie"};
+  // Headers of a 2xx answer copied to the request sent to the backend.
+  std::vector<std::string> response_headers;
+  uint64_t timeout_ms = 1000;
+  int error_status = 503;       // for anything but 2xx, 401 and 403, and for a timeout
+  bool original_method = true;  // false: the sub-request is always GET
+  SourceMark mark;
+};
+
+// A route's `auth`: who may call it. With several methods, `satisfy: any` (the default) lets a
+// request through on the first method whose credentials it presents; `all` needs every one.
+struct AuthConfig {
+  std::optional<JwtAuthConfig> jwt;
+  std::optional<ApiKeyAuthConfig> api_key;
+  std::optional<BasicAuthConfig> basic;
+  std::optional<ForwardAuthConfig> forward;
+  bool satisfy_all = false;
+  std::string realm = "rampart";  // in WWW-Authenticate
+  SourceMark mark;
+};
+
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
@@ -279,6 +350,7 @@ struct RouteConfig {
   std::optional<BanPolicyConfig> bans;              // unset: no dynamic bans from this route
   std::optional<RouteGeoConfig> geo;                // unset: no country/ASN rules
   std::vector<RateLimitConfig> rate_limits;         // `rate_limit`: one map or a list
+  std::optional<AuthConfig> auth;                   // unset: anyone may call the route
   SourceMark mark;
 };
 
@@ -326,7 +398,8 @@ struct Config {
   IpReputationConfig ip_reputation;
   GeoIpConfig geoip;
   StateConfig state;
-  // How often list files and GeoIP databases are checked for changes (0: only on SIGHUP).
+  // How often list files, GeoIP databases and auth files (JWKS, PEM, secrets, htpasswd, API keys)
+  // are checked for changes (0: only on SIGHUP).
   uint64_t watch_interval_ms = 5000;
 };
 

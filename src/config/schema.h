@@ -21,7 +21,6 @@ inline constexpr std::string_view kLaterVersionKeys[] = {
     "tls",
     "bot",
     "cache",
-    "auth",
 };
 
 // A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
@@ -96,5 +95,8 @@ void ReadState(const Field& field, StateConfig* out);
 std::optional<BanPolicyConfig> ReadBanPolicy(const Field& field);
 std::optional<RouteGeoConfig> ReadRouteGeo(const Field& field);
 void ReadRouteRateLimits(const Field& field, std::vector<RateLimitConfig>* out);
+
+// A route's `auth` (auth_schema.cc); nullopt when the map itself is unusable.
+std::optional<AuthConfig> ReadAuth(const Field& field);
 
 }  // namespace rampart::config

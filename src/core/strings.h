@@ -18,6 +18,26 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Header names as CGI-style backends see them: case-insensitive, with '_' the same as '-'
+// (X_User and x-user both become HTTP_X_USER).
+inline bool EqualsAsCgiHeaderName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] == '_' ? '-' : AsciiLower(a[i]);
+    const char y = b[i] == '_' ? '-' : AsciiLower(b[i]);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// The value of a hexadecimal digit (either case); -1 for any other character.
+constexpr int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 inline std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = AsciiLower(c);

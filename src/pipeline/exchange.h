@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 
 #include "http/message.h"
 #include "pipeline/findings.h"
+
+struct event_base;
 
 namespace rampart::pipeline {
 
@@ -43,6 +46,13 @@ struct LocalAddress {
   uint16_t port = 0;
 };
 
+// Request fields that hold credentials besides Authorization and Cookie (an API key's header or
+// query parameter): the logs mask their values.
+struct CredentialFields {
+  std::vector<std::string> headers;
+  std::vector<std::string> query_params;
+};
+
 // A response the proxy makes itself (error page, block page, redirect, challenge).
 struct LocalReply {
   int status = 0;
@@ -69,6 +79,16 @@ class Exchange {
   // The client is on the allow list (ip_reputation): every later check lets it through.
   bool allowlisted() const { return allowlisted_; }
   void set_allowlisted() { allowlisted_ = true; }
+  // Who the request authenticated as (set by the auth stage): the access log's user.
+  const std::string& user() const { return user_; }
+  void set_user(std::string user) { user_ = std::move(user); }
+  // Set by the auth stage when the route takes credentials the logs must mask; may be null.
+  const std::shared_ptr<const CredentialFields>& credential_fields() const {
+    return credential_fields_;
+  }
+  void set_credential_fields(std::shared_ptr<const CredentialFields> fields) {
+    credential_fields_ = std::move(fields);
+  }
   const LocalAddress& local() const { return local_; }
   void set_local(LocalAddress local) { local_ = std::move(local); }
   // Set by the proxy once the head is parsed (a trusted client's id may be kept).
@@ -117,6 +137,11 @@ class Exchange {
   }
   void set_offload(Offloader fn) { offload_ = std::move(fn); }
 
+  // The worker's event loop, for a stage that waits on the network (an auth service) and then
+  // calls Resume(); null where there is none (a chain driven by a unit test without a loop).
+  event_base* loop() const { return loop_; }
+  void set_loop(event_base* loop) { loop_ = loop; }
+
   // Filled by the proxy for logs and metrics.
   std::chrono::steady_clock::time_point start() const { return start_; }
   std::chrono::system_clock::time_point start_wall() const { return start_wall_; }
@@ -131,6 +156,8 @@ class Exchange {
   ClientInfo client_;
   ClientGeo geo_;
   bool allowlisted_ = false;
+  std::string user_;
+  std::shared_ptr<const CredentialFields> credential_fields_;
   LocalAddress local_;
   std::string request_id_;
   std::chrono::steady_clock::time_point start_;
@@ -143,6 +170,7 @@ class Exchange {
   std::optional<http::HeaderMap> received_headers_;
   std::function<void()> resume_;
   Offloader offload_;
+  event_base* loop_ = nullptr;
 };
 
 }  // namespace rampart::pipeline

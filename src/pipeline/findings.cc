@@ -7,7 +7,7 @@ namespace {
 constexpr std::array<std::string_view, static_cast<size_t>(Verdict::kCount)> kVerdictNames = {
     "detected", "challenged", "rate_limited", "blocked"};
 constexpr std::array<std::string_view, static_cast<size_t>(FindingSource::kCount)> kSourceNames = {
-    "waf", "signatures", "ip_reputation", "geoip", "rate_limit", "bot"};
+    "waf", "signatures", "ip_reputation", "geoip", "rate_limit", "auth", "bot"};
 
 }  // namespace
 

@@ -30,13 +30,14 @@ enum class FindingSource : uint8_t {
   kIpReputation,
   kGeoip,
   kRateLimit,
+  kAuth,
   kBot,
   kCount,
 };
 
 // "blocked", "challenged", "rate_limited", "detected".
 std::string_view VerdictName(Verdict verdict);
-// "waf", "signatures", "ip_reputation", "geoip", "rate_limit", "bot".
+// "waf", "signatures", "ip_reputation", "geoip", "rate_limit", "auth", "bot".
 std::string_view FindingSourceName(FindingSource source);
 
 // One matched rule. Strings may hold request bytes (matched data, a variable named after an

@@ -5,6 +5,7 @@
 
 #include "core/strings.h"
 #include "pipeline/exchange.h"
+#include "proxy/credential_mask.h"
 
 namespace rampart::proxy {
 
@@ -40,6 +41,17 @@ void AppendQuoted(std::string& out, std::string_view value) {
   out += '"';
   core::AppendJsonEscaped(out, value);
   out += '"';
+}
+
+// The user field of the combined format is unquoted: a name with spaces, quotes or control bytes
+// would break the line's fields, so those bytes become '_'.
+std::string CombinedUser(std::string_view user) {
+  std::string out(user);
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f || c == '"' || c == '\\') c = '_';
+  }
+  return out;
 }
 
 }  // namespace
@@ -78,14 +90,17 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   const std::string* referer = req.headers.Get("Referer");
   const auto duration = std::chrono::steady_clock::now() - ex.start();
   const auto duration_us = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+  const std::string target = MaskedTarget(ex.original_target, ex.credential_fields().get());
   std::string line;
   line.reserve(512);
   if (format_ == Format::kCombined) {
     line += ex.client().ip;
-    line += " - - [";
+    line += " - ";
+    line += ex.user().empty() ? "-" : CombinedUser(ex.user());
+    line += " [";
     line += CombinedTime(ex.start_wall());
     line += "] ";
-    std::string request_line = req.method + " " + ex.original_target +
+    std::string request_line = req.method + " " + target +
                                (req.version == http::Version::kHttp10 ? " HTTP/1.0" : " HTTP/1.1");
     AppendQuoted(line, request_line);
     line += ' ';
@@ -117,9 +132,10 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   }
   AppendField(line, "method", req.method);
   AppendField(line, "host", req.host);
-  AppendField(line, "uri", ex.original_target);
+  AppendField(line, "uri", target);
   AppendField(line, "protocol", req.version == http::Version::kHttp10 ? "HTTP/1.0" : "HTTP/1.1");
   AppendField(line, "route", ex.route_name());
+  AppendField(line, "user", ex.user());
   AppendNumber(line, "status", static_cast<uint64_t>(ex.status));
   AppendNumber(line, "bytes_received", ex.bytes_received);
   AppendNumber(line, "bytes_sent", ex.bytes_sent);

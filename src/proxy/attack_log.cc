@@ -6,12 +6,12 @@
 #include "http/header_map.h"
 #include "pipeline/exchange.h"
 #include "proxy/access_log.h"
+#include "proxy/credential_mask.h"
 
 namespace rampart::proxy {
 
 namespace {
 
-constexpr std::string_view kMask = "***";
 // Room kept at the end of a record for `,"omitted":{"rules":N,"headers":N}}`.
 constexpr size_t kTailBytes = 96;
 
@@ -28,13 +28,6 @@ void AppendString(std::string& out, std::string_view value, size_t limit) {
     out += marker;
   }
   out += '"';
-}
-
-// Headers whose values are credentials: logged with their values masked.
-bool IsMaskedHeader(std::string_view name) {
-  return core::EqualsIgnoreCase(name, "Cookie") || core::EqualsIgnoreCase(name, "Set-Cookie") ||
-         core::EqualsIgnoreCase(name, "Authorization") ||
-         core::EqualsIgnoreCase(name, "Proxy-Authorization");
 }
 
 // "a=1; b" → "a=***; ***": cookie names stay, values go.
@@ -68,23 +61,18 @@ std::string MaskedValue(std::string_view name, std::string_view value) {
     if (eq == std::string_view::npos) return std::string(kMask);
     return std::string(core::TrimOws(value.substr(0, eq))) + "=" + std::string(kMask);
   }
+  if (!core::EqualsIgnoreCase(name, "Authorization") &&
+      !core::EqualsIgnoreCase(name, "Proxy-Authorization")) {
+    return std::string(kMask);  // an API key header: nothing of it
+  }
   // Authorization, Proxy-Authorization: "Basic ***".
   const size_t space = value.find(' ');
   if (space == std::string_view::npos) return std::string(kMask);
   return std::string(value.substr(0, space)) + " " + std::string(kMask);
 }
 
-// A rule's variable that holds a credential (ModSecurity names): its matched data is masked.
-bool IsCredentialVariable(std::string_view var) {
-  const size_t colon = var.find(':');
-  const std::string_view collection = var.substr(0, colon);
-  const std::string_view key =
-      colon == std::string_view::npos ? std::string_view() : var.substr(colon + 1);
-  if (core::EqualsIgnoreCase(collection, "REQUEST_COOKIES")) return true;
-  return core::EqualsIgnoreCase(collection, "REQUEST_HEADERS") && IsMaskedHeader(key);
-}
-
-void AppendRule(std::string& out, const pipeline::RuleMatch& rule, const AttackLogLimits& limits) {
+void AppendRule(std::string& out, const pipeline::RuleMatch& rule, const AttackLogLimits& limits,
+                const pipeline::CredentialFields* credentials) {
   out += "{\"source\":\"";
   out += pipeline::FindingSourceName(rule.source);
   out += "\",\"id\":";
@@ -101,7 +89,7 @@ void AppendRule(std::string& out, const pipeline::RuleMatch& rule, const AttackL
   out += "],\"var\":";
   AppendString(out, rule.var, limits.name);
   out += ",\"data\":";
-  if (!rule.data.empty() && IsCredentialVariable(rule.var)) {
+  if (!rule.data.empty() && IsCredentialVariable(rule.var, credentials)) {
     AppendString(out, kMask, limits.data);
   } else {
     AppendString(out, rule.data, limits.data);
@@ -114,6 +102,7 @@ void AppendRule(std::string& out, const pipeline::RuleMatch& rule, const AttackL
 std::string FormatAttackRecord(const pipeline::Exchange& ex, const AttackLogLimits& limits) {
   const http::Request& req = ex.request();
   const pipeline::Findings& findings = ex.findings();
+  const pipeline::CredentialFields* credentials = ex.credential_fields().get();
   std::string out;
   out.reserve(2048);
   out += "{\"time\":\"";
@@ -136,7 +125,7 @@ std::string FormatAttackRecord(const pipeline::Exchange& ex, const AttackLogLimi
   out += ",\"host\":";
   AppendString(out, req.host, limits.value);
   out += ",\"uri\":";
-  AppendString(out, ex.original_target, limits.uri);
+  AppendString(out, MaskedTarget(ex.original_target, credentials), limits.uri);
   out += ",\"route\":";
   AppendString(out, ex.route_name(), limits.name);
   out += ",\"action\":\"";
@@ -158,7 +147,7 @@ std::string FormatAttackRecord(const pipeline::Exchange& ex, const AttackLogLimi
   for (size_t i = 0; i < rules.size(); ++i) {
     const size_t mark = out.size();
     if (i > 0) out += ',';
-    AppendRule(out, rules[i], limits);
+    AppendRule(out, rules[i], limits, credentials);
     if (out.size() > rules_end) {
       out.resize(mark);
       rules_omitted = rules.size() - i;
@@ -186,7 +175,7 @@ std::string FormatAttackRecord(const pipeline::Exchange& ex, const AttackLogLimi
     out += '[';
     AppendString(out, field.name, limits.name);
     out += ',';
-    if (IsMaskedHeader(field.name)) {
+    if (IsCredentialHeader(field.name, credentials)) {
       AppendString(out, MaskedValue(field.name, field.value), limits.value);
     } else {
       AppendString(out, field.value, limits.value);

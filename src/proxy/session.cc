@@ -631,6 +631,7 @@ void Session::StartExchange(size_t head_bytes) {
     return;
   }
   ex.set_route_name(route_->name);
+  if (route_->credential_fields) ex.set_credential_fields(route_->credential_fields);
   body_limit_ = route_->max_body_size.value_or(runtime_->config.limits.max_body_size);
   if (body_limit_ == 0) body_limit_ = UINT64_MAX;  // 0: unlimited
   if (req.framing == http::BodyFraming::kContentLength && req.content_length > body_limit_) {
@@ -644,6 +645,7 @@ void Session::StartExchange(size_t head_bytes) {
     resume_requested_ = true;
     event_active(deferred_, EV_TIMEOUT, 0);
   });
+  ex.set_loop(worker_.base);
   if (worker_.offload_pool != nullptr) {
     ex.set_offload([this](std::function<void()> work, std::function<void()> done) {
       Offload(std::move(work), std::move(done));

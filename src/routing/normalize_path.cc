@@ -2,16 +2,11 @@
 
 #include <vector>
 
+#include "core/strings.h"
+
 namespace rampart::routing {
 
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool IsUnreserved(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -33,8 +28,8 @@ std::optional<std::string> NormalizePath(std::string_view path) {
       continue;
     }
     if (i + 2 >= path.size()) return std::nullopt;
-    const int hi = HexValue(path[i + 1]);
-    const int lo = HexValue(path[i + 2]);
+    const int hi = core::HexDigitValue(path[i + 1]);
+    const int lo = core::HexDigitValue(path[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     const char c = static_cast<char>(hi * 16 + lo);
     if (IsUnreserved(c)) {

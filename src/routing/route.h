@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/regex.h"
 #include "pipeline/chain.h"
+#include "pipeline/exchange.h"
 #include "routing/traffic_split.h"
 
 namespace rampart::routing {
@@ -29,8 +30,8 @@ struct Route {
   std::vector<std::pair<std::string, std::string>> headers;
 
   // What to do with a match.
-  std::string pool;       // empty for redirect routes
-  size_t pool_index = 0;  // index into the runtime's pools, resolved at build time
+  std::string pool;                   // empty for redirect routes
+  size_t pool_index = 0;              // index into the runtime's pools, resolved at build time
   std::optional<TrafficSplit> split;  // set: the pool is chosen per request (pool is unused)
   std::optional<config::RedirectConfig> redirect;
   bool strip_prefix = false;
@@ -40,6 +41,9 @@ struct Route {
   std::optional<uint64_t> max_body_size;  // bytes (0: unlimited); unset: limits.max_body_size
 
   pipeline::Chain chain;  // the route's request/response stages, in order
+  // Request fields holding this route's credentials (auth.api_key): set on each exchange as soon
+  // as the route matches, so that the logs mask them whichever stage refuses the request.
+  std::shared_ptr<const pipeline::CredentialFields> credential_fields;
 };
 
 }  // namespace rampart::routing

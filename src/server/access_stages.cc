@@ -81,6 +81,9 @@ std::string RateDescription(const config::RateLimitConfig& rl) {
       case config::RateKeyPart::Kind::kAsn:
         key += "asn";
         break;
+      case config::RateKeyPart::Kind::kApiKey:
+        key += "api_key";
+        break;
     }
   }
   const uint64_t ms = rl.period_ms;
@@ -101,6 +104,7 @@ AccessShared BuildAccessShared(const config::Config& config, std::vector<std::st
   watched.insert(watched.end(), rep.deny_files.begin(), rep.deny_files.end());
   if (!config.geoip.country_db.empty()) watched.push_back(config.geoip.country_db);
   if (!config.geoip.asn_db.empty()) watched.push_back(config.geoip.asn_db);
+  for (std::string& file : AuthFiles(config)) watched.push_back(std::move(file));
   // Stamped before reading: a file replaced while it is read changes again afterwards.
   shared.watched = StampFiles(watched);
 
@@ -122,7 +126,7 @@ AccessShared BuildAccessShared(const config::Config& config, std::vector<std::st
 
 std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
     const config::Config& config, size_t index, const AccessShared& shared,
-    const std::shared_ptr<state::Store>& store, const std::string& block_page,
+    const std::shared_ptr<state::Store>& store, RouteAuth auth, const std::string& block_page,
     std::vector<std::string>& errors) {
   const config::RouteConfig& rc = config.routes[index];
   const std::string route_where = "routes[" + std::to_string(index) + "].";
@@ -175,6 +179,9 @@ std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
         if (part.kind == config::RateKeyPart::Kind::kAsn && !has_asn) {
           errors.push_back(where + "key asn needs geoip.asn_db");
         }
+        if (part.kind == config::RateKeyPart::Kind::kApiKey && !(rc.auth && rc.auth->api_key)) {
+          errors.push_back(where + "key api_key needs auth.api_key on the route");
+        }
       }
       stages::rate_limit::RateLimitRule rule;
       rule.key = rl.key;
@@ -187,8 +194,12 @@ std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
       limits.push_back(std::move(rule));
     }
     stages.push_back(std::make_shared<stages::rate_limit::RateLimitStageFactory>(
-        store, rc.name, std::move(limits), block_page));
+        store, rc.name, std::move(limits), block_page, auth.api_keys));
   }
+
+  // auth: after rate limiting (a credential-guessing flood is limited before it costs a bcrypt),
+  // before the bot and inspection stages.
+  if (auth.stage) stages.push_back(std::move(auth.stage));
   return stages;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Builds the access-control stages of every route — ip_reputation, geoip, rate_limit, in the
+// Builds the access-control stages of every route — ip_reputation, geoip, rate_limit, auth, in the
 // order of docs/architecture.md — from the configuration: the IP lists and GeoIP databases are
 // read once per runtime and shared by all routes; counters and bans live in the process-wide
 // state::Store, which outlives runtimes.
@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "pipeline/stage.h"
+#include "server/auth_stages.h"
 #include "server/file_watch.h"
 
 namespace rampart::state {
@@ -28,17 +29,19 @@ namespace rampart::server {
 struct AccessShared {
   std::shared_ptr<const stages::ip_reputation::IpLists> lists;
   std::shared_ptr<const stages::geoip::GeoDatabases> geo;  // null: no geoip section
-  FileStamps watched;  // the list files and databases, stamped before they were read
+  FileStamps watched;  // the list files, databases and auth files, stamped before they were read
 };
 
 // Reads the allow and deny lists and opens the GeoIP databases. Errors ("file:line: reason") go
 // to `errors`.
 AccessShared BuildAccessShared(const config::Config& config, std::vector<std::string>& errors);
 
-// Route `index`'s access stages, in order (any of them may be absent).
+// Route `index`'s access stages, in order (any of them may be absent). `auth` (BuildRouteAuth,
+// built first because the route also needs its credential fields) gives the auth stage and the
+// API key source of the rate limiter's api_key key part.
 std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
     const config::Config& config, size_t index, const AccessShared& shared,
-    const std::shared_ptr<state::Store>& store, const std::string& block_page,
+    const std::shared_ptr<state::Store>& store, RouteAuth auth, const std::string& block_page,
     std::vector<std::string>& errors);
 
 }  // namespace rampart::server

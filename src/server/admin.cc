@@ -18,6 +18,7 @@
 #include "proxy/worker_context.h"
 #include "server/admin_access.h"
 #include "server/upstream_report.h"
+#include "stages/auth/auth_counters.h"
 
 namespace rampart::server {
 
@@ -219,6 +220,7 @@ void Admin::Handle(evhttp_request* req) {
     if (const auto runtime = runtime_.Load()) {
       AppendUpstreamMetrics(text, runtime->pools, upstream::NowMs());
       AppendAccessMetrics(text, store_, *runtime);
+      auth_counters_.AppendMetrics(text);
     }
     Reply(req, 200, "text/plain; version=0.0.4", text);
     return;

@@ -20,6 +20,9 @@ class Metrics;
 class RuntimeSource;
 }  // namespace rampart::proxy
 
+namespace rampart::stages::auth {
+class AuthCounters;
+}
 namespace rampart::state {
 class Store;
 }
@@ -28,10 +31,15 @@ namespace rampart::server {
 
 class Admin {
  public:
-  // `runtime` gives the current pools and the admin token; `store` the bans and counters.
+  // `runtime` gives the current pools and the admin token; `store` the bans and counters;
+  // `auth_counters` the auth stages' results for /metrics.
   Admin(event_base* base, const proxy::Metrics& metrics, const proxy::RuntimeSource& runtime,
-        state::Store& store)
-      : base_(base), metrics_(metrics), runtime_(runtime), store_(store) {}
+        state::Store& store, const stages::auth::AuthCounters& auth_counters)
+      : base_(base),
+        metrics_(metrics),
+        runtime_(runtime),
+        store_(store),
+        auth_counters_(auth_counters) {}
   ~Admin();
   Admin(const Admin&) = delete;
   Admin& operator=(const Admin&) = delete;
@@ -51,6 +59,7 @@ class Admin {
   const proxy::Metrics& metrics_;
   const proxy::RuntimeSource& runtime_;
   state::Store& store_;
+  const stages::auth::AuthCounters& auth_counters_;
   evhttp* http_ = nullptr;
   bool draining_ = false;
 };

@@ -16,6 +16,7 @@
 #include "modsec/engine.h"
 #include "modsec/rules_cache.h"
 #include "server/access_stages.h"
+#include "server/auth_stages.h"
 #include "server/state_setup.h"
 #include "signatures/database.h"
 #include "signatures/pack_loader.h"
@@ -383,8 +384,11 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       if (!index) continue;
       route->pool_index = *index;
     }
+    RouteAuth auth = BuildRouteAuth(rc, route_index, options.auth_counters, errors);
+    route->credential_fields = auth.credential_fields;
     route->chain = BuildChain(
-        rc, BuildAccessStages(config, route_index, access, store, block_page, errors),
+        rc,
+        BuildAccessStages(config, route_index, access, store, std::move(auth), block_page, errors),
         BuildSignaturesStage(config, route_index, signatures_build, errors), std::move(waf_stage));
     if (route->chain.needs_received_headers()) runtime->keep_received_headers = true;
     routes.push_back(std::move(route));

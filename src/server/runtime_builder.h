@@ -15,6 +15,9 @@
 namespace rampart::modsec {
 class Engine;
 }
+namespace rampart::stages::auth {
+class AuthCounters;
+}
 namespace rampart::state {
 class Store;
 }
@@ -33,6 +36,8 @@ struct BuildOptions {
   std::shared_ptr<modsec::Engine>* waf_engine = nullptr;
   // Rate-limit counters and bans, kept across reloads; null: a private in-process one.
   std::shared_ptr<state::Store> store;
+  // The auth stages' counters, kept across reloads; null: a private set per route.
+  std::shared_ptr<stages::auth::AuthCounters> auth_counters;
 };
 
 // rampart's rules/ folder (modsecurity.conf, crs-setup.conf): the config's waf.rules_dir, else

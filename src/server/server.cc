@@ -80,6 +80,7 @@ int Server::Run() {
   build.states = &upstream_states_;
   build.waf_engine = &waf_engine_;
   build.store = store_;
+  build.auth_counters = auth_counters_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     LogErrors(*errors);
@@ -126,7 +127,8 @@ int Server::Run() {
   }
 
   if (!config.admin.address.empty()) {
-    admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_, runtime_source_, *store_);
+    admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_, runtime_source_, *store_,
+                                     *auth_counters_);
     auto bound = admin_->Listen(config.admin.address);
     if (!bound.ok()) {
       spdlog::error("admin: {}", bound.error().message);
@@ -193,6 +195,7 @@ void Server::Reload() {
   build.states = &upstream_states_;
   build.waf_engine = &waf_engine_;
   build.store = store_;  // counters and bans outlive the runtime
+  build.auth_counters = auth_counters_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());

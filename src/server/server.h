@@ -11,6 +11,7 @@
 #include "net/event_loop.h"
 #include "proxy/metrics.h"
 #include "proxy/worker_context.h"
+#include "stages/auth/auth_counters.h"
 #include "upstream/server_state.h"
 
 struct event;
@@ -68,7 +69,10 @@ class Server {
   // Rate-limit counters and bans: kept across reloads, shared by the workers (and, with Redis,
   // by other nodes). Declared before the workers: it outlives them.
   std::shared_ptr<state::Store> store_;
-  upstream::StateRegistry upstream_states_;     // before the runtime: pools point into it
+  // The auth stages' counters (/metrics), kept across reloads.
+  std::shared_ptr<stages::auth::AuthCounters> auth_counters_ =
+      std::make_shared<stages::auth::AuthCounters>();
+  upstream::StateRegistry upstream_states_;  // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;
   // CPU-heavy stage work (libmodsecurity on large requests) runs here, not on the workers'

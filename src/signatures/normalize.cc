@@ -5,22 +5,17 @@
 #include <optional>
 #include <vector>
 
-#include "http/char_class.h"
+#include "core/strings.h"
 
 namespace rampart::signatures {
 namespace {
-
-// A hex digit's value, or -1.
-int HexValue(char c) {
-  return http::internal::IsHexDigit(c) ? http::internal::HexValue(c) : -1;
-}
 
 // The value of `n` hex digits at s[at], or nullopt.
 std::optional<uint32_t> Hex(std::string_view s, size_t at, size_t n) {
   if (at + n > s.size()) return std::nullopt;
   uint32_t v = 0;
   for (size_t i = 0; i < n; ++i) {
-    const int d = HexValue(s[at + i]);
+    const int d = core::HexDigitValue(s[at + i]);
     if (d < 0) return std::nullopt;
     v = v * 16 + static_cast<uint32_t>(d);
   }
@@ -124,7 +119,8 @@ std::string DecodeHtmlEntities(std::string_view in) {
       uint32_t cp = 0;
       size_t digits = 0;
       while (j < in.size() && digits < 8) {
-        const int d = hex ? HexValue(in[j]) : (in[j] >= '0' && in[j] <= '9' ? in[j] - '0' : -1);
+        const int d =
+            hex ? core::HexDigitValue(in[j]) : (in[j] >= '0' && in[j] <= '9' ? in[j] - '0' : -1);
         if (d < 0) break;
         cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
         ++j;

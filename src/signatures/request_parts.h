@@ -22,6 +22,9 @@ struct RequestView {
 struct PartValue {
   Where where;
   std::string value;
+  // The lower-case name of the header a `headers` value came from (the attack log names it, and
+  // masks a credential header's value).
+  std::string source_header;
 };
 
 std::vector<PartValue> NormaliseParts(const RequestView& request, const Database& db);

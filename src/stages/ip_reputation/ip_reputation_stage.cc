@@ -24,6 +24,14 @@ std::string DurationText(std::chrono::nanoseconds d) {
   return std::to_string(ms) + "ms";
 }
 
+// The auth stage's rule ids end in ":missing" when no credentials were presented.
+bool IsMissingCredentials(const pipeline::Findings& findings) {
+  for (const pipeline::RuleMatch& rule : findings.rules()) {
+    if (rule.source == FindingSource::kAuth && rule.id.ends_with(":missing")) return true;
+  }
+  return false;
+}
+
 class IpReputationStage final : public pipeline::Stage {
  public:
   explicit IpReputationStage(const IpReputationStageFactory& factory) : factory_(factory) {}
@@ -63,6 +71,12 @@ class IpReputationStage final : public pipeline::Stage {
     // kRateLimited): the client did nothing wrong.
     if (source == FindingSource::kIpReputation) return;
     if (source == FindingSource::kRateLimit && verdict == Verdict::kBlocked) return;
+    // auth: a request without credentials is how every basic-auth visit starts, and an auth
+    // service that failed (5xx) is not the client's doing; wrong credentials do count.
+    if (source == FindingSource::kAuth &&
+        (findings.status() >= 500 || IsMissingCredentials(findings))) {
+      return;
+    }
     const auto ip = net::IpAddress::Parse(ex.client().ip);
     if (!ip) return;
     store->Strike(ip->ToString(), *strikes, factory_.strike_reason());

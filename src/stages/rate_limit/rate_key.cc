@@ -58,13 +58,16 @@ std::string RateKeyPartName(const config::RateKeyPart& part) {
       return "country";
     case Kind::kAsn:
       return "asn";
+    case Kind::kApiKey:
+      return "api_key";
   }
   return "?";
 }
 
 std::optional<RateKey> BuildRateKeyParts(const std::vector<config::RateKeyPart>& parts,
                                          const pipeline::Exchange& ex, uint32_t prefix_v4,
-                                         uint32_t prefix_v6) {
+                                         uint32_t prefix_v6,
+                                         const rampart::auth::ApiKeySource* api_keys) {
   RateKey out;
   std::optional<net::IpAddress> ip;
   bool ip_parsed = false;
@@ -97,7 +100,8 @@ std::optional<RateKey> BuildRateKeyParts(const std::vector<config::RateKeyPart>&
         const std::string* v = ex.request().headers.Get(part.name);
         if (v == nullptr || v->empty()) return std::nullopt;
         value = *v;
-        credential = IsCredentialHeader(part.name);
+        credential = IsCredentialHeader(part.name) ||
+                     (api_keys != nullptr && core::EqualsIgnoreCase(part.name, api_keys->header()));
         break;
       }
       case Kind::kCookie: {
@@ -119,6 +123,17 @@ std::optional<RateKey> BuildRateKeyParts(const std::vector<config::RateKeyPart>&
         if (ex.geo().asn == 0) return std::nullopt;
         value = std::to_string(ex.geo().asn);
         break;
+      case Kind::kApiKey: {
+        // The key's name, not the key: an unknown key is not counted here (the auth stage,
+        // which runs next, refuses it).
+        if (api_keys == nullptr) return std::nullopt;
+        const std::optional<std::string> presented = api_keys->Presented(ex.request());
+        if (!presented) return std::nullopt;
+        std::optional<std::string> name = api_keys->NameOf(*presented);
+        if (!name) return std::nullopt;
+        value = std::move(*name);
+        break;
+      }
     }
     if (i > 0) out.key += '\x1f';
     if (value.size() > kMaxKeyPartBytes) {
@@ -140,8 +155,9 @@ std::optional<RateKey> BuildRateKeyParts(const std::vector<config::RateKeyPart>&
 
 std::optional<std::string> BuildRateKey(const std::vector<config::RateKeyPart>& parts,
                                         const pipeline::Exchange& ex, uint32_t prefix_v4,
-                                        uint32_t prefix_v6) {
-  auto key = BuildRateKeyParts(parts, ex, prefix_v4, prefix_v6);
+                                        uint32_t prefix_v6,
+                                        const rampart::auth::ApiKeySource* api_keys) {
+  auto key = BuildRateKeyParts(parts, ex, prefix_v4, prefix_v6, api_keys);
   if (!key) return std::nullopt;
   return std::move(key->key);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/api_key_source.h"
 #include "config/config.h"
 #include "pipeline/exchange.h"
 
@@ -31,16 +32,20 @@ struct RateKey {
 //   ip_prefix   the client's /prefix_v4 or /prefix_v6 network: "192.0.2.0/24", "2001:db8::/64"
 //   header:N    the first N header field's value     cookie:n  the cookie's value
 //   route       ex.route_name()    country  ex.geo().country    asn  ex.geo().asn in decimal
+//   api_key     the name of the known API key the request presents (`api_keys`, the route's
+//               auth.api_key; missing without it, or for an absent or unknown key)
 // A value longer than kMaxKeyPartBytes is replaced by '\x1e' and its 16-hex-digit StableHash
 // (the marker keeps a hash from ever equalling a value a client could send).
 std::optional<RateKey> BuildRateKeyParts(const std::vector<config::RateKeyPart>& parts,
                                          const pipeline::Exchange& ex, uint32_t prefix_v4,
-                                         uint32_t prefix_v6);
+                                         uint32_t prefix_v6,
+                                         const rampart::auth::ApiKeySource* api_keys = nullptr);
 
 // BuildRateKeyParts(...)->key.
 std::optional<std::string> BuildRateKey(const std::vector<config::RateKeyPart>& parts,
                                         const pipeline::Exchange& ex, uint32_t prefix_v4,
-                                        uint32_t prefix_v6);
+                                        uint32_t prefix_v6,
+                                        const rampart::auth::ApiKeySource* api_keys = nullptr);
 
 // "client_ip", "ip_prefix", "header:X-Api-Key", ...: the part as the configuration names it.
 std::string RateKeyPartName(const config::RateKeyPart& part);

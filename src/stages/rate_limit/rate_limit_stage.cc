@@ -40,7 +40,8 @@ class RateLimitStage final : public pipeline::Stage {
     if (store == nullptr || rules.empty() || ex.allowlisted()) return Action::kContinue;
     for (size_t i = 0; i < rules.size(); ++i) {
       const RateLimitRule& rule = rules[i];
-      auto key = BuildRateKeyParts(rule.key, ex, rule.prefix_v4, rule.prefix_v6);
+      auto key =
+          BuildRateKeyParts(rule.key, ex, rule.prefix_v4, rule.prefix_v6, factory_.api_keys());
       if (!key) continue;  // a part is missing: this limit does not count the request
       checks_.push_back(
           Check{i, factory_.key_prefix(i) + key->key, std::move(key->readable), std::nullopt});
@@ -180,14 +181,14 @@ class RateLimitStage final : public pipeline::Stage {
 
 }  // namespace
 
-RateLimitStageFactory::RateLimitStageFactory(std::shared_ptr<state::Store> store,
-                                             std::string route_name,
-                                             std::vector<RateLimitRule> rules,
-                                             std::string block_page)
+RateLimitStageFactory::RateLimitStageFactory(
+    std::shared_ptr<state::Store> store, std::string route_name, std::vector<RateLimitRule> rules,
+    std::string block_page, std::shared_ptr<const rampart::auth::ApiKeySource> api_keys)
     : store_(std::move(store)),
       route_name_(std::move(route_name)),
       rules_(std::move(rules)),
-      block_page_(std::move(block_page)) {
+      block_page_(std::move(block_page)),
+      api_keys_(std::move(api_keys)) {
   key_prefixes_.reserve(rules_.size());
   for (size_t i = 0; i < rules_.size(); ++i) {
     key_prefixes_.push_back("rl:" + route_name_ + ":" + std::to_string(i) + ":");

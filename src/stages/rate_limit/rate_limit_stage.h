@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/api_key_source.h"
 #include "config/config.h"
 #include "pipeline/stage.h"
 #include "state/store.h"
@@ -40,8 +41,10 @@ class RateLimitStageFactory final : public pipeline::StageFactory {
  public:
   // `store` null: nothing is limited. `block_page` is kept for the challenge page to come; the
   // 429 and 503 answers are short text.
+  // `api_keys`: the route's API key source, for `api_key` key parts (may be null).
   RateLimitStageFactory(std::shared_ptr<state::Store> store, std::string route_name,
-                        std::vector<RateLimitRule> rules, std::string block_page);
+                        std::vector<RateLimitRule> rules, std::string block_page,
+                        std::shared_ptr<const rampart::auth::ApiKeySource> api_keys = nullptr);
 
   std::string_view name() const override { return "rate_limit"; }
   std::unique_ptr<pipeline::Stage> Create() const override;
@@ -52,6 +55,7 @@ class RateLimitStageFactory final : public pipeline::StageFactory {
   const std::string& route_name() const { return route_name_; }
   const std::vector<RateLimitRule>& rules() const { return rules_; }
   const std::string& block_page() const { return block_page_; }
+  const rampart::auth::ApiKeySource* api_keys() const { return api_keys_.get(); }
   // "rl:<route>:<index>:": the store key of rule `index` without the request's part.
   const std::string& key_prefix(size_t index) const { return key_prefixes_[index]; }
 
@@ -61,6 +65,7 @@ class RateLimitStageFactory final : public pipeline::StageFactory {
   std::vector<RateLimitRule> rules_;
   std::string block_page_;
   std::vector<std::string> key_prefixes_;
+  std::shared_ptr<const rampart::auth::ApiKeySource> api_keys_;
 };
 
 }  // namespace rampart::stages::rate_limit

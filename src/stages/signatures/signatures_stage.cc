@@ -144,8 +144,11 @@ class SignaturesStage final : public pipeline::Stage {
         m.msg = sig.description;
         m.severity = "critical";
         m.tags = sig.tags;
-        m.var = part.where.part == Part::kHeader ? "header:" + part.where.header
-                                                 : PartName(part.where.part);
+        // A header match names its header: "header:authorization" (the attack log masks the
+        // data of credential headers by that name).
+        m.var = part.where.part == Part::kHeader    ? "header:" + part.where.header
+                : part.where.part == Part::kHeaders ? "header:" + part.source_header
+                                                    : PartName(part.where.part);
         m.data = part.value.substr(0, kMaxDataBytes);
         ex.findings().AddRule(std::move(m));
         switch (sig.action.kind) {

@@ -369,10 +369,10 @@ TEST(LoaderErrorTest, LaterVersionSection) {
               ElementsAre("t.yaml:9: routes[0].bot: not supported in this version"));
   EXPECT_THAT(Errors("listen:\n  - address: 127.0.0.1:8443\n    tls: {}\n" + RestAfterListen()),
               ElementsAre("t.yaml:3: listen[0].tls: not supported in this version"));
-  EXPECT_THAT(
-      Errors(std::string(kHead) + "    auth: {jwt: {}}\n" + "routes: [{pool: app}]\ncache: {}\n"),
-      ElementsAre("t.yaml:6: pools.app.auth: not supported in this version",
-                  "t.yaml:8: cache: not supported in this version"));
+  EXPECT_THAT(Errors(std::string(kHead) + "    bot: {challenge: always}\n" +
+                     "routes: [{pool: app}]\ncache: {}\n"),
+              ElementsAre("t.yaml:6: pools.app.bot: not supported in this version",
+                          "t.yaml:8: cache: not supported in this version"));
 }
 
 TEST(LoaderErrorTest, DuplicateKey) {

@@ -106,6 +106,7 @@ TEST(FindingsTest, Names) {
   EXPECT_EQ(FindingSourceName(FindingSource::kIpReputation), "ip_reputation");
   EXPECT_EQ(FindingSourceName(FindingSource::kGeoip), "geoip");
   EXPECT_EQ(FindingSourceName(FindingSource::kRateLimit), "rate_limit");
+  EXPECT_EQ(FindingSourceName(FindingSource::kAuth), "auth");
   EXPECT_EQ(FindingSourceName(FindingSource::kBot), "bot");
 }
 

@@ -287,6 +287,7 @@ TEST_F(AccessLogTest, JsonLineHasEveryField) {
   EXPECT_EQ(s.at("uri"), "/items?id=7");  // as the client sent it, not the rewritten target
   EXPECT_EQ(s.at("protocol"), "HTTP/1.1");
   EXPECT_EQ(s.at("route"), "items");
+  EXPECT_EQ(s.at("user"), "");  // no auth stage ran
   EXPECT_EQ(n.at("status"), 200u);
   EXPECT_EQ(n.at("bytes_received"), 78u);
   EXPECT_EQ(n.at("bytes_sent"), 1234u);
@@ -297,7 +298,7 @@ TEST_F(AccessLogTest, JsonLineHasEveryField) {
   EXPECT_EQ(s.at("referer"), "https://example.com/start");
   // No geoip stage ran: country and asn are null.
   EXPECT_EQ(json.nulls(), (std::set<std::string>{"country", "asn"}));
-  EXPECT_EQ(json.keys().size(), 18u);
+  EXPECT_EQ(json.keys().size(), 19u);
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 

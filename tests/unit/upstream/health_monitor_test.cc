@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../run_loop_until.h"
+#include "../unused_port.h"
 
 namespace rampart::upstream {
 namespace {
@@ -135,15 +136,7 @@ class Backend {
 
 // A port on 127.0.0.1 nothing listens on (bound, then released).
 std::string ClosedAddress() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
-  socklen_t length = sizeof sin;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &length);
-  close(fd);
-  return "127.0.0.1:" + std::to_string(ntohs(sin.sin_port));
+  return "127.0.0.1:" + std::to_string(rampart::test::UnusedLoopbackPort());
 }
 
 // Short intervals keep the tests quick; the generous timeout keeps a loaded machine (or the
