@@ -9,10 +9,8 @@
 //
 //   auth_bench [--budget-ms N]
 //
-// Per case: warm-up calls for a tenth of the budget, then samples of a batch of calls (sized so
-// that a sample takes at least 200 us) until the budget of the thread's CPU time is spent, at
-// least 5 samples. Reported: the median µs per call over the samples, and their 10th and 90th
-// percentiles. CPU time, not wall time: the machine is shared.
+// Each case is timed in the thread's CPU time as bench/bench_timing.h says: the median µs per
+// call, and the 10th and 90th percentiles.
 
 #include <crypt.h>
 #include <openssl/bn.h>
@@ -23,14 +21,11 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,60 +35,17 @@
 #include "auth/htpasswd.h"
 #include "auth/jwt.h"
 #include "auth/verified_credentials.h"
+#include "bench_timing.h"
+
+const char rampart::bench::kBenchName[] = "auth_bench";
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace rampart::auth;
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "auth_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// The value at `q` (0..1) of sorted `v`, nearest rank.
-double Quantile(const std::vector<double>& v, double q) {
-  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
-}
-
-struct Row {
-  std::string name;
-  std::string detail;
-  std::vector<double> us;  // per call, one value a sample, sorted
-  size_t batch = 0;
-};
-
-// Times `call` (true: the expected answer) as the header comment says.
-Row Measure(std::string name, std::string detail, const std::function<bool()>& call,
-            double budget_s) {
-  if (!call()) Die(name + ": wrong answer");
-  size_t warm = 0;
-  const double w0 = CpuSeconds();
-  while (CpuSeconds() - w0 < budget_s / 10) {
-    call();
-    ++warm;
-  }
-  const double per_call = warm > 0 ? (CpuSeconds() - w0) / static_cast<double>(warm) : budget_s;
-  const size_t batch = std::max<size_t>(1, static_cast<size_t>(200e-6 / per_call));
-  Row row{std::move(name), std::move(detail), {}, batch};
-  const double t0 = CpuSeconds();
-  while (row.us.size() < 5 || CpuSeconds() - t0 < budget_s) {
-    size_t ok = 0;
-    const double s0 = CpuSeconds();
-    for (size_t i = 0; i < row.batch; ++i) ok += call() ? 1 : 0;
-    const double s1 = CpuSeconds();
-    if (ok != row.batch) Die(row.name + ": wrong answer");
-    row.us.push_back((s1 - s0) * 1e6 / static_cast<double>(row.batch));
-  }
-  std::sort(row.us.begin(), row.us.end());
-  return row;
-}
+using rampart::bench::Die;
+using rampart::bench::Measure;
+using rampart::bench::Row;
 
 // ---------------------------------------------------------------------------------------------
 // JWT
@@ -274,12 +226,7 @@ void BenchHtpasswd(const std::string& dir, double budget_s, std::vector<Row>* ro
 int main(int argc, char** argv) {
   double budget_ms = 1000;
   for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    char* end = nullptr;
-    if (a == "--budget-ms" && i + 1 < argc) {
-      budget_ms = std::strtod(argv[++i], &end);
-      if (*end != '\0' || budget_ms <= 0) Die("--budget-ms: not a positive number");
-    } else {
+    if (!rampart::bench::TakeBudgetMs(argc, argv, i, budget_ms)) {
       Die("usage: auth_bench [--budget-ms N]");
     }
   }
@@ -294,14 +241,6 @@ int main(int argc, char** argv) {
 
   std::printf("%s; thread CPU time, %.0f ms per case after a warm-up of a tenth of that\n",
               OpenSSL_version(OPENSSL_VERSION), budget_ms);
-  std::printf(
-      "| case | what | us/call (median) | p10-p90 us | calls/s, one core | samples x batch |\n"
-      "|---|---|---:|---:|---:|---:|\n");
-  for (const Row& r : rows) {
-    const double median = Quantile(r.us, 0.5);
-    std::printf("| %s | %s | %.2f | %.2f-%.2f | %.0f | %zu x %zu |\n", r.name.c_str(),
-                r.detail.c_str(), median, Quantile(r.us, 0.1), Quantile(r.us, 0.9), 1e6 / median,
-                r.us.size(), r.batch);
-  }
+  rampart::bench::PrintRows(rows);
   return 0;
 }

@@ -14,12 +14,13 @@ declare -A ALLOWED=(
   [net]="core"
   [geo]="net core"
   [state]="net core"
+  [bot]="net config http core"
   [pipeline]="http core"
   [routing]="pipeline config http core"
-  [stages]="stages auth modsec signatures geo state pipeline net http config core"
+  [stages]="stages auth bot modsec signatures geo state pipeline net http config core"
   [upstream]="net http config core"
   [proxy]="routing upstream pipeline net http config core"
-  [server]="proxy stages auth modsec signatures geo state routing upstream pipeline net http config core"
+  [server]="proxy stages auth bot modsec signatures geo state routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
 # is a header directory (<modsecurity/...>); a value is a file, or a folder or file-name prefix

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages rampart builds, runs and tests with. Idempotent.
+# Installs the Debian 12 packages rampart builds, runs and tests with (--tests: also chromium and
+# node, for the test suite). Idempotent.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +11,11 @@ PACKAGES=(
   libmaxminddb-dev libmaxmind-db-writer-perl libhiredis-dev redis-server
   clang libclang-rt-14-dev clang-format clang-tidy
 )
+# `--tests`: what only the test suite needs — a real browser for the bot challenge's end-to-end
+# tests, and node for the challenge page's JavaScript test.
+if [ "${1:-}" = "--tests" ]; then
+  PACKAGES+=(chromium nodejs)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

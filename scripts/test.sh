@@ -3,7 +3,7 @@
 # replay — then the same suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 JOBS=$(nproc)
 
 echo "== build (RelWithDebInfo)"

@@ -182,12 +182,16 @@ void ReadCidrList(const Field& field, std::vector<std::string>* out, std::string
 }
 
 void ReadIpReputation(const Field& field, IpReputationConfig* out) {
-  const MapReader map = SchemaMap(field, {"allow", "deny", "allow_files", "deny_files"});
+  const MapReader map =
+      SchemaMap(field, {"allow", "deny", "allow_files", "deny_files", "deny_action"});
   out->mark = MarkOf(field);
   if (const Field* f = map.Find("allow")) ReadCidrList(*f, &out->allow, kCidrExample);
   if (const Field* f = map.Find("deny")) ReadCidrList(*f, &out->deny, kCidrExample);
   if (const Field* f = map.Find("allow_files")) ReadFileList(*f, &out->allow_files);
   if (const Field* f = map.Find("deny_files")) ReadFileList(*f, &out->deny_files);
+  if (const Field* f = map.Find("deny_action")) {
+    if (auto action = ReadDenyAction(*f)) out->deny_action = *action;
+  }
 }
 
 void ReadGeoIp(const Field& field, GeoIpConfig* out) {

@@ -193,9 +193,13 @@ struct SignaturesGlobalConfig {
 // The top-level `ip_reputation` section: allow and deny lists (inline CIDRs and list files as
 // FireHOL and Spamhaus DROP publish them). The allow list wins over the deny list, the bans and
 // every later check (docs/configuration.md has the precedence).
+enum class DenyAction : uint8_t { kBlock, kChallenge };
+
 struct IpReputationConfig {
   std::vector<std::string> allow;  // CIDRs or addresses
   std::vector<std::string> deny;
+  // What the deny list does: block (403), or challenge on routes with `bot` (block elsewhere).
+  DenyAction deny_action = DenyAction::kBlock;
   std::vector<std::string> allow_files;  // paths (resolved against the config's directory)
   std::vector<std::string> deny_files;
   SourceMark mark;
@@ -215,8 +219,6 @@ struct GeoIpConfig {
   std::string asn_db;      // resolved path; empty: no ASN lookups
   SourceMark mark;
 };
-
-enum class DenyAction : uint8_t { kBlock, kChallenge };
 
 // A route's `geo`: allow or deny by country (ISO 3166-1 alpha-2) and by ASN. With an allow list,
 // only its members pass (an address the database does not know has no country and fails it).
@@ -333,6 +335,34 @@ struct AuthConfig {
   SourceMark mark;
 };
 
+// The top-level `bot` section: what every route's challenges share.
+struct BotGlobalConfig {
+  uint64_t rotation_ms = 3'600'000;       // how long one secret signs; the previous one is kept
+  uint64_t clearance_ttl_ms = 3'600'000;  // how long a solved challenge's cookie lets through
+  uint64_t challenge_ttl_ms = 300'000;    // how long a page has to solve its challenge
+  uint32_t difficulty = 20;         // leading zero bits: ~0.5 s in headless Chromium (bench/bot.sh)
+  uint64_t nojs_delay_ms = 10'000;  // the no-JavaScript fallback's wait
+  std::string good_bots;            // rules/good-bots.yaml; empty: the shipped one
+  std::string page;                 // an HTML template; empty: the built-in challenge/
+  uint32_t prefix_v4 = 24;          // tokens bind the client's network, not its address
+  uint32_t prefix_v6 = 64;
+  std::string cookie = "rampart_clearance";
+  SourceMark mark;
+};
+
+// A route's `bot`.
+struct RouteBotConfig {
+  enum class Mode : uint8_t {
+    kOff,         // no challenges: other stages' challenge actions answer as blocks
+    kSuspicious,  // challenge when a stage's challenge action fires or browser headers do not fit
+    kAlways,      // challenge every request without a clearance
+  };
+  Mode mode = Mode::kSuspicious;
+  bool api = false;                    // an API: never challenged (mode is off)
+  std::optional<uint32_t> difficulty;  // unset: the top-level one
+  SourceMark mark;
+};
+
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
@@ -351,6 +381,7 @@ struct RouteConfig {
   std::optional<RouteGeoConfig> geo;                // unset: no country/ASN rules
   std::vector<RateLimitConfig> rate_limits;         // `rate_limit`: one map or a list
   std::optional<AuthConfig> auth;                   // unset: anyone may call the route
+  std::optional<RouteBotConfig> bot;                // unset: no challenges on this route
   SourceMark mark;
 };
 
@@ -398,6 +429,7 @@ struct Config {
   IpReputationConfig ip_reputation;
   GeoIpConfig geoip;
   StateConfig state;
+  BotGlobalConfig bot;
   // How often list files, GeoIP databases and auth files (JWKS, PEM, secrets, htpasswd, API keys)
   // are checked for changes (0: only on SIGHUP).
   uint64_t watch_interval_ms = 5000;

@@ -169,7 +169,7 @@ Config ReadConfig(const Field& root) {
   const MapReader top =
       SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools", "routes", "limits",
                        "timeouts", "logging", "waf", "signatures", "ip_reputation", "geoip",
-                       "state", "watch_interval"});
+                       "state", "bot", "watch_interval"});
   if (!top.is_map()) return config;
   if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
   ReadListen(top, &config.listen);
@@ -192,6 +192,7 @@ Config ReadConfig(const Field& root) {
   if (const Field* f = top.Find("ip_reputation")) ReadIpReputation(*f, &config.ip_reputation);
   if (const Field* f = top.Find("geoip")) ReadGeoIp(*f, &config.geoip);
   if (const Field* f = top.Find("state")) ReadState(*f, &config.state);
+  if (const Field* f = top.Find("bot")) ReadBotGlobal(*f, &config.bot);
   top.ReadDurationMs("watch_interval", &config.watch_interval_ms);
   return config;
 }

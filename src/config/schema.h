@@ -19,7 +19,6 @@ namespace rampart::config {
 // they appear, so an operator with a newer config learns why it is refused.
 inline constexpr std::string_view kLaterVersionKeys[] = {
     "tls",
-    "bot",
     "cache",
 };
 
@@ -98,5 +97,9 @@ void ReadRouteRateLimits(const Field& field, std::vector<RateLimitConfig>* out);
 
 // A route's `auth` (auth_schema.cc); nullopt when the map itself is unusable.
 std::optional<AuthConfig> ReadAuth(const Field& field);
+
+// The top-level `bot` section and a route's `bot` (bot_schema.cc).
+void ReadBotGlobal(const Field& field, BotGlobalConfig* out);
+std::optional<RouteBotConfig> ReadRouteBot(const Field& field);
 
 }  // namespace rampart::config

@@ -124,4 +124,28 @@ size_t AppendJsonEscapedPrefix(std::string& out, std::string_view value, size_t 
   return i;
 }
 
+void AppendHtmlEscaped(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
 }  // namespace rampart::core

@@ -69,4 +69,7 @@ void AppendJsonEscaped(std::string& out, std::string_view value);
 // that prefix holds (value.size() when all of it fits).
 size_t AppendJsonEscapedPrefix(std::string& out, std::string_view value, size_t max_bytes);
 
+// Appends `text` escaped for HTML text and quoted attribute values (& < > " ').
+void AppendHtmlEscaped(std::string& out, std::string_view text);
+
 }  // namespace rampart::core

@@ -190,4 +190,20 @@ core::Status AddListFile(const std::string& path, IpRangeSet::Builder& builder) 
   return {};
 }
 
+// The top `bits` of a 64-bit half set (0..64).
+static uint64_t Mask64(uint32_t bits) { return bits == 0 ? 0 : ~uint64_t{0} << (64 - bits); }
+
+std::string NetworkPrefixText(IpAddress ip, uint32_t prefix_v4, uint32_t prefix_v6) {
+  uint32_t bits;
+  if (ip.v4) {
+    bits = std::min<uint32_t>(prefix_v4, 32);
+    ip.ip4 &= static_cast<uint32_t>(Mask64(bits) >> 32);
+  } else {
+    bits = std::min<uint32_t>(prefix_v6, 128);
+    ip.hi &= Mask64(std::min<uint32_t>(bits, 64));
+    ip.lo &= Mask64(bits > 64 ? bits - 64 : 0);
+  }
+  return ip.ToString() + "/" + std::to_string(bits);
+}
+
 }  // namespace rampart::net

@@ -62,6 +62,10 @@ class IpRangeSet {
   std::vector<V6Range> v6_;
 };
 
+// The client's network as text: "192.0.2.0/24" for 192.0.2.7 with prefix_v4 24,
+// "2001:db8::/64" with prefix_v6 64 (prefixes past the address size are capped).
+std::string NetworkPrefixText(IpAddress ip, uint32_t prefix_v4, uint32_t prefix_v6);
+
 // Reads a list file with one entry a line: "1.2.3.0/24", "1.2.3.0/24 ; SBL123" (Spamhaus DROP),
 // comments after '#' or ';', blank lines. Errors name the file and line.
 core::Status AddListFile(const std::string& path, IpRangeSet::Builder& builder);

@@ -53,6 +53,13 @@ struct CredentialFields {
   std::vector<std::string> query_params;
 };
 
+// What the bot challenge learned about the client, kept so that every stage that may challenge
+// checks the clearance once.
+struct BotView {
+  std::optional<bool> cleared;  // unset: not checked yet
+  std::string good_bot;         // the verified good bot the client is ("Googlebot"); empty: none
+};
+
 // A response the proxy makes itself (error page, block page, redirect, challenge).
 struct LocalReply {
   int status = 0;
@@ -89,6 +96,8 @@ class Exchange {
   void set_credential_fields(std::shared_ptr<const CredentialFields> fields) {
     credential_fields_ = std::move(fields);
   }
+  BotView& bot() { return bot_; }
+  const BotView& bot() const { return bot_; }
   const LocalAddress& local() const { return local_; }
   void set_local(LocalAddress local) { local_ = std::move(local); }
   // Set by the proxy once the head is parsed (a trusted client's id may be kept).
@@ -157,6 +166,7 @@ class Exchange {
   ClientGeo geo_;
   bool allowlisted_ = false;
   std::string user_;
+  BotView bot_;
   std::shared_ptr<const CredentialFields> credential_fields_;
   LocalAddress local_;
   std::string request_id_;

@@ -126,7 +126,8 @@ AccessShared BuildAccessShared(const config::Config& config, std::vector<std::st
 
 std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
     const config::Config& config, size_t index, const AccessShared& shared,
-    const std::shared_ptr<state::Store>& store, RouteAuth auth, const std::string& block_page,
+    const std::shared_ptr<state::Store>& store, RouteAuth auth,
+    const std::shared_ptr<const stages::bot::Challenger>& challenger, const std::string& block_page,
     std::vector<std::string>& errors) {
   const config::RouteConfig& rc = config.routes[index];
   const std::string route_where = "routes[" + std::to_string(index) + "].";
@@ -137,6 +138,8 @@ std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
   stages::ip_reputation::IpReputationSettings rep;
   rep.route_name = rc.name;
   rep.block_page = block_page;
+  rep.deny_action = config.ip_reputation.deny_action;
+  rep.challenger = challenger;
   if (rc.bans) {
     rep.strikes =
         state::StrikePolicy{rc.bans->threshold, std::chrono::milliseconds(rc.bans->window_ms),
@@ -163,7 +166,7 @@ std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
   }
   if (shared.geo) {
     stages.push_back(std::make_shared<stages::geoip::GeoipStageFactory>(
-        shared.geo, std::move(rules), rc.name, block_page));
+        shared.geo, std::move(rules), rc.name, block_page, challenger));
   }
 
   if (!rc.rate_limits.empty()) {
@@ -194,7 +197,7 @@ std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
       limits.push_back(std::move(rule));
     }
     stages.push_back(std::make_shared<stages::rate_limit::RateLimitStageFactory>(
-        store, rc.name, std::move(limits), block_page, auth.api_keys));
+        store, rc.name, std::move(limits), block_page, auth.api_keys, challenger));
   }
 
   // auth: after rate limiting (a credential-guessing flood is limited before it costs a bcrypt),

@@ -12,6 +12,7 @@
 #include "pipeline/stage.h"
 #include "server/auth_stages.h"
 #include "server/file_watch.h"
+#include "stages/bot/challenger.h"
 
 namespace rampart::state {
 class Store;
@@ -38,10 +39,12 @@ AccessShared BuildAccessShared(const config::Config& config, std::vector<std::st
 
 // Route `index`'s access stages, in order (any of them may be absent). `auth` (BuildRouteAuth,
 // built first because the route also needs its credential fields) gives the auth stage and the
-// API key source of the rate limiter's api_key key part.
+// API key source of the rate limiter's api_key key part. `challenger` (may be null) is what the
+// geoip and rate_limit `challenge` actions use; the bot stage itself comes after these.
 std::vector<std::shared_ptr<const pipeline::StageFactory>> BuildAccessStages(
     const config::Config& config, size_t index, const AccessShared& shared,
-    const std::shared_ptr<state::Store>& store, RouteAuth auth, const std::string& block_page,
+    const std::shared_ptr<state::Store>& store, RouteAuth auth,
+    const std::shared_ptr<const stages::bot::Challenger>& challenger, const std::string& block_page,
     std::vector<std::string>& errors);
 
 }  // namespace rampart::server

@@ -19,6 +19,7 @@
 #include "server/admin_access.h"
 #include "server/upstream_report.h"
 #include "stages/auth/auth_counters.h"
+#include "stages/bot/bot_counters.h"
 
 namespace rampart::server {
 
@@ -221,6 +222,7 @@ void Admin::Handle(evhttp_request* req) {
       AppendUpstreamMetrics(text, runtime->pools, upstream::NowMs());
       AppendAccessMetrics(text, store_, *runtime);
       auth_counters_.AppendMetrics(text);
+      bot_counters_.AppendMetrics(text);
     }
     Reply(req, 200, "text/plain; version=0.0.4", text);
     return;

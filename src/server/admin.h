@@ -23,6 +23,9 @@ class RuntimeSource;
 namespace rampart::stages::auth {
 class AuthCounters;
 }
+namespace rampart::stages::bot {
+class BotCounters;
+}
 namespace rampart::state {
 class Store;
 }
@@ -34,12 +37,14 @@ class Admin {
   // `runtime` gives the current pools and the admin token; `store` the bans and counters;
   // `auth_counters` the auth stages' results for /metrics.
   Admin(event_base* base, const proxy::Metrics& metrics, const proxy::RuntimeSource& runtime,
-        state::Store& store, const stages::auth::AuthCounters& auth_counters)
+        state::Store& store, const stages::auth::AuthCounters& auth_counters,
+        const stages::bot::BotCounters& bot_counters)
       : base_(base),
         metrics_(metrics),
         runtime_(runtime),
         store_(store),
-        auth_counters_(auth_counters) {}
+        auth_counters_(auth_counters),
+        bot_counters_(bot_counters) {}
   ~Admin();
   Admin(const Admin&) = delete;
   Admin& operator=(const Admin&) = delete;
@@ -60,6 +65,7 @@ class Admin {
   const proxy::RuntimeSource& runtime_;
   state::Store& store_;
   const stages::auth::AuthCounters& auth_counters_;
+  const stages::bot::BotCounters& bot_counters_;
   evhttp* http_ = nullptr;
   bool draining_ = false;
 };

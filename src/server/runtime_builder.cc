@@ -17,9 +17,11 @@
 #include "modsec/rules_cache.h"
 #include "server/access_stages.h"
 #include "server/auth_stages.h"
+#include "server/bot_setup.h"
 #include "server/state_setup.h"
 #include "signatures/database.h"
 #include "signatures/pack_loader.h"
+#include "stages/bot/bot_stage.h"
 #include "stages/headers/headers_stage.h"
 #include "stages/ip_reputation/ip_reputation_stage.h"
 #include "stages/signatures/signatures_stage.h"
@@ -160,7 +162,7 @@ struct SignaturesBuild {
 // to `errors`).
 std::shared_ptr<const pipeline::StageFactory> BuildSignaturesStage(
     const config::Config& config, size_t index, SignaturesBuild& build,
-    std::vector<std::string>& errors) {
+    std::shared_ptr<const stages::bot::Challenger> challenger, std::vector<std::string>& errors) {
   const config::RouteConfig& rc = config.routes[index];
   if (!rc.signatures || !rc.signatures->enabled || build.failed) return nullptr;
   const config::SignaturesGlobalConfig& global = config.signatures;
@@ -203,6 +205,7 @@ std::shared_ptr<const pipeline::StageFactory> BuildSignaturesStage(
   settings.challenge_score = rc.signatures->challenge_score;
   settings.block_score = rc.signatures->block_score;
   settings.body_limit = global.body_limit;
+  settings.challenger = std::move(challenger);
   return std::make_shared<stages::signatures::SignaturesStageFactory>(build.database,
                                                                       std::move(settings));
 }
@@ -317,6 +320,14 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
   }
   AccessShared access = BuildAccessShared(config, errors);
   runtime->watched_files = access.watched;
+  // The bot challenge: keys and counters outlive runtimes (the server's); `check` gets its own.
+  BotShared bot_shared = BuildBotShared(config, WafRulesDir(config.waf), errors);
+  for (auto& stamp : StampFiles(bot_shared.files)) runtime->watched_files.push_back(stamp);
+  std::shared_ptr<stages::bot::BotKeyRing> bot_keys = options.bot_keys;
+  if (!bot_keys) {
+    bot_keys = std::make_shared<stages::bot::BotKeyRing>();
+    bot_keys->Set(LocalBotKeys(std::chrono::milliseconds(config.bot.rotation_ms)));
+  }
   runtime->ip_lists.allow_ranges = access.lists->allow.range_count();
   runtime->ip_lists.deny_ranges = access.lists->deny.range_count();
   runtime->ip_lists.bytes = access.lists->allow.memory_bytes() + access.lists->deny.memory_bytes();
@@ -386,10 +397,18 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     }
     RouteAuth auth = BuildRouteAuth(rc, route_index, options.auth_counters, errors);
     route->credential_fields = auth.credential_fields;
-    route->chain = BuildChain(
-        rc,
-        BuildAccessStages(config, route_index, access, store, std::move(auth), block_page, errors),
-        BuildSignaturesStage(config, route_index, signatures_build, errors), std::move(waf_stage));
+    auto challenger = BuildChallenger(config, rc, bot_shared, bot_keys, options.bot_counters);
+    auto access_stages = BuildAccessStages(config, route_index, access, store, std::move(auth),
+                                           challenger, block_page, errors);
+    // bot: after auth, before the inspection stages.
+    if (challenger) {
+      access_stages.push_back(
+          std::make_shared<stages::bot::BotStageFactory>(challenger, rc.bot->mode));
+    }
+    route->chain =
+        BuildChain(rc, std::move(access_stages),
+                   BuildSignaturesStage(config, route_index, signatures_build, challenger, errors),
+                   std::move(waf_stage));
     if (route->chain.needs_received_headers()) runtime->keep_received_headers = true;
     routes.push_back(std::move(route));
   }

@@ -18,6 +18,10 @@ class Engine;
 namespace rampart::stages::auth {
 class AuthCounters;
 }
+namespace rampart::stages::bot {
+class BotKeyRing;
+class BotCounters;
+}  // namespace rampart::stages::bot
 namespace rampart::state {
 class Store;
 }
@@ -38,6 +42,9 @@ struct BuildOptions {
   std::shared_ptr<state::Store> store;
   // The auth stages' counters, kept across reloads; null: a private set per route.
   std::shared_ptr<stages::auth::AuthCounters> auth_counters;
+  // The bot challenge's secrets and counters, kept across reloads; null: private ones.
+  std::shared_ptr<stages::bot::BotKeyRing> bot_keys;
+  std::shared_ptr<stages::bot::BotCounters> bot_counters;
 };
 
 // rampart's rules/ folder (modsecurity.conf, crs-setup.conf): the config's waf.rules_dir, else

@@ -81,6 +81,8 @@ int Server::Run() {
   build.waf_engine = &waf_engine_;
   build.store = store_;
   build.auth_counters = auth_counters_;
+  build.bot_keys = bot_keys_;
+  build.bot_counters = bot_counters_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     LogErrors(*errors);
@@ -128,7 +130,7 @@ int Server::Run() {
 
   if (!config.admin.address.empty()) {
     admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_, runtime_source_, *store_,
-                                     *auth_counters_);
+                                     *auth_counters_, *bot_counters_);
     auto bound = admin_->Listen(config.admin.address);
     if (!bound.ok()) {
       spdlog::error("admin: {}", bound.error().message);
@@ -148,6 +150,9 @@ int Server::Run() {
   // The main thread uses the store too (admin API bans, the ban-list sync).
   store_->AttachThread(main_loop_.base());
   store_->StartSync(main_loop_.base());
+  // The bot challenge's secrets follow the rotation, shared through the store.
+  bot_keys_refresher_ = std::make_unique<BotKeysRefresher>(
+      main_loop_.base(), *store_, bot_keys_, std::chrono::milliseconds(config.bot.rotation_ms));
   if (store_->has_backend()) {
     spdlog::info("state: shared in redis at {}", config.state.redis_address);
   }
@@ -196,6 +201,8 @@ void Server::Reload() {
   build.waf_engine = &waf_engine_;
   build.store = store_;  // counters and bans outlive the runtime
   build.auth_counters = auth_counters_;
+  build.bot_keys = bot_keys_;
+  build.bot_counters = bot_counters_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());

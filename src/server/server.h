@@ -11,6 +11,7 @@
 #include "net/event_loop.h"
 #include "proxy/metrics.h"
 #include "proxy/worker_context.h"
+#include "server/bot_setup.h"
 #include "stages/auth/auth_counters.h"
 #include "upstream/server_state.h"
 
@@ -72,6 +73,11 @@ class Server {
   // The auth stages' counters (/metrics), kept across reloads.
   std::shared_ptr<stages::auth::AuthCounters> auth_counters_ =
       std::make_shared<stages::auth::AuthCounters>();
+  // The bot challenge's secrets (refreshed on the main loop) and counters, kept across reloads.
+  std::shared_ptr<stages::bot::BotKeyRing> bot_keys_ = std::make_shared<stages::bot::BotKeyRing>();
+  std::shared_ptr<stages::bot::BotCounters> bot_counters_ =
+      std::make_shared<stages::bot::BotCounters>();
+  std::unique_ptr<BotKeysRefresher> bot_keys_refresher_;
   upstream::StateRegistry upstream_states_;  // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;

@@ -193,20 +193,20 @@ const std::string& Store::LocalSecret(const std::string& key) {
 }
 
 void Store::SharedSecret(std::string_view name, uint64_t period, std::chrono::milliseconds ttl,
-                         std::function<void(const std::string&)> done) {
+                         std::function<void(const std::string&, bool)> done) {
   const std::string key = std::string(name) + ":" + std::to_string(period);
   // Copied out under the lock: the map may grow while the caller holds the answer.
   const std::string local = LocalSecret(key);
   if (!backend_) {
-    done(local);
+    done(local, /*fallback=*/false);
     return;
   }
   backend_->SharedSecret(key, local, ttl,
                          [done = std::move(done), local](std::variant<std::string, StateError> r) {
                            if (auto* shared = std::get_if<std::string>(&r)) {
-                             done(*shared);
+                             done(*shared, /*fallback=*/false);
                            } else {
-                             done(local);
+                             done(local, /*fallback=*/true);
                            }
                          });
 }

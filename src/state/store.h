@@ -95,9 +95,10 @@ class Store {
   // accepted). With a backend every node gets the same one — the first node to ask makes it —
   // kept for `ttl`. Without one, or while it fails, this process's own (random, 32 bytes, kept
   // for the process's life: other nodes then disagree until the backend is back). `done` runs
-  // on this thread.
+  // on this thread; `fallback` is true when the backend failed and the secret is this
+  // process's own (a caller holding the shared one should keep it).
   void SharedSecret(std::string_view name, uint64_t period, std::chrono::milliseconds ttl,
-                    std::function<void(const std::string&)> done);
+                    std::function<void(const std::string& secret, bool fallback)> done);
 
   bool has_backend() const { return backend_ != nullptr; }
   BackendStatus backend_status() const;

@@ -69,6 +69,11 @@ class GeoipStage final : public pipeline::Stage {
     std::optional<Refusal> refusal = Judge(*rules, ex.geo());
     if (!refusal) return Action::kContinue;
 
+    const bot::Challenger* challenger = factory_.challenger();
+    if (rules->action == config::DenyAction::kChallenge && challenger != nullptr) {
+      if (challenger->Cleared(ex)) return Action::kContinue;  // solved one already
+      return challenger->Challenge(ex, FindingSource::kGeoip, refusal->msg);
+    }
     pipeline::RuleMatch rule;
     rule.source = FindingSource::kGeoip;
     rule.id = std::move(refusal->id);
@@ -76,8 +81,8 @@ class GeoipStage final : public pipeline::Stage {
     rule.data = ip;
     ex.findings().AddRule(std::move(rule));
     ex.SetLocalReply(403, waf::RenderBlockPage(factory_.block_page(), ex.request_id()));
-    // A challenge answers like a block until the bot challenge stage exists; it is recorded as
-    // a challenge so the attack log and the strike counter already tell the two apart.
+    // Without a challenger (bot.challenge off, an API route) a challenge answers as a block; it
+    // is still recorded as a challenge.
     const Verdict verdict =
         rules->action == config::DenyAction::kChallenge ? Verdict::kChallenged : Verdict::kBlocked;
     ex.findings().Act(FindingSource::kGeoip, verdict, 403);
@@ -92,11 +97,13 @@ class GeoipStage final : public pipeline::Stage {
 
 GeoipStageFactory::GeoipStageFactory(std::shared_ptr<const GeoDatabases> databases,
                                      std::optional<GeoRules> rules, std::string route_name,
-                                     std::string block_page)
+                                     std::string block_page,
+                                     std::shared_ptr<const bot::Challenger> challenger)
     : databases_(std::move(databases)),
       rules_(std::move(rules)),
       route_name_(std::move(route_name)),
-      block_page_(std::move(block_page)) {
+      block_page_(std::move(block_page)),
+      challenger_(std::move(challenger)) {
   if (rules_) {
     // Databases hold upper-case codes.
     for (auto* list : {&rules_->allow_countries, &rules_->deny_countries}) {

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "geo/geo_database.h"
 #include "pipeline/stage.h"
+#include "stages/bot/challenger.h"
 
 namespace rampart::stages::geoip {
 
@@ -43,11 +44,14 @@ class GeoipStageFactory final : public pipeline::StageFactory {
  public:
   // `databases` null: nothing is looked up. `rules` unset: lookups only (for the logs and the
   // rate-limit keys). `block_page`: the page template (empty: the WAF's default page).
+  // `challenger`: the route's (null: a challenge action answers as a block).
   GeoipStageFactory(std::shared_ptr<const GeoDatabases> databases, std::optional<GeoRules> rules,
-                    std::string route_name, std::string block_page);
+                    std::string route_name, std::string block_page,
+                    std::shared_ptr<const bot::Challenger> challenger = nullptr);
 
   std::string_view name() const override { return "geoip"; }
   std::unique_ptr<pipeline::Stage> Create() const override;
+  const bot::Challenger* challenger() const { return challenger_.get(); }
   // Cheap and on every route: it must not make the proxy copy every request head.
   bool NeedsReceivedHeaders() const override { return false; }
 
@@ -61,6 +65,7 @@ class GeoipStageFactory final : public pipeline::StageFactory {
   std::optional<GeoRules> rules_;  // lists sorted and unique
   std::string route_name_;
   std::string block_page_;
+  std::shared_ptr<const bot::Challenger> challenger_;
 };
 
 }  // namespace rampart::stages::geoip

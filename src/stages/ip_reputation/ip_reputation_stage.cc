@@ -45,6 +45,13 @@ class IpReputationStage final : public pipeline::Stage {
         return Action::kContinue;
       }
       if (lists->deny.Contains(*ip)) {
+        const IpReputationSettings& settings = factory_.settings();
+        if (settings.deny_action == config::DenyAction::kChallenge && settings.challenger) {
+          // A listed address may still be a person (a shared NAT, a VPN): prove it.
+          if (settings.challenger->Cleared(ex)) return Action::kContinue;
+          return settings.challenger->Challenge(ex, FindingSource::kIpReputation,
+                                                "client address is on the deny list");
+        }
         return Block(ex, "deny_list", "client address is on the deny list", ip->ToString());
       }
     }

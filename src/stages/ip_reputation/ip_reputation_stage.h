@@ -21,8 +21,10 @@
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
 #include "net/ip_range_set.h"
 #include "pipeline/stage.h"
+#include "stages/bot/challenger.h"
 #include "state/store.h"
 #include "state/types.h"
 
@@ -39,6 +41,9 @@ struct IpReputationSettings {
   std::string route_name;                      // for the strike reason
   std::optional<state::StrikePolicy> strikes;  // unset: this route's blocks make no strikes
   std::string block_page;                      // template; empty: the WAF's default page
+  // The deny list's action; challenge needs the route's challenger (else it blocks).
+  config::DenyAction deny_action = config::DenyAction::kBlock;
+  std::shared_ptr<const bot::Challenger> challenger;
 };
 
 class IpReputationStageFactory final : public pipeline::StageFactory {

@@ -17,22 +17,6 @@ namespace {
 
 using Kind = config::RateKeyPart::Kind;
 
-// The top `bits` of a 64-bit half set (0..64).
-uint64_t Mask64(uint32_t bits) { return bits == 0 ? 0 : ~uint64_t{0} << (64 - bits); }
-
-std::string PrefixText(net::IpAddress ip, uint32_t prefix_v4, uint32_t prefix_v6) {
-  uint32_t bits;
-  if (ip.v4) {
-    bits = std::min<uint32_t>(prefix_v4, 32);
-    ip.ip4 &= static_cast<uint32_t>(Mask64(bits) >> 32);
-  } else {
-    bits = std::min<uint32_t>(prefix_v6, 128);
-    ip.hi &= Mask64(std::min<uint32_t>(bits, 64));
-    ip.lo &= Mask64(bits > 64 ? bits - 64 : 0);
-  }
-  return ip.ToString() + "/" + std::to_string(bits);
-}
-
 // Header fields whose values are credentials: never written to the attack log.
 bool IsCredentialHeader(std::string_view name) {
   return core::EqualsIgnoreCase(name, "Authorization") ||
@@ -94,7 +78,7 @@ std::optional<RateKey> BuildRateKeyParts(const std::vector<config::RateKeyPart>&
         break;
       case Kind::kIpPrefix:
         if (!client_ip()) return std::nullopt;
-        value = PrefixText(*client_ip(), prefix_v4, prefix_v6);
+        value = net::NetworkPrefixText(*client_ip(), prefix_v4, prefix_v6);
         break;
       case Kind::kHeader: {
         const std::string* v = ex.request().headers.Get(part.name);

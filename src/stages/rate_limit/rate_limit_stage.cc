@@ -115,6 +115,8 @@ class RateLimitStage final : public pipeline::Stage {
 
   Action Allow() {
     for (const Check& check : checks_) {
+      // A cleared client passing a refusal leaves the limits after it unasked.
+      if (!check.outcome || check.outcome->failed) continue;
       const state::RateDecision& d = check.outcome->decision;
       if (!tightest_ || d.remaining < tightest_->remaining) tightest_ = d;
     }
@@ -140,6 +142,12 @@ class RateLimitStage final : public pipeline::Stage {
       return Action::kRespond;
     }
     const state::RateDecision& d = outcome.decision;
+    if (rule.action == config::DenyAction::kChallenge && factory_.challenger() != nullptr) {
+      // Past the limit, a client that solved a challenge passes; others get one.
+      if (factory_.challenger()->Cleared(ex)) return Allow();
+      return factory_.challenger()->Challenge(ex, FindingSource::kRateLimit,
+                                              "rate limit " + rule.description + " exceeded");
+    }
     const uint64_t retry_after = std::max<uint64_t>(CeilSeconds(d.retry_after), 1);
     const uint64_t window = std::max<uint64_t>(CeilSeconds(rule.policy.period), 1);
     match.id = "rate_limit:" + std::to_string(check.rule);
@@ -161,8 +169,8 @@ class RateLimitStage final : public pipeline::Stage {
     headers.Add("RateLimit-Policy", std::to_string(static_cast<uint64_t>(per_window + 0.5)) +
                                         ";w=" + std::to_string(window) +
                                         ";burst=" + std::to_string(d.limit));
-    // A challenge answers like a refusal until the bot challenge stage exists; it is recorded as
-    // a challenge so the attack log and the strike counter already tell the two apart.
+    // Without a challenger (bot.challenge off, an API route) a challenge answers 429; it is
+    // recorded as a challenge.
     const Verdict verdict = rule.action == config::DenyAction::kChallenge ? Verdict::kChallenged
                                                                           : Verdict::kRateLimited;
     ex.findings().Act(FindingSource::kRateLimit, verdict, 429);
@@ -183,12 +191,14 @@ class RateLimitStage final : public pipeline::Stage {
 
 RateLimitStageFactory::RateLimitStageFactory(
     std::shared_ptr<state::Store> store, std::string route_name, std::vector<RateLimitRule> rules,
-    std::string block_page, std::shared_ptr<const rampart::auth::ApiKeySource> api_keys)
+    std::string block_page, std::shared_ptr<const rampart::auth::ApiKeySource> api_keys,
+    std::shared_ptr<const bot::Challenger> challenger)
     : store_(std::move(store)),
       route_name_(std::move(route_name)),
       rules_(std::move(rules)),
       block_page_(std::move(block_page)),
-      api_keys_(std::move(api_keys)) {
+      api_keys_(std::move(api_keys)),
+      challenger_(std::move(challenger)) {
   key_prefixes_.reserve(rules_.size());
   for (size_t i = 0; i < rules_.size(); ++i) {
     key_prefixes_.push_back("rl:" + route_name_ + ":" + std::to_string(i) + ":");

@@ -21,6 +21,7 @@
 #include "auth/api_key_source.h"
 #include "config/config.h"
 #include "pipeline/stage.h"
+#include "stages/bot/challenger.h"
 #include "state/store.h"
 #include "state/types.h"
 
@@ -44,7 +45,8 @@ class RateLimitStageFactory final : public pipeline::StageFactory {
   // `api_keys`: the route's API key source, for `api_key` key parts (may be null).
   RateLimitStageFactory(std::shared_ptr<state::Store> store, std::string route_name,
                         std::vector<RateLimitRule> rules, std::string block_page,
-                        std::shared_ptr<const rampart::auth::ApiKeySource> api_keys = nullptr);
+                        std::shared_ptr<const rampart::auth::ApiKeySource> api_keys = nullptr,
+                        std::shared_ptr<const bot::Challenger> challenger = nullptr);
 
   std::string_view name() const override { return "rate_limit"; }
   std::unique_ptr<pipeline::Stage> Create() const override;
@@ -56,6 +58,8 @@ class RateLimitStageFactory final : public pipeline::StageFactory {
   const std::vector<RateLimitRule>& rules() const { return rules_; }
   const std::string& block_page() const { return block_page_; }
   const rampart::auth::ApiKeySource* api_keys() const { return api_keys_.get(); }
+  // The route's challenger; null: a `challenge` action answers 429 like a block.
+  const bot::Challenger* challenger() const { return challenger_.get(); }
   // "rl:<route>:<index>:": the store key of rule `index` without the request's part.
   const std::string& key_prefix(size_t index) const { return key_prefixes_[index]; }
 
@@ -66,6 +70,7 @@ class RateLimitStageFactory final : public pipeline::StageFactory {
   std::string block_page_;
   std::vector<std::string> key_prefixes_;
   std::shared_ptr<const rampart::auth::ApiKeySource> api_keys_;
+  std::shared_ptr<const bot::Challenger> challenger_;
 };
 
 }  // namespace rampart::stages::rate_limit

@@ -174,7 +174,16 @@ class SignaturesStage final : public pipeline::Stage {
       }
       return pipeline::Action::kContinue;
     }
-    // A challenge is a block until the bot challenge stage exists.
+    if (!block && settings.challenger) {
+      // A client that solved a challenge (or is a verified good bot) passes a challenge action.
+      if (settings.challenger->Cleared(ex)) {
+        ex.findings().Act(pipeline::FindingSource::kSignatures, pipeline::Verdict::kDetected);
+        return pipeline::Action::kContinue;
+      }
+      return settings.challenger->Challenge(ex, pipeline::FindingSource::kSignatures,
+                                            "signature challenge");
+    }
+    // Without a challenger (bot.challenge off, an API route), a challenge answers as a block.
     ex.SetLocalReply(403, waf::RenderBlockPage(settings.block_page, ex.request_id()));
     ex.findings().Act(pipeline::FindingSource::kSignatures, pipeline::Verdict::kBlocked, 403);
     return pipeline::Action::kRespond;

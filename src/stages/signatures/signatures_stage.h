@@ -13,6 +13,7 @@
 
 #include "pipeline/stage.h"
 #include "signatures/database.h"
+#include "stages/bot/challenger.h"
 
 namespace rampart::stages::signatures {
 
@@ -22,6 +23,8 @@ struct RouteSettings {
   uint32_t block_score = 0;      // 0: scores never block
   uint64_t body_limit = 64 * 1024;
   std::string block_page;  // template; empty: the WAF's default page
+  // The route's challenger; null: a challenge answers like a block (bot.challenge off).
+  std::shared_ptr<const bot::Challenger> challenger;
 };
 
 class SignaturesStageFactory final : public pipeline::StageFactory {

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/strings.h"
 #include "modsec/findings.h"
 #include "modsec/inspection.h"
 #include "pipeline/exchange.h"
@@ -21,30 +22,6 @@ const char kDefaultBlockPage[] =
     "</body></html>\n";
 
 namespace {
-
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
 
 std::string LowerSeverity(int severity) {
   std::string name = modsec::SeverityName(severity);
@@ -275,7 +252,7 @@ std::string RenderBlockPage(std::string_view page_template, std::string_view req
     const size_t at = page_template.find(kRequestIdPlaceholder, pos);
     if (at == std::string_view::npos) break;
     page.append(page_template.substr(pos, at - pos));
-    AppendEscaped(page, request_id);
+    core::AppendHtmlEscaped(page, request_id);
     pos = at + kRequestIdPlaceholder.size();
   }
   page.append(page_template.substr(pos));

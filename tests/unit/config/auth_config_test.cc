@@ -3,25 +3,19 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "auth/api_keys.h"
 #include "config/loader.h"
-#include "load_helpers.h"
-#include "server/runtime_builder.h"
+#include "config_test_support.h"
 
 namespace rampart::config {
 namespace {
 
-using test_util::Errors;
-using test_util::Load;
+using namespace test_util;  // config_test_support.h
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -30,37 +24,8 @@ using ::testing::Pair;
 // One pool and one route whose `auth` map starts at line 6 (its keys on line 7 on); `after` is
 // appended after the body (more route keys, or top-level sections).
 std::string Auth(const std::string& body, const std::string& after = "") {
-  return "listen: [{address: 127.0.0.1:8080}]\n"                   // 1
-         "pools: {app: {servers: [{address: 127.0.0.1:9000}]}}\n"  // 2
-         "routes:\n"                                               // 3
-         "  - match: {path_prefix: /}\n"                           // 4
-         "    pool: app\n"                                         // 5
-         "    auth:\n" +                                           // 6
-         body +
-         after;
+  return std::string(kOneRouteHead) + "    auth:\n" + body + after;
 }
-
-// A temporary file holding `content`, removed with the object.
-class TempFile {
- public:
-  explicit TempFile(const std::string& content = "") {
-    char name[] = "/tmp/rampart-auth-config-test-XXXXXX";
-    const int fd = mkstemp(name);
-    EXPECT_GE(fd, 0);
-    if (fd >= 0) close(fd);
-    path_ = name;
-    std::ofstream(path_, std::ios::binary) << content;
-  }
-  ~TempFile() { std::remove(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-  // The path as a double-quoted YAML scalar.
-  std::string q() const { return "\"" + path_ + "\""; }
-
- private:
-  std::string path_;
-};
 
 // A SHA-512 crypt hash of "secret" (openssl passwd -6 -salt saltsalt secret).
 constexpr const char* kSha512Hash =
@@ -502,28 +467,6 @@ TEST(AuthConfigErrorTest, Realm) {
 
 // The runtime build: the contents of auth's files, the auth service's URL, and the rate-limit
 // key part `api_key`. Errors are "FILE:LINE: routes[N].auth.METHOD: <the file's own error>".
-std::vector<std::string> BuildErrors(const std::string& yaml) {
-  const Config config = Load(yaml);
-  server::BuildOptions options;
-  options.open_logs = false;
-  auto built = server::BuildRuntime(config, options);
-  if (auto* errors = std::get_if<std::vector<std::string>>(&built)) return *errors;
-  return {};
-}
-
-std::shared_ptr<const proxy::Runtime> Build(const std::string& yaml) {
-  const Config config = Load(yaml);
-  server::BuildOptions options;
-  options.open_logs = false;
-  auto built = server::BuildRuntime(config, options);
-  if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
-    std::string all;
-    for (const std::string& e : *errors) all += e + "\n";
-    ADD_FAILURE() << "unexpected build errors:\n" << all;
-    return nullptr;
-  }
-  return std::get<std::shared_ptr<const proxy::Runtime>>(built);
-}
 
 TEST(AuthBuildTest, GoodFilesBuildTheStageAfterRateLimit) {
   TempFile jwks(kOctJwks), keys(auth::HashApiKeyLine("ci", "k") + "\n"),

@@ -2,50 +2,23 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "config/loader.h"
-#include "load_helpers.h"
+#include "config_test_support.h"
 
 namespace rampart::config {
 namespace {
 
-using test_util::Errors;
-using test_util::Load;
+using namespace test_util;  // config_test_support.h
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 // One pool and one route whose `waf` map starts at line 6 (its keys on line 7 on).
 std::string Waf(const std::string& body) {
-  return "listen: [{address: 127.0.0.1:8080}]\n"                   // 1
-         "pools: {app: {servers: [{address: 127.0.0.1:9000}]}}\n"  // 2
-         "routes:\n"                                               // 3
-         "  - match: {path_prefix: /}\n"                           // 4
-         "    pool: app\n"                                         // 5
-         "    waf:\n" +                                            // 6
-         body;
+  return std::string(kOneRouteHead) + "    waf:\n" + body;
 }
-
-// A temporary file that exists for the test.
-class TempFile {
- public:
-  TempFile() {
-    char name[] = "/tmp/rampart-waf-test-XXXXXX";
-    const int fd = mkstemp(name);
-    EXPECT_GE(fd, 0);
-    if (fd >= 0) close(fd);
-    path_ = name;
-  }
-  ~TempFile() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST(WafSchemaTest, EveryKeyFillsTheStruct) {
   TempFile before, after;

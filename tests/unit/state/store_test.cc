@@ -146,16 +146,19 @@ TEST(StoreTest, WithoutBackendSecretsAreThisProcesssOwnPerPeriod) {
   std::string first;
   std::string again;
   std::string next;
-  store.SharedSecret("bot", 41, std::chrono::minutes(10), [&](const std::string& s) { first = s; });
-  store.SharedSecret("bot", 41, std::chrono::minutes(10), [&](const std::string& s) { again = s; });
-  store.SharedSecret("bot", 42, std::chrono::minutes(10), [&](const std::string& s) { next = s; });
+  store.SharedSecret("bot", 41, std::chrono::minutes(10),
+                     [&](const std::string& s, bool) { first = s; });
+  store.SharedSecret("bot", 41, std::chrono::minutes(10),
+                     [&](const std::string& s, bool) { again = s; });
+  store.SharedSecret("bot", 42, std::chrono::minutes(10),
+                     [&](const std::string& s, bool) { next = s; });
   EXPECT_EQ(first.size(), 32u);  // answered before returning
   EXPECT_EQ(first, again);
   EXPECT_NE(first, next);
   Store other(StoreOptions{}, nullptr);
   std::string others;
   other.SharedSecret("bot", 41, std::chrono::minutes(10),
-                     [&](const std::string& s) { others = s; });
+                     [&](const std::string& s, bool) { others = s; });
   EXPECT_NE(first, others);  // random, not derived from the name
 }
 

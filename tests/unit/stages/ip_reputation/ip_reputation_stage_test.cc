@@ -39,6 +39,13 @@ std::shared_ptr<state::Store> MakeStore() {
   return std::make_shared<state::Store>(state::StoreOptions{}, nullptr);
 }
 
+IpReputationSettings Settings(std::string route, state::StrikePolicy strikes) {
+  IpReputationSettings settings;
+  settings.route_name = std::move(route);
+  settings.strikes = strikes;
+  return settings;
+}
+
 pipeline::Chain MakeChain(std::shared_ptr<const IpLists> lists, std::shared_ptr<state::Store> store,
                           std::optional<state::StrikePolicy> strikes = std::nullopt) {
   IpReputationSettings settings;
@@ -135,6 +142,37 @@ TEST(IpReputationStageTest, DenyListAnswers403WithFindings) {
   EXPECT_EQ(RunOne(chain, "2001:db8:beef::1").result, ChainResult::kContinue);
 }
 
+// deny_action: challenge with the route's challenger: a listed client gets the challenge page,
+// and once cleared (here: allow-listed by nobody, but holding a clearance) goes on.
+TEST(IpReputationStageTest, DenyListChallengesWithAChallenger) {
+  auto ring = std::make_shared<bot::BotKeyRing>();
+  auto keys = std::make_shared<rampart::bot::BotKeys>();
+  keys->period = 1;
+  keys->current = std::string(32, 'k');
+  ring->Set(keys);
+  bot::ChallengeSettings challenge;
+  challenge.page = std::make_shared<const std::string>("{{challenge}} {{difficulty}}");
+  auto challenger = std::make_shared<bot::Challenger>(challenge, ring, nullptr, nullptr);
+  IpReputationSettings settings;
+  settings.route_name = "api";
+  settings.deny_action = config::DenyAction::kChallenge;
+  settings.challenger = challenger;
+  const pipeline::Chain chain({std::make_shared<IpReputationStageFactory>(
+      MakeLists({}, {"203.0.113.0/24"}), MakeStore(), std::move(settings))});
+  Outcome out = RunOne(chain, "203.0.113.9");
+  ASSERT_EQ(out.result, ChainResult::kRespond);
+  EXPECT_EQ(out.ex.local_reply()->status, 403);
+  EXPECT_EQ(out.ex.findings().verdict(), Verdict::kChallenged);
+  EXPECT_EQ(out.ex.findings().source(), FindingSource::kIpReputation);
+  EXPECT_NE(out.ex.local_reply()->body.find(" 20"), std::string::npos);  // the page, filled
+  // Without a challenger the deny list blocks, whatever deny_action says.
+  IpReputationSettings no_challenger;
+  no_challenger.deny_action = config::DenyAction::kChallenge;
+  const pipeline::Chain blocking({std::make_shared<IpReputationStageFactory>(
+      MakeLists({}, {"203.0.113.0/24"}), MakeStore(), std::move(no_challenger))});
+  EXPECT_EQ(RunOne(blocking, "203.0.113.9").ex.findings().verdict(), Verdict::kBlocked);
+}
+
 TEST(IpReputationStageTest, Ipv4MappedClientMatchesIpv4Lists) {
   const auto chain = MakeChain(MakeLists({}, {"203.0.113.0/24"}), MakeStore());
   Outcome out = RunOne(chain, "::ffff:203.0.113.9");
@@ -171,7 +209,7 @@ TEST(IpReputationStageTest, ExpiredBanDoesNotBlock) {
 
 TEST(IpReputationStageTest, WithoutListsOrStoreEverythingPasses) {
   const pipeline::Chain chain({std::make_shared<IpReputationStageFactory>(
-      nullptr, nullptr, IpReputationSettings{"api", state::StrikePolicy{1}, ""})});
+      nullptr, nullptr, Settings("api", state::StrikePolicy{1}))});
   Outcome out = RunOne(chain, "192.0.2.7", std::make_pair(FindingSource::kWaf, Verdict::kBlocked));
   EXPECT_EQ(out.result, ChainResult::kContinue);
   EXPECT_EQ(RunOne(chain, "192.0.2.7").result, ChainResult::kContinue);
@@ -220,9 +258,8 @@ TEST(IpReputationStageTest, StrikesAfterThresholdBlockedExchangesBanTheClient) {
 TEST(IpReputationStageTest, StrikeReasonNamesMillisecondWindows) {
   IpReputationStageFactory factory(
       nullptr, MakeStore(),
-      IpReputationSettings{
-          "login", state::StrikePolicy{5, std::chrono::milliseconds(1500), std::chrono::minutes(1)},
-          ""});
+      Settings("login",
+               state::StrikePolicy{5, std::chrono::milliseconds(1500), std::chrono::minutes(1)}));
   EXPECT_EQ(factory.strike_reason(),
             "5 blocked or challenged requests within 1500ms (route login)");
 }

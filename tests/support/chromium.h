@@ -1,0 +1,80 @@
+#pragma once
+// HeadlessChromium: a real headless Chromium (Debian's /usr/bin/chromium) opened on one URL, for
+// e2e tests of pages that only a browser can pass (the bot challenge's JavaScript proof of
+// work, its no-JavaScript fallback).
+//
+// `--dump-dom --virtual-time-budget` is not used: virtual time runs ahead while only a Web
+// Worker is busy, so the DOM is dumped before the page is done. Instead Chromium runs as a
+// child process in its own process group with `--remote-debugging-port=0`; the port it chose is
+// read from <profile>/DevToolsActivePort, and GET /json/list on it (plain HTTP and JSON) tells
+// the tab's current URL and title. The usual oracle is elsewhere anyway: the test's origin
+// receiving the page's request.
+//
+// Owned by one test, used on its main thread. The destructor kills the whole process group and
+// removes the temporary profile; when the test has failed it prints where the tab was and the
+// end of Chromium's log.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/common.h"
+
+namespace rampart::test {
+
+inline constexpr char kChromiumBinary[] = "/usr/bin/chromium";
+
+// Whether kChromiumBinary exists and is executable.
+bool ChromiumAvailable();
+
+// Skips the calling test when there is no Chromium to drive.
+#define REQUIRE_CHROMIUM()                                                                      \
+  do {                                                                                          \
+    if (!::rampart::test::ChromiumAvailable()) {                                                \
+      GTEST_SKIP() << ::rampart::test::kChromiumBinary                                          \
+                   << " not found: the browser tests need Chromium (apt-get install chromium)"; \
+    }                                                                                           \
+  } while (0)
+
+// Where the tab is, as DevTools reports it. Titles come HTML-escaped there.
+struct BrowserPage {
+  std::string url;
+  std::string title;
+};
+
+class HeadlessChromium {
+ public:
+  HeadlessChromium() = default;
+  ~HeadlessChromium();
+  HeadlessChromium(const HeadlessChromium&) = delete;
+  HeadlessChromium& operator=(const HeadlessChromium&) = delete;
+
+  // Starts Chromium on `url` with `extra_flags` (e.g. "--blink-settings=scriptEnabled=false")
+  // and waits for its DevTools port. False, with error(), when it cannot start or exits first.
+  bool Start(const std::string& url, const std::vector<std::string>& extra_flags = {},
+             Timeout timeout = Timeout(60'000));
+
+  // The first tab ("type": "page" in /json/list); nullopt when DevTools does not answer.
+  std::optional<BrowserPage> Page() const;
+  // Polls Page() until `condition` holds for it; its last answer. The timeout is a guard.
+  bool WaitForPage(const std::function<bool(const BrowserPage&)>& condition,
+                   Timeout timeout = Timeout(60'000)) const;
+
+  // What Chromium wrote to stdout and stderr so far.
+  std::string Log() const;
+  const std::string& error() const { return error_; }
+
+ private:
+  void Stop();
+
+  std::string dir_;  // holds the profile and the log
+  pid_t pid_ = -1;   // also the process group's id
+  uint16_t devtools_port_ = 0;
+  std::string error_;
+};
+
+}  // namespace rampart::test
