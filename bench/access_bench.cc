@@ -45,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_timing.h"
 #include "config/config.h"
 #include "geo/geo_database.h"
 #include "net/ip_range_set.h"
@@ -56,6 +57,8 @@
 #include "state/store.h"
 #include "state/types.h"
 
+const char rampart::bench::kBenchName[] = "access_bench";
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -65,10 +68,8 @@ using rampart::pipeline::Chain;
 using rampart::pipeline::ChainResult;
 using rampart::pipeline::StageFactory;
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "access_bench: %s\n", message.c_str());
-  std::exit(1);
-}
+using rampart::bench::CpuSeconds;
+using rampart::bench::Die;
 
 struct Options {
   std::string repo_root;
@@ -84,12 +85,6 @@ struct Options {
 
 // ---------------------------------------------------------------------------------------------
 // Clocks and statistics
-
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 double WallSeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();

@@ -1,9 +1,10 @@
 #pragma once
-// The timing harness of the in-process benches (auth_bench, bot_bench): a case is a call that
-// returns true for the expected answer, timed in the thread's CPU time (the machine is shared),
-// not wall time. Per case: warm-up calls for a tenth of the budget, then samples of a batch of
-// calls (sized so that a sample takes at least 200 us) until the budget is spent, at least 5
-// samples. Reported: the median µs per call over the samples, their 10th and 90th percentiles.
+// The timing harness of the in-process benches (auth_bench, bot_bench; access_bench takes its
+// clock and Die): a case is a call that returns true for the expected answer, timed in the
+// thread's CPU time (the machine is shared), not wall time. Per case: warm-up calls for a tenth
+// of the budget, then samples of a batch of calls (sized so that a sample takes at least 200 us)
+// until the budget is spent, at least 5 samples. Reported: the median µs per call over the
+// samples, their 10th and 90th percentiles.
 
 #include <algorithm>
 #include <cstdio>
