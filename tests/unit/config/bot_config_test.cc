@@ -205,6 +205,17 @@ TEST(BotConfigErrorTest, ApiAndChallengeConflict) {
               ElementsAre("t.yaml:8: " + conflict));
 }
 
+// The IP deny list may challenge instead of block (on routes with `bot`).
+TEST(BotConfigTest, DenyListAction) {
+  EXPECT_EQ(Load(Yaml("")).ip_reputation.deny_action, config::DenyAction::kBlock);
+  EXPECT_EQ(Load(Yaml("", "ip_reputation: {deny: [192.0.2.0/24], deny_action: challenge}\n"))
+                .ip_reputation.deny_action,
+            config::DenyAction::kChallenge);
+  EXPECT_THAT(Errors(Yaml("", "ip_reputation: {deny_action: captcha}\n")),
+              ElementsAre("t.yaml:7: ip_reputation.deny_action: expected one of: block, "
+                          "challenge"));
+}
+
 TEST(BotConfigErrorTest, RouteValues) {
   EXPECT_THAT(Errors(Yaml("{challenge: sometimes}")),
               ElementsAre("t.yaml:6: routes[0].bot.challenge: expected one of: off, suspicious, "

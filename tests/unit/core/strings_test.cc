@@ -168,5 +168,26 @@ TEST(AppendJsonEscapedPrefixTest, MatchesAppendJsonEscapedWhenAllFits) {
   }
 }
 
+TEST(HexDigitValueTest, BothCasesAndNothingElse) {
+  EXPECT_EQ(HexDigitValue('0'), 0);
+  EXPECT_EQ(HexDigitValue('9'), 9);
+  EXPECT_EQ(HexDigitValue('a'), 10);
+  EXPECT_EQ(HexDigitValue('F'), 15);
+  for (char c : {'g', 'G', '/', ':', '@', '`', ' ', '\0'}) EXPECT_EQ(HexDigitValue(c), -1) << c;
+}
+
+TEST(EqualsAsCgiHeaderNameTest, CaseAndUnderscore) {
+  EXPECT_TRUE(EqualsAsCgiHeaderName("X-User", "x_user"));
+  EXPECT_TRUE(EqualsAsCgiHeaderName("X_USER", "x-user"));
+  EXPECT_FALSE(EqualsAsCgiHeaderName("X-User", "X-Users"));
+  EXPECT_FALSE(EqualsAsCgiHeaderName("X-User", "X.User"));
+}
+
+TEST(AppendHtmlEscapedTest, EscapesTheFiveCharacters) {
+  std::string out = "<p>";
+  AppendHtmlEscaped(out, R"(a&b<c>d"e'f)");
+  EXPECT_EQ(out, "<p>a&amp;b&lt;c&gt;d&quot;e&#39;f");
+}
+
 }  // namespace
 }  // namespace rampart::core
