@@ -102,32 +102,7 @@ bench_args=(--work-dir "$DATA" --entries "$ENTRIES" --v6-entries "$V6_ENTRIES"
 
 NGINX="$(command -v nginx)"
 WRK="$(command -v wrk)"
-BODY_1K="$(head -c 1024 /dev/zero | tr '\0' 'x')"
-PORT[backend]="$(free_port)"
-mkdir -p "$TMP/backend"
-cat >"$TMP/backend/nginx.conf" <<EOF
-$(nginx_user)
-daemon off;
-master_process on;
-worker_processes 1;
-pid $TMP/backend/nginx.pid;
-error_log $TMP/backend/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  default_type text/plain;
-  keepalive_timeout 75s;
-  keepalive_requests 1000000;
-  $(nginx_temp_paths "$TMP/backend")
-  server {
-    listen 127.0.0.1:${PORT[backend]};
-    location / { return 200 "$BODY_1K"; }
-  }
-}
-EOF
-"$NGINX" -p "$TMP/backend" -c "$TMP/backend/nginx.conf" -e "$TMP/backend/error.log" \
-  >"$TMP/backend/stdout.log" 2>&1 &
-await_started backend "$TMP/backend/error.log" "backend nginx"
+start_simple_backend "$NGINX"
 
 # rampart targets. plain: no access section (ip_reputation still runs, with empty lists);
 # access: deny list file, GeoIP databases and route rules, a rate limit that never refuses;

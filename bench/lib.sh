@@ -250,3 +250,35 @@ nginx_proxy_location() {
     }
 EOF
 }
+
+# The backend of the proxy benchmarks: one nginx worker answering every GET with a fixed 1 KiB
+# body, on PORT[backend] (chosen here), under $TMP/backend. Sets BODY_1K.
+start_simple_backend() {  # nginx_binary
+  local nginx="$1"
+  BODY_1K="$(head -c 1024 /dev/zero | tr '\0' 'x')"
+  PORT[backend]="$(free_port)"
+  mkdir -p "$TMP/backend"
+  cat >"$TMP/backend/nginx.conf" <<EOF
+$(nginx_user)
+daemon off;
+master_process on;
+worker_processes 1;
+pid $TMP/backend/nginx.pid;
+error_log $TMP/backend/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type text/plain;
+  keepalive_timeout 75s;
+  keepalive_requests 1000000;
+  $(nginx_temp_paths "$TMP/backend")
+  server {
+    listen 127.0.0.1:${PORT[backend]};
+    location / { return 200 "$BODY_1K"; }
+  }
+}
+EOF
+  "$nginx" -p "$TMP/backend" -c "$TMP/backend/nginx.conf" -e "$TMP/backend/error.log" \
+    >"$TMP/backend/stdout.log" 2>&1 &
+  await_started backend "$TMP/backend/error.log" "backend nginx"
+}

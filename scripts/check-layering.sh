@@ -12,6 +12,8 @@ declare -A ALLOWED=(
   [modsec]="core"
   [signatures]="http config core"
   [net]="core"
+  [tls]="core"
+  [acme]="tls core"
   [geo]="net core"
   [state]="net core"
   [bot]="net config http core"
@@ -19,8 +21,8 @@ declare -A ALLOWED=(
   [routing]="pipeline config http core"
   [stages]="stages auth bot modsec signatures geo state pipeline net http config core"
   [upstream]="net http config core"
-  [proxy]="routing upstream pipeline net http config core"
-  [server]="proxy stages auth bot modsec signatures geo state routing upstream pipeline net http config core"
+  [proxy]="tls routing upstream pipeline net http config core"
+  [server]="acme proxy tls stages auth bot modsec signatures geo state routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
 # is a header directory (<modsecurity/...>); a value is a file, or a folder or file-name prefix
@@ -32,6 +34,9 @@ declare -A ADAPTER=(
   [maxminddb.h]="geo/geo_database.cc"
   [hiredis/]="state/redis_"
   [crypt.h]="auth/htpasswd.cc"
+  [openssl/ssl.h]="tls/"
+  [curl/]="acme/curl_transport.cc"
+  [nghttp2/]="proxy/h2_"
 )
 
 status=0

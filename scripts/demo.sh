@@ -24,6 +24,7 @@ rampart is starting on http://127.0.0.1:8080 (Ctrl-C to stop). In another termin
   for i in $(seq 30); do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8080/; done; echo
                                                             # a burst of 20 passes, then 429 (rate limit)
   curl -s http://127.0.0.1:9901/metrics | grep rampart_     # Prometheus metrics
+  curl -i --http2-prior-knowledge http://127.0.0.1:8080/hello  # HTTP/2 (h2c), same stages
   kill -HUP <pid>                                           # reload the configuration
 
 TRY

@@ -9,12 +9,14 @@ PACKAGES=(
   libpcre2-dev libssl-dev nlohmann-json3-dev libcrypt-dev libgtest-dev libgmock-dev
   libmodsecurity-dev modsecurity-crs libhyperscan-dev
   libmaxminddb-dev libmaxmind-db-writer-perl libhiredis-dev redis-server
+  libnghttp2-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev clang-format clang-tidy
 )
 # `--tests`: what only the test suite needs — a real browser for the bot challenge's end-to-end
-# tests, and node for the challenge page's JavaScript test.
+# tests, node for the challenge page's JavaScript test, Let's Encrypt's test CA (pebble) for the
+# ACME tests, and HTTP/2 and TLS clients (nghttp, curl, testssl.sh) for the TLS tests.
 if [ "${1:-}" = "--tests" ]; then
-  PACKAGES+=(chromium nodejs)
+  PACKAGES+=(chromium nodejs pebble nghttp2-client testssl.sh)
 fi
 
 missing=()

@@ -100,6 +100,8 @@ std::optional<RateKeyPart> ParseRateKeyPart(std::string_view text) {
   if (text == "country") return RateKeyPart{Kind::kCountry, ""};
   if (text == "asn") return RateKeyPart{Kind::kAsn, ""};
   if (text == "api_key") return RateKeyPart{Kind::kApiKey, ""};
+  if (text == "ja3") return RateKeyPart{Kind::kJa3, ""};
+  if (text == "ja4") return RateKeyPart{Kind::kJa4, ""};
   if (core::StartsWith(text, "header:") && IsHttpToken(text.substr(7))) {
     return RateKeyPart{Kind::kHeader, std::string(text.substr(7))};
   }
@@ -126,8 +128,8 @@ void ReadRateKey(const Field& field, std::vector<RateKeyPart>* out) {
     auto part = ParseRateKeyPart(*text);
     if (!part) {
       item.Fail(
-          "expected client_ip, ip_prefix, route, country, asn, api_key, header:<Name> or "
-          "cookie:<name>");
+          "expected client_ip, ip_prefix, route, country, asn, api_key, ja3, ja4, header:<Name> "
+          "or cookie:<name>");
       continue;
     }
     out->push_back(std::move(*part));

@@ -18,11 +18,61 @@ struct SourceMark {
   int line = 0;  // 1-based
 };
 
+// One certificate chain and key of a TLS listener (PEM files), with an optional DER OCSP
+// response to staple.
+struct CertificateConfig {
+  std::string cert;
+  std::string key;
+  std::string ocsp;
+  bool is_default = false;  // serves clients whose SNI names no certificate (else: the first)
+  SourceMark mark;
+};
+
+// A listener's `tls` map: TLS termination (src/tls).
+struct ListenerTlsConfig {
+  std::vector<CertificateConfig> certificates;
+  // Names whose certificates rampart obtains and renews itself (ACME, the top-level `acme`).
+  std::vector<std::string> acme;
+  enum class Profile : uint8_t { kIntermediate, kModern } profile = Profile::kIntermediate;
+  uint64_t session_cache = 20480;            // sessions kept for resumption by id; 0: off
+  uint64_t session_timeout_ms = 86'400'000;  // lifetime of a session or ticket
+  bool tickets = true;                       // session tickets (keys rotate, see below)
+  // A new ticket key every 12 h; the previous one still decrypts.
+  uint64_t ticket_rotation_ms = 43'200'000;
+  // Client certificates (mTLS): verified against client_ca. kOptional asks but lets clients
+  // without one in; kRequired refuses the handshake without a valid one.
+  enum class ClientCerts : uint8_t { kOff, kOptional, kRequired } client_certs = ClientCerts::kOff;
+  std::string client_ca;
+  // The request header the verified subject goes to the backend in (the client's own copies
+  // are always removed on this listener).
+  std::string client_subject_header = "X-Client-Cert-Subject";
+  SourceMark mark;
+};
+
 struct ListenerConfig {
   std::string address;  // "host:port"; IPv6 as "[::1]:8080"
   // Every connection starts with a PROXY protocol header (v1 or v2, told apart by its first
   // bytes) naming the client; a connection without a valid one is closed.
   bool proxy_protocol = false;
+  // HTTP/2: offered in ALPN on a TLS listener, and accepted with prior knowledge (h2c) on a
+  // cleartext one.
+  bool http2 = true;
+  std::optional<ListenerTlsConfig> tls;  // unset: cleartext
+  SourceMark mark;
+};
+
+// The top-level `acme` section: where certificates for listeners' `tls.acme` names come from.
+struct AcmeConfig {
+  std::string directory;  // the ACME server's directory URL
+  std::string email;      // contact for the account; may be empty
+  std::string storage;    // account key and certificates (created 0700)
+  std::string ca_file;    // trust for the ACME server's HTTPS (a test CA); empty: the system's
+  std::vector<std::string> challenges = {"http-01", "tls-alpn-01"};  // in order of preference
+  // Renew when less than this is left; 0: when a third of the certificate's lifetime is left.
+  uint64_t renew_before_ms = 0;
+  uint64_t check_interval_ms = 12ull * 3'600'000;
+  uint64_t retry_min_ms = 60'000;      // back-off after a failed order (whole seconds), doubling...
+  uint64_t retry_max_ms = 86'400'000;  // ... up to this
   SourceMark mark;
 };
 
@@ -92,6 +142,16 @@ struct PoolConfig {
   OutlierConfig outlier;
   uint64_t slow_start_ms = 0;  // a server coming back ramps from 10% to its full share; 0: off
   std::string sticky_cookie;   // cookie stickiness: the cookie naming a client's server; "": off
+  // TLS to the backends (re-encryption); unset: cleartext.
+  struct Tls {
+    std::string ca;           // PEM bundle the backends' certificates must chain to; "": system
+    bool verify = true;       // false: encrypted but unauthenticated (lab backends only)
+    std::string server_name;  // SNI and the name checked; "": each server's host
+    std::string cert;         // client certificate for backends that require mTLS
+    std::string key;
+    SourceMark mark;
+  };
+  std::optional<Tls> tls;
   SourceMark mark;
 };
 
@@ -242,6 +302,8 @@ struct RateKeyPart {
     kCountry,
     kAsn,
     kApiKey,  // the name of the route's API key the request presents (auth.api_key)
+    kJa3,     // the TLS ClientHello's JA3 hash (absent on cleartext: not counted)
+    kJa4,     // its JA4 fingerprint
   };
   Kind kind = Kind::kClientIp;
   std::string name;  // header or cookie name
@@ -382,6 +444,18 @@ struct RouteConfig {
   std::vector<RateLimitConfig> rate_limits;         // `rate_limit`: one map or a list
   std::optional<AuthConfig> auth;                   // unset: anyone may call the route
   std::optional<RouteBotConfig> bot;                // unset: no challenges on this route
+  // Cleartext requests get a redirect to https:// (after the request stages ran): 308 keeps the
+  // method and body (301 for nginx-like behaviour); 0: off. `https_port`: 0 means 443 (the
+  // Host's own port, the cleartext one, is always dropped).
+  int https_redirect = 0;
+  uint16_t https_port = 0;
+  // Strict-Transport-Security on responses over TLS; unset: none.
+  struct Hsts {
+    uint64_t max_age_s = 31'536'000;
+    bool include_subdomains = false;
+    bool preload = false;
+  };
+  std::optional<Hsts> hsts;
   SourceMark mark;
 };
 
@@ -430,6 +504,7 @@ struct Config {
   GeoIpConfig geoip;
   StateConfig state;
   BotGlobalConfig bot;
+  std::optional<AcmeConfig> acme;  // unset: no listener may list acme names
   // How often list files, GeoIP databases and auth files (JWKS, PEM, secrets, htpasswd, API keys)
   // are checked for changes (0: only on SIGHUP).
   uint64_t watch_interval_ms = 5000;

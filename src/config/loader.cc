@@ -52,7 +52,7 @@ void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
   }
   for (size_t i = 0; i < items->size(); ++i) {
     const Field& item = (*items)[i];
-    const MapReader map = SchemaMap(item, {"address", "proxy_protocol"});
+    const MapReader map = SchemaMap(item, {"address", "proxy_protocol", "http2", "tls"});
     if (!map.is_map()) continue;
     const Field* address_field = map.Require("address");
     if (address_field == nullptr) continue;
@@ -68,6 +68,13 @@ void ReadListen(const MapReader& top, std::vector<ListenerConfig>* out) {
     listener.address = std::move(*address);
     listener.mark = MarkOf(item);
     map.ReadBool("proxy_protocol", &listener.proxy_protocol);
+    map.ReadBool("http2", &listener.http2);
+    if (const Field* f = map.Find("tls")) {
+      listener.tls = ReadListenerTls(*f);
+      if (listener.proxy_protocol) {
+        f->Fail("cannot be combined with proxy_protocol in this version");
+      }
+    }
     out->push_back(std::move(listener));
   }
 }
@@ -169,7 +176,7 @@ Config ReadConfig(const Field& root) {
   const MapReader top =
       SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools", "routes", "limits",
                        "timeouts", "logging", "waf", "signatures", "ip_reputation", "geoip",
-                       "state", "bot", "watch_interval"});
+                       "state", "bot", "acme", "watch_interval"});
   if (!top.is_map()) return config;
   if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
   ReadListen(top, &config.listen);
@@ -193,6 +200,18 @@ Config ReadConfig(const Field& root) {
   if (const Field* f = top.Find("geoip")) ReadGeoIp(*f, &config.geoip);
   if (const Field* f = top.Find("state")) ReadState(*f, &config.state);
   if (const Field* f = top.Find("bot")) ReadBotGlobal(*f, &config.bot);
+  if (const Field* f = top.Find("acme")) {
+    config.acme.emplace();
+    ReadAcme(*f, &*config.acme);
+  }
+  for (size_t i = 0; i < config.listen.size(); ++i) {
+    const ListenerConfig& l = config.listen[i];
+    if (l.tls && !l.tls->acme.empty() && !config.acme) {
+      root.FailChild("acme", "listen[" + std::to_string(i) +
+                                 "].tls.acme names certificates to obtain: the acme section "
+                                 "(directory, storage) is required");
+    }
+  }
   top.ReadDurationMs("watch_interval", &config.watch_interval_ms);
   return config;
 }

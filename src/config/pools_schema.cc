@@ -166,7 +166,7 @@ PoolConfig ReadPool(const std::string& name, const Field& field) {
   const MapReader map =
       SchemaMap(field, {"balance", "hash_key", "servers", "connect_timeout", "read_timeout",
                         "write_timeout", "keepalive", "retries", "retry_statuses", "retry_budget",
-                        "circuit_breaker", "health", "outlier", "slow_start", "sticky"});
+                        "circuit_breaker", "health", "outlier", "slow_start", "sticky", "tls"});
   bool balance_ok = true;
   if (const Field* f = map.Find("balance")) {
     auto balance = ReadEnum(*f, {"round_robin", "weighted_round_robin", "least_conn", "ip_hash",
@@ -193,6 +193,7 @@ PoolConfig ReadPool(const std::string& name, const Field& field) {
   if (const Field* f = map.Find("outlier")) ReadOutlier(*f, &pool.outlier);
   map.ReadDurationMs("slow_start", &pool.slow_start_ms);
   if (const Field* f = map.Find("sticky")) ReadSticky(*f, &pool);
+  if (const Field* f = map.Find("tls")) pool.tls = ReadPoolTls(*f);
   return pool;
 }
 

@@ -247,10 +247,28 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   RouteConfig route;
   route.name = "route" + std::to_string(index);
   route.mark = MarkOf(field);
-  const MapReader map = SchemaMap(
-      field, {"name", "match", "pool", "split", "strip_prefix", "rewrite", "redirect",
-              "set_request_headers", "set_response_headers", "preserve_host", "max_body_size",
-              "waf", "signatures", "bans", "geo", "rate_limit", "auth", "bot"});
+  // clang-format off (it would put each of the 20 keys on a line of its own)
+  const MapReader map = SchemaMap(field, {"name",
+                                          "match",
+                                          "pool",
+                                          "split",
+                                          "strip_prefix",
+                                          "rewrite",
+                                          "redirect",
+                                          "set_request_headers",
+                                          "set_response_headers",
+                                          "preserve_host",
+                                          "max_body_size",
+                                          "waf",
+                                          "signatures",
+                                          "bans",
+                                          "geo",
+                                          "rate_limit",
+                                          "auth",
+                                          "bot",
+                                          "https_redirect",
+                                          "hsts"});
+  // clang-format on
   if (!map.is_map()) return route;
 
   if (const Field* f = map.Find("name")) {
@@ -279,6 +297,8 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   if (const Field* f = map.Find("rate_limit")) ReadRouteRateLimits(*f, &route.rate_limits);
   if (const Field* f = map.Find("auth")) route.auth = ReadAuth(*f);
   if (const Field* f = map.Find("bot")) route.bot = ReadRouteBot(*f);
+  if (const Field* f = map.Find("https_redirect")) ReadHttpsRedirect(*f, &route);
+  if (const Field* f = map.Find("hsts")) route.hsts = ReadHsts(*f);
   if (const Field* f = map.Find("strip_prefix")) {
     if (auto strip = f->AsBool()) {
       if (*strip && !has_path_prefix) {

@@ -18,7 +18,6 @@ namespace rampart::config {
 // Sections of later rampart versions: reported as "not supported in this version" wherever
 // they appear, so an operator with a newer config learns why it is refused.
 inline constexpr std::string_view kLaterVersionKeys[] = {
-    "tls",
     "cache",
 };
 
@@ -100,6 +99,14 @@ std::optional<AuthConfig> ReadAuth(const Field& field);
 
 // The top-level `bot` section and a route's `bot` (bot_schema.cc).
 void ReadBotGlobal(const Field& field, BotGlobalConfig* out);
+
+// TLS (tls_schema.cc): a listener's `tls`, the top-level `acme`, a pool's `tls`, a route's
+// `https_redirect` and `hsts`.
+std::optional<ListenerTlsConfig> ReadListenerTls(const Field& field);
+void ReadAcme(const Field& field, AcmeConfig* out);
+std::optional<PoolConfig::Tls> ReadPoolTls(const Field& field);
+void ReadHttpsRedirect(const Field& field, RouteConfig* route);
+std::optional<RouteConfig::Hsts> ReadHsts(const Field& field);
 std::optional<RouteBotConfig> ReadRouteBot(const Field& field);
 
 }  // namespace rampart::config

@@ -2,6 +2,18 @@
 
 namespace rampart::http {
 
+std::string_view VersionName(Version version) {
+  switch (version) {
+    case Version::kHttp10:
+      return "HTTP/1.0";
+    case Version::kHttp11:
+      return "HTTP/1.1";
+    case Version::kHttp2:
+      return "HTTP/2.0";
+  }
+  return "HTTP/1.1";
+}
+
 namespace {
 
 // The "path[?query]" part of a request-target: the target itself in origin-form, what follows

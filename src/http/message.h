@@ -13,6 +13,7 @@ namespace rampart::http {
 enum class Version : uint8_t {
   kHttp10,  // HTTP/1.0: no chunked, keep-alive only when asked for
   kHttp11,  // HTTP/1.1
+  kHttp2,   // HTTP/2 (a stream the proxy bridged to its HTTP/1.1 code path)
 };
 
 // How the end of a message body is found.
@@ -22,6 +23,9 @@ enum class BodyFraming : uint8_t {
   kChunked,        // Transfer-Encoding: chunked
   kUntilClose,     // responses only: the body ends when the backend closes the connection
 };
+
+// "HTTP/1.0", "HTTP/1.1", "HTTP/2.0": as logs and ModSecurity's REQUEST_PROTOCOL name it.
+std::string_view VersionName(Version version);
 
 struct Request {
   std::string method;

@@ -60,6 +60,26 @@ struct BotView {
   std::string good_bot;         // the verified good bot the client is ("Googlebot"); empty: none
 };
 
+// What the TLS handshake of the client's connection settled (null on a cleartext connection).
+// Shared by every exchange of the connection.
+struct TlsInfo {
+  std::string version;      // "TLSv1.3"
+  std::string cipher;       // "TLS_AES_128_GCM_SHA256"
+  std::string server_name;  // SNI as sent; empty: none
+  std::string alpn;         // "h2", "http/1.1"; empty: none
+  // Fingerprints of the ClientHello: JA3 (the string and its MD5, as the JA3 tools print) and
+  // JA4 ("t13d1516h2_8daaf6152771_e5627efa2ab1"). Empty when not computed.
+  std::string ja3;
+  std::string ja3_hash;
+  std::string ja4;
+  // The ClientHello carried GREASE values (RFC 8701): every Chromium-based browser and Safari
+  // send them; curl, OpenSSL, Go and Python clients do not.
+  bool grease = false;
+  // A client certificate that verified against the listener's client CA (mTLS): its subject
+  // as an RFC 2253 string; empty when none was presented.
+  std::string client_subject;
+};
+
 // A response the proxy makes itself (error page, block page, redirect, challenge).
 struct LocalReply {
   int status = 0;
@@ -98,6 +118,9 @@ class Exchange {
   }
   BotView& bot() { return bot_; }
   const BotView& bot() const { return bot_; }
+  // The connection's TLS facts; null on cleartext.
+  const TlsInfo* tls() const { return tls_.get(); }
+  void set_tls(std::shared_ptr<const TlsInfo> tls) { tls_ = std::move(tls); }
   const LocalAddress& local() const { return local_; }
   void set_local(LocalAddress local) { local_ = std::move(local); }
   // Set by the proxy once the head is parsed (a trusted client's id may be kept).
@@ -169,6 +192,7 @@ class Exchange {
   BotView bot_;
   std::shared_ptr<const CredentialFields> credential_fields_;
   LocalAddress local_;
+  std::shared_ptr<const TlsInfo> tls_;
   std::string request_id_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::system_clock::time_point start_wall_;

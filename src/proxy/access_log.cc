@@ -100,8 +100,8 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
     line += " [";
     line += CombinedTime(ex.start_wall());
     line += "] ";
-    std::string request_line = req.method + " " + target +
-                               (req.version == http::Version::kHttp10 ? " HTTP/1.0" : " HTTP/1.1");
+    std::string request_line = req.method + " " + target + " ";
+    request_line += http::VersionName(req.version);
     AppendQuoted(line, request_line);
     line += ' ';
     line += std::to_string(ex.status);
@@ -133,7 +133,7 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   AppendField(line, "method", req.method);
   AppendField(line, "host", req.host);
   AppendField(line, "uri", target);
-  AppendField(line, "protocol", req.version == http::Version::kHttp10 ? "HTTP/1.0" : "HTTP/1.1");
+  AppendField(line, "protocol", http::VersionName(req.version));
   AppendField(line, "route", ex.route_name());
   AppendField(line, "user", ex.user());
   AppendNumber(line, "status", static_cast<uint64_t>(ex.status));
@@ -145,6 +145,17 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   AppendField(line, "user_agent", ua ? *ua : "");
   line += "\"referer\":\"";
   core::AppendJsonEscaped(line, referer ? *referer : "");
+  line += "\",";
+  // The TLS handshake's facts; empty on cleartext.
+  const pipeline::TlsInfo no_tls;
+  const pipeline::TlsInfo& tls = ex.tls() != nullptr ? *ex.tls() : no_tls;
+  AppendField(line, "tls_version", tls.version);
+  AppendField(line, "tls_cipher", tls.cipher);
+  AppendField(line, "sni", tls.server_name);
+  AppendField(line, "ja3", tls.ja3_hash);
+  AppendField(line, "ja4", tls.ja4);
+  line += "\"client_cert_subject\":\"";
+  core::AppendJsonEscaped(line, tls.client_subject);
   line += "\"}";
   return line;
 }

@@ -195,6 +195,21 @@ std::string FormatAttackRecord(const pipeline::Exchange& ex, const AttackLogLimi
     out += std::to_string(headers_omitted);
     out += '}';
   }
+  // Which TLS client this was (JA3/JA4), for telling scripts from browsers; null on cleartext.
+  out += ",\"tls\":";
+  if (const pipeline::TlsInfo* tls = ex.tls()) {
+    out += "{\"version\":";
+    AppendString(out, tls->version, limits.name);
+    out += ",\"sni\":";
+    AppendString(out, tls->server_name, limits.name);
+    out += ",\"ja3\":";
+    AppendString(out, tls->ja3_hash, limits.name);
+    out += ",\"ja4\":";
+    AppendString(out, tls->ja4, limits.name);
+    out += '}';
+  } else {
+    out += "null";
+  }
   out += '}';
   return out;
 }

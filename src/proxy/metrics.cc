@@ -7,7 +7,7 @@ namespace rampart::proxy {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(UpstreamError::kCount)>
-    kUpstreamErrorNames = {"connect", "timeout", "reset", "bad_response"};
+    kUpstreamErrorNames = {"connect", "timeout", "reset", "bad_response", "tls"};
 constexpr std::array<std::string_view, static_cast<size_t>(ClientTimeout::kCount)> kTimeoutNames = {
     "header", "body", "keepalive", "send"};
 constexpr std::array<std::string_view, static_cast<size_t>(ConnectionRejection::kCount)>
@@ -65,6 +65,12 @@ void Metrics::CountUpstreamError(std::string_view pool, UpstreamError kind) {
 void Metrics::CountClientTimeout(ClientTimeout kind) {
   timeouts_[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
 }
+
+void Metrics::CountTlsHandshake(bool resumed) {
+  (resumed ? tls_resumed_ : tls_full_).fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::CountTlsHandshakeFailure() { tls_failed_.fetch_add(1, std::memory_order_relaxed); }
 
 void Metrics::CountRejectedConnection(ConnectionRejection kind) {
   rejected_[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
@@ -145,6 +151,12 @@ std::string Metrics::RenderPrometheus() const {
     out += fmt::format("rampart_connections_rejected_total{{reason=\"{}\"}} {}\n",
                        kRejectionNames[i], load(rejected_[i]));
   }
+
+  out += "# HELP rampart_tls_handshakes_total TLS handshakes with clients, by result.\n";
+  out += "# TYPE rampart_tls_handshakes_total counter\n";
+  out += fmt::format("rampart_tls_handshakes_total{{result=\"full\"}} {}\n", load(tls_full_));
+  out += fmt::format("rampart_tls_handshakes_total{{result=\"resumed\"}} {}\n", load(tls_resumed_));
+  out += fmt::format("rampart_tls_handshakes_total{{result=\"failed\"}} {}\n", load(tls_failed_));
 
   out += "# HELP rampart_bytes_received_total Bytes received from clients.\n";
   out += "# TYPE rampart_bytes_received_total counter\n";

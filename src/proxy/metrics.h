@@ -23,6 +23,7 @@ enum class UpstreamError : uint8_t {
   kTimeout,      // connect, read or write timeout
   kReset,        // closed or reset before the response was complete
   kBadResponse,  // the response did not parse
+  kTls,          // the TLS handshake failed (the backend's certificate did not verify...)
   kCount,
 };
 
@@ -55,6 +56,10 @@ class Metrics {
   void CountClientTimeout(ClientTimeout kind);
   void CountRejectedConnection(ConnectionRejection kind);
   void CountReload(bool ok);
+  // TLS handshakes on client connections: completed (full or resumed) and failed (a bad or
+  // unsupported ClientHello, no shared cipher, a refused client certificate, a timeout).
+  void CountTlsHandshake(bool resumed);
+  void CountTlsHandshakeFailure();
   // An exchange with findings (one attack-log record), by its decisive action and source.
   void CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSource source);
   void AddBytes(uint64_t received, uint64_t sent);
@@ -81,6 +86,9 @@ class Metrics {
   static constexpr size_t kAttackKinds = static_cast<size_t>(pipeline::Verdict::kCount) *
                                          static_cast<size_t>(pipeline::FindingSource::kCount);
   std::array<std::atomic<uint64_t>, kAttackKinds> attack_records_{};
+  std::atomic<uint64_t> tls_full_{0};
+  std::atomic<uint64_t> tls_resumed_{0};
+  std::atomic<uint64_t> tls_failed_{0};
   std::atomic<uint64_t> reloads_ok_{0};
   std::atomic<uint64_t> reloads_failed_{0};
   std::atomic<uint64_t> bytes_received_{0};

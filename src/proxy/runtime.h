@@ -16,6 +16,9 @@
 #include "proxy/access_log.h"
 #include "proxy/attack_log.h"
 #include "routing/router.h"
+#include "tls/acme_challenges.h"
+#include "tls/client_context.h"
+#include "tls/server_context.h"
 #include "upstream/pool.h"
 
 namespace rampart::proxy {
@@ -25,6 +28,12 @@ struct Runtime {
   config::Config config;  // limits, timeouts and the rest as loaded
   routing::Router router{{}};
   std::vector<std::shared_ptr<const upstream::Pool>> pools;  // Route::pool_index points here
+  // Per listener (config.listen order): its TLS context, null for a cleartext listener.
+  std::vector<std::shared_ptr<const tls::ServerContext>> listener_tls;
+  // Per pool (pools order): the context for TLS to its backends, null for cleartext.
+  std::vector<std::shared_ptr<const tls::ClientContext>> pool_tls;
+  // ACME HTTP-01 answers (/.well-known/acme-challenge/<token>); null when no acme section.
+  std::shared_ptr<const tls::AcmeChallenges> acme_challenges;
   net::CidrSet trusted_proxies;
   http::ParseLimits parse_limits;
   std::shared_ptr<AccessLog> access_log;  // may be null (no access log)

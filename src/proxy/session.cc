@@ -15,16 +15,21 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/strings.h"
 #include "http/cookie.h"
 #include "http/h1_writer.h"
 #include "net/address.h"
 #include "net/proxy_protocol.h"
 #include "pipeline/local_reply.h"
+#include "proxy/client_accept.h"
 #include "proxy/client_ip.h"
 #include "proxy/forwarding.h"
+#include "proxy/h2_connection.h"
 #include "proxy/offload_ticket.h"
 #include "routing/hash_key.h"
 #include "routing/normalize_path.h"
+#include "tls/acme_challenges.h"
+#include "tls/connection.h"
 
 namespace rampart::proxy {
 
@@ -47,6 +52,9 @@ timeval ToTimeval(uint64_t ms) {
 size_t Length(evbuffer* buf) { return evbuffer_get_length(buf); }
 
 uint64_t SaturatingAddOne(uint64_t n) { return n == UINT64_MAX ? n : n + 1; }
+
+// What an HTTP/2 client with prior knowledge sends first (RFC 9113 §3.4).
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 std::string_view Peek(evbuffer* buf, size_t max) {
   const size_t n = buf == nullptr ? 0 : std::min(Length(buf), max);
@@ -76,30 +84,19 @@ bool IsIdempotent(const std::string& method) {
 // ---------------------------------------------------------------------------------------------
 // Life cycle
 
-void Session::Start(WorkerContext& worker, int fd, const sockaddr* /*peer*/, std::string peer_ip,
-                    uint16_t peer_port, bool proxy_protocol) {
-  bufferevent* bev = bufferevent_socket_new(worker.base, fd, BEV_OPT_CLOSE_ON_FREE);
-  if (bev == nullptr) {
-    close(fd);
-    worker.limiter->Release(peer_ip);
-    return;
-  }
-  auto* session = new Session(worker, bev, std::move(peer_ip), peer_port);
-  session->awaiting_proxy_header_ = proxy_protocol;
-  if (auto local = net::LocalAddress(fd); local.ok()) {
-    session->local_ = {local.value().IpString(), local.value().port()};
-  }
+void Session::Start(WorkerContext& worker, bufferevent* client, ConnectionInfo info) {
+  auto* session = new Session(worker, client, std::move(info));
   worker.sessions.insert(session);
 }
 
-Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uint16_t port)
-    : worker_(worker),
-      client_(client),
-      peer_ip_(ip),
-      client_ip_(std::move(ip)),
-      client_port_(port) {
-  worker_.metrics->active_connections.fetch_add(1, std::memory_order_relaxed);
-  worker_.metrics->connections_total.fetch_add(1, std::memory_order_relaxed);
+Session::Session(WorkerContext& worker, bufferevent* client, ConnectionInfo info)
+    : worker_(worker), client_(client), conn_(std::move(info)) {
+  // The PROXY protocol's client when an earlier handler read the header (HTTP/2 streams).
+  client_ip_ = conn_.proxied_client_ip.empty() ? conn_.peer_ip : conn_.proxied_client_ip;
+  client_port_ = conn_.proxied_client_ip.empty() ? conn_.peer_port : conn_.proxied_client_port;
+  local_ = conn_.local;
+  awaiting_proxy_header_ = conn_.proxy_protocol;
+  client_plain_socket_ = conn_.tls == nullptr && !conn_.http2_stream;
   runtime_ = worker_.runtime();
   parser_ = http::RequestParser(runtime_->parse_limits);
   response_parser_ = http::ResponseParser(
@@ -115,6 +112,8 @@ Session::Session(WorkerContext& worker, bufferevent* client, std::string ip, uin
   bufferevent_enable(client_, EV_READ);  // writes: see FlushSide
   // The first request must start arriving as fast as a head must complete.
   ArmTimer(timeouts().client_header_ms);
+  // A TLS handshake may have read the first request already.
+  if (Length(ClientInput()) > 0) event_active(deferred_, EV_TIMEOUT, 0);
 }
 
 Session::~Session() {
@@ -144,7 +143,9 @@ void Session::SetClientReadTimeout(uint64_t ms) {
 
 void Session::OnDrain() {
   if (closed_) return;
-  if (state_ == State::kWaitingForRequest) {
+  // An HTTP/2 stream's Session exists for one request that is already on its way: its
+  // H2Connection drains the connection (GOAWAY) and the stream is served.
+  if (state_ == State::kWaitingForRequest && !conn_.http2_stream) {
     Close();
     return;
   }
@@ -165,12 +166,16 @@ void Session::Close() {
     bufferevent_free(upstream_);
     upstream_ = nullptr;
   }
-  bufferevent_free(client_);
+  if (client_ != nullptr) {
+    if (conn_.tls != nullptr && !conn_.http2_stream) tls::SendCloseNotify(client_);
+    // Freeing one end of a pair tells the other nothing; a finishing flush sends it EOF.
+    if (conn_.http2_stream) bufferevent_flush(client_, EV_WRITE, BEV_FINISHED);
+    bufferevent_free(client_);
+  }
   client_ = nullptr;
   event_del(timer_);
   event_del(deferred_);
-  worker_.limiter->Release(peer_ip_);
-  worker_.metrics->active_connections.fetch_sub(1, std::memory_order_relaxed);
+  if (!conn_.http2_stream && !handed_over_) ReleaseClient(worker_, conn_);
   worker_.sessions.erase(this);
   // Delete on the next loop turn: callers up the stack may still touch members after Close().
   event_base_once(
@@ -190,9 +195,17 @@ void Session::CloseWhenFlushed() {
 void Session::StartLingeringClose() {
   // Half-close and read (discarding) for a moment, so that request bytes still in flight do
   // not make the kernel reset the connection before the client has read our response.
+  if (conn_.http2_stream) {  // a stream's pair has nothing in flight: close now
+    Close();
+    return;
+  }
   lingering_ = true;
   evbuffer_drain(ClientInput(), Length(ClientInput()));
-  shutdown(bufferevent_getfd(client_), SHUT_WR);
+  if (conn_.tls != nullptr) {
+    tls::SendCloseNotify(client_);  // TLS's half-close; reading (and discarding) goes on
+  } else {
+    shutdown(bufferevent_getfd(client_), SHUT_WR);
+  }
   ArmTimer(kLingerMs);
 }
 
@@ -202,7 +215,8 @@ void Session::StartLingeringClose() {
 // Each trampoline runs the handler, then writes what it queued on both sockets at once.
 void Session::OnClientReadCb(bufferevent*, void* arg) {
   auto* self = static_cast<Session*>(arg);
-  const bool read_ok = TopUpInput(self->client_, self->client_input_seen_);
+  const bool read_ok =
+      TopUpInput(self->client_, self->client_input_seen_, self->client_plain_socket_);
   self->OnClientRead();
   if (!read_ok && !self->closed_) self->OnClientEvent(BEV_EVENT_READING | BEV_EVENT_ERROR);
   self->FlushWrites();
@@ -220,7 +234,8 @@ void Session::OnClientEventCb(bufferevent*, short what, void* arg) {
 }
 void Session::OnUpstreamReadCb(bufferevent* bev, void* arg) {
   auto* self = static_cast<Session*>(arg);
-  const bool read_ok = TopUpInput(self->upstream_, self->upstream_input_seen_);
+  const bool read_ok =
+      TopUpInput(self->upstream_, self->upstream_input_seen_, self->upstream_plain_socket_);
   self->OnUpstreamRead();
   // The read error belongs to this connection: after a retry, upstream_ is another one.
   if (!read_ok && !self->closed_ && self->upstream_ == bev) {
@@ -252,7 +267,7 @@ void Session::OnDeferredCb(int, short, void* arg) {
   self->FlushWrites();
 }
 
-bool Session::TopUpInput(bufferevent* bev, size_t seen) {
+bool Session::TopUpInput(bufferevent* bev, size_t seen, bool plain_socket) {
   // libevent 2.1 reads at most 4 KiB per readiness event (EVBUFFER_MAX_READ; settable only from
   // 2.2), which makes a 1 MiB body cost ~250 read/ioctl/epoll rounds. Once libevent has read,
   // read on directly in 64 KiB steps while the socket has data and the buffer has room. EOF and
@@ -261,7 +276,7 @@ bool Session::TopUpInput(bufferevent* bev, size_t seen) {
   // libevent read less than its 4 KiB cap: it took all the socket had (the common case for
   // small requests), so another read would only cost an EAGAIN.
   constexpr size_t kLibeventMaxRead = 4096;
-  if (Length(in) < seen + kLibeventMaxRead) return true;
+  if (!plain_socket || Length(in) < seen + kLibeventMaxRead) return true;
   const int fd = bufferevent_getfd(bev);
   if (fd < 0) return true;
   // A socket bufferevent keeps its input's end frozen so only libevent appends; thaw it while
@@ -306,8 +321,8 @@ void Session::FlushWrites() noexcept {
   // resume the side that back-pressure paused: resume it here. Each round moves at most
   // kHighWater bytes; what is left after a few rounds goes on from the next loop turn.
   for (int round = 0; round < 8 && !closed_; ++round) {
-    FlushSide(client_);
-    if (upstream_ != nullptr) FlushSide(upstream_);
+    FlushSide(client_, client_plain_socket_);
+    if (upstream_ != nullptr) FlushSide(upstream_, upstream_plain_socket_);
     if (closed_ || upstream_ == nullptr) break;
     const bool resume_client = client_paused_ && ClientPausedForBackend() &&
                                !WriteEnabled(upstream_) &&
@@ -331,6 +346,14 @@ void Session::AdvanceTunnelClose() {
   // been written to the other side; when both directions are shut, the tunnel is done. A side
   // that never finishes after the other did is cut off by the keep-alive timeout.
   if (upstream_ == nullptr) return;
+  if ((tunnel_client_eof_ && !client_plain_socket_) ||
+      (tunnel_upstream_eof_ && !upstream_plain_socket_)) {
+    // A TLS side cannot be half-closed: the tunnel ends once the other side has its bytes.
+    const bool flushed =
+        Length(ClientOutput()) == 0 && Length(bufferevent_get_output(upstream_)) == 0;
+    if (flushed) Close();
+    return;
+  }
   if (tunnel_client_eof_ && !tunnel_upstream_shut_ &&
       Length(bufferevent_get_output(upstream_)) == 0) {
     shutdown(bufferevent_getfd(upstream_), SHUT_WR);
@@ -353,12 +376,16 @@ bool Session::WriteEnabled(bufferevent* bev) {
   return (bufferevent_get_enabled(bev) & EV_WRITE) != 0;
 }
 
-void Session::FlushSide(bufferevent* bev) {
+void Session::FlushSide(bufferevent* bev, bool plain_socket) {
   // Writing directly, with the write event left off, saves the two epoll_ctl calls libevent
   // makes per response to switch it on and off. Only what the kernel does not take at once
   // waits for the write event (and its send timeout).
   evbuffer* out = bufferevent_get_output(bev);
   if (Length(out) == 0 || (bufferevent_get_enabled(bev) & EV_WRITE) != 0) return;
+  if (!plain_socket) {  // TLS records and stream pairs are written by libevent
+    bufferevent_enable(bev, EV_WRITE);
+    return;
+  }
   const int fd = bufferevent_getfd(bev);
   // Likewise the output's start is frozen so only libevent drains it: thaw it for our write.
   evbuffer_unfreeze(out, 1);
@@ -531,7 +558,7 @@ void Session::ReadProxyHeader() {
   if (header.status == net::ProxyHeader::Status::kNeedMore) return;
   if (header.status == net::ProxyHeader::Status::kError) {
     worker_.metrics->CountRejectedConnection(ConnectionRejection::kBadProxyHeader);
-    spdlog::debug("bad PROXY protocol header from {}: {}", peer_ip_, header.error);
+    spdlog::debug("bad PROXY protocol header from {}: {}", conn_.peer_ip, header.error);
     Close();
     return;
   }
@@ -545,9 +572,42 @@ void Session::ReadProxyHeader() {
   if (Length(in) > 0) ParseHead();
 }
 
+bool Session::HandOverToHttp2() {
+  // Cleartext HTTP/2 with prior knowledge (RFC 9113 §3.3): the connection opens with the
+  // preface instead of a request. Only as the first bytes, and where the listener allows h2.
+  if (requests_ > 0 || conn_.http2_stream || conn_.tls != nullptr ||
+      state_ != State::kWaitingForRequest || conn_.listener >= runtime_->config.listen.size() ||
+      !runtime_->config.listen[conn_.listener].http2) {
+    return false;
+  }
+  const std::string_view start = Peek(ClientInput(), kHttp2Preface.size());
+  if (start != kHttp2Preface) return false;
+  bufferevent* bev = client_;
+  bufferevent_setcb(bev, nullptr, nullptr, nullptr, nullptr);
+  client_ = nullptr;
+  handed_over_ = true;
+  ConnectionInfo info = conn_;
+  if (conn_.proxy_protocol) {  // the header was read here: its client goes on with the streams
+    info.proxy_protocol = false;
+    info.proxied_client_ip = client_ip_;
+    info.proxied_client_port = client_port_;
+    info.local = local_;
+  }
+  Close();  // ends this Session; the socket and the limiter slot go on with the H2Connection
+  StartHttp2Connection(worker_, bev, std::move(info));
+  return true;
+}
+
 void Session::ParseHead() {
   evbuffer* in = ClientInput();
   if (Length(in) == 0) return;
+  if (requests_ == 0 && state_ == State::kWaitingForRequest && !conn_.http2_stream) {
+    if (HandOverToHttp2()) return;
+    const std::string_view start = Peek(in, kHttp2Preface.size());
+    if (start.size() < kHttp2Preface.size() && kHttp2Preface.starts_with(start)) {
+      return;  // may still be the preface: wait for the rest of it
+    }
+  }
   if (state_ == State::kWaitingForRequest) {
     state_ = State::kReadingHead;
     // A total deadline that trickling bytes do not extend; for the first request on a
@@ -556,8 +616,9 @@ void Session::ParseHead() {
     runtime_ = worker_.runtime();  // each exchange runs on the newest snapshot
     parser_ = http::RequestParser(runtime_->parse_limits);
     ex_ = std::make_unique<pipeline::Exchange>(
-        pipeline::ClientInfo{client_ip_, client_port_, false, client_ip_});
+        pipeline::ClientInfo{client_ip_, client_port_, conn_.tls != nullptr, client_ip_});
     ex_->set_local(local_);
+    ex_->set_tls(conn_.tls);
     ex_->set_request_id(RandomHex(worker_.rng, 32));
   }
   const std::string_view data = Peek(in, runtime_->parse_limits.max_header_bytes + 1);
@@ -576,6 +637,8 @@ void Session::ParseHead() {
     return;
   }
   evbuffer_drain(in, consumed);
+  // The H2Connection bridged the stream as HTTP/1.1: log and inspect it as what the client sent.
+  if (conn_.http2_stream) ex_->request().version = http::Version::kHttp2;
   StartExchange(consumed);
 }
 
@@ -602,10 +665,16 @@ void Session::StartExchange(size_t head_bytes) {
   // proxy or a route's set_request_headers) can be named away by the client's Connection
   // header. What the proxy adds is set before the stages run, so they see it and a route's
   // set_request_headers can still override it.
+  // HTTP/1.1 Upgrade to h2c is never passed on: a backend that took it would turn the
+  // connection into an HTTP/2 tunnel no stage inspects ("h2c smuggling"). The request goes on
+  // as plain HTTP/1.1; clients that want HTTP/2 use prior knowledge or ALPN.
+  if (req.upgrade && req.headers.HasToken("Upgrade", "h2c")) req.upgrade = false;
   RemoveHopByHop(req.headers, req.upgrade);
   req.headers.Remove("Expect");  // rampart answers 100-continue itself
-  SetForwardedHeaders(req.headers,
-                      ForwardedFor{client_ip_, ex.client().ip, "http", req.host, peer_trusted});
+  SetClientCertificateHeader(req.headers);
+  SetForwardedHeaders(
+      req.headers, ForwardedFor{client_ip_, ex.client().ip, conn_.tls ? "https" : "http", req.host,
+                                peer_trusted});
   req.headers.Set("X-Request-Id", ex.request_id());
   PropagateTraceContext(req.headers, ex.request_id(), worker_.rng);
 
@@ -625,6 +694,7 @@ void Session::StartExchange(size_t head_bytes) {
     return;
   }
   path_ = std::move(*path);
+  if (AnswerAcmeChallenge()) return;
   route_ = runtime_->router.Match(req, path_);
   if (route_ == nullptr) {
     SendError(404);
@@ -654,6 +724,42 @@ void Session::StartExchange(size_t head_bytes) {
   RunRequestStages(chain_->RunRequestHeaders(ex));
 }
 
+void Session::SetClientCertificateHeader(http::HeaderMap& headers) const {
+  const auto& listen = runtime_->config.listen;
+  if (conn_.listener >= listen.size() || !listen[conn_.listener].tls ||
+      listen[conn_.listener].tls->client_certs == config::ListenerTlsConfig::ClientCerts::kOff) {
+    return;
+  }
+  // Only rampart says who the client certificate names: a client's own copy never passes, in
+  // either spelling (CGI-style backends read X-Client and X_Client as one variable).
+  const std::string& name = listen[conn_.listener].tls->client_subject_header;
+  std::erase_if(headers.fields(), [&](const http::Header& field) {
+    return core::EqualsAsCgiHeaderName(field.name, name);
+  });
+  if (conn_.tls != nullptr && !conn_.tls->client_subject.empty()) {
+    headers.Set(name, conn_.tls->client_subject);
+  }
+}
+
+bool Session::AnswerAcmeChallenge() {
+  // The CA's HTTP-01 validation comes before any route: no stage may refuse or redirect it
+  // (it comes from the CA's addresses, over cleartext, without a browser).
+  if (runtime_->acme_challenges == nullptr ||
+      !core::StartsWith(path_, tls::kAcmeHttpChallengePrefix)) {
+    return false;
+  }
+  const http::Request& req = ex_->request();
+  if (req.method != "GET" && req.method != "HEAD") return false;
+  const std::string_view token =
+      std::string_view(path_).substr(tls::kAcmeHttpChallengePrefix.size());
+  std::optional<std::string> answer = runtime_->acme_challenges->HttpResponse(token);
+  if (!answer) return false;  // not ours: routed as any request
+  ex_->set_route_name("acme");
+  ex_->SetLocalReply(200, std::move(*answer), "application/octet-stream");
+  SendLocalReply();
+  return true;
+}
+
 bool Session::RequestHasBody() const {
   const http::Request& req = ex_->request();
   return req.framing == http::BodyFraming::kChunked ||
@@ -674,7 +780,43 @@ void Session::RunRequestStages(pipeline::ChainResult result) {
   }
 }
 
+void Session::SendHttpsRedirect() {
+  // nginx's `return 301 https://$host$request_uri`: the Host without its port, then the
+  // configured HTTPS port (none for 443).
+  std::string_view host = ex_->request().host;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else if (const size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host.empty()) {
+    SendError(400);  // nowhere to redirect to (an HTTP/1.0 request without Host)
+    return;
+  }
+  std::string location = "https://";
+  location.append(host);
+  if (route_->https_port != 0 && route_->https_port != 443) {
+    location += ':' + std::to_string(route_->https_port);
+  }
+  // The path and query as sent: an absolute-form target ("http://host/a?b") keeps its own.
+  const http::Request& req = ex_->request();
+  location.append(req.path());
+  if (!req.query().empty()) {
+    location += '?';
+    location.append(req.query());
+  }
+  const int status = route_->https_redirect;
+  ex_->SetLocalReply(status, pipeline::ErrorPage(status, ex_->request_id()));
+  ex_->local_reply()->headers.Add("Location", location);
+  SendLocalReply();
+}
+
 void Session::AfterRequestStages() {
+  // After the stages, so a denied client is refused, not redirected.
+  if (route_->https_redirect != 0 && conn_.tls == nullptr) {
+    SendHttpsRedirect();
+    return;
+  }
   if (route_->redirect) {
     std::string location = route_->redirect->to;
     const size_t pos = location.find("$request_uri");
@@ -820,6 +962,7 @@ void Session::ChoosePool() {
       route_->split ? route_->split->Choose(ex_->request(), path_, ex_->client().ip, worker_.rng())
                     : route_->pool_index;
   pool_ = runtime_->pools[index].get();
+  pool_tls_ = index < runtime_->pool_tls.size() ? runtime_->pool_tls[index].get() : nullptr;
 }
 
 void Session::ConnectUpstream() {
@@ -843,7 +986,7 @@ void Session::ConnectUpstream() {
   if (!attempts_.Next(key, sticky, worker_.rng(), upstream::NowMs())) {
     // No server can take the request (all down, drained, ejected or full, or the connect
     // deadline passed): 503 unless a backend was reached and failed.
-    SendError(attempts_.nothing_connected() ? 503 : last_error_status_);
+    SendError(attempts_.nothing_connected() && !tls_failed_ ? 503 : last_error_status_);
     return;
   }
   ConnectToServer();
@@ -864,9 +1007,17 @@ void Session::ConnectToServer() {
   upstream_reused_ = upstream_ != nullptr;
   upstream_input_seen_ = 0;
   if (!upstream_reused_) {
-    upstream_ = bufferevent_socket_new(worker_.base, -1, BEV_OPT_CLOSE_ON_FREE);
+    upstream_ = pool_tls_ != nullptr
+                    ? tls::NewClientConnection(worker_.base, *pool_tls_,
+                                               upstream::TlsServerName(pool_->config(), server))
+                    : bufferevent_socket_new(worker_.base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (upstream_ == nullptr) {
+      UpstreamFailed(UpstreamError::kConnect);
+      return;
+    }
     server.state->open_connections.fetch_add(1, std::memory_order_relaxed);
   }
+  upstream_plain_socket_ = pool_tls_ == nullptr;
   bufferevent_setcb(upstream_, &Session::OnUpstreamReadCb, &Session::OnUpstreamWriteCb,
                     &Session::OnUpstreamEventCb, this);
   bufferevent_setwatermark(upstream_, EV_WRITE, kLowWater, 0);
@@ -1066,6 +1217,14 @@ void Session::OnUpstreamEvent(short what) noexcept {
   if (what & BEV_EVENT_TIMEOUT) {
     UpstreamFailed(UpstreamError::kTimeout);
   } else if (state_ == State::kConnecting) {
+    if (!upstream_plain_socket_) {
+      if (auto reason = tls::TakeError(upstream_)) {
+        spdlog::warn("upstream: pool {} server {}: TLS handshake failed: {}", pool_->name(),
+                     attempts_.server().name, *reason);
+        UpstreamFailed(UpstreamError::kTls);
+        return;
+      }
+    }
     UpstreamFailed(UpstreamError::kConnect);
   } else {
     UpstreamFailed(UpstreamError::kReset);
@@ -1075,6 +1234,8 @@ void Session::OnUpstreamEvent(short what) noexcept {
 void Session::UpstreamFailed(UpstreamError kind) {
   worker_.metrics->CountUpstreamError(pool_->name(), kind);
   const bool connecting = state_ == State::kConnecting;
+  // A backend that answers the handshake wrongly was reached: 502, as for a bad response.
+  if (kind == UpstreamError::kTls) tls_failed_ = true;
   const bool nothing_received = !response_head_done_ && !interim_response_seen_ &&
                                 upstream_ != nullptr &&
                                 Length(bufferevent_get_input(upstream_)) == 0;
@@ -1114,7 +1275,7 @@ void Session::UpstreamFailed(UpstreamError kind) {
     return;
   }
   if (!request_body_done_) close_after_ = true;
-  SendError(attempts_.nothing_connected() ? 503 : last_error_status_);
+  SendError(attempts_.nothing_connected() && !tls_failed_ ? 503 : last_error_status_);
 }
 
 bool Session::RetryOnStatus() {
@@ -1247,7 +1408,8 @@ void Session::SendResponseHead() {
       break;
     case http::BodyFraming::kChunked:
     case http::BodyFraming::kUntilClose:
-      if (req.version == http::Version::kHttp11) {
+      // HTTP/2 streams too: their bridge must tell a complete body from a cut one.
+      if (req.version != http::Version::kHttp10) {
         rechunk_to_client_ = true;
         resp.headers.Set("Transfer-Encoding", "chunked");
       } else {
@@ -1264,6 +1426,9 @@ void Session::SendResponseHead() {
     resp.headers.Set("Connection", "keep-alive");
   }
   resp.headers.Set("X-Request-Id", ex_->request_id());
+  if (conn_.tls != nullptr && !route_->hsts.empty()) {
+    resp.headers.Set("Strict-Transport-Security", route_->hsts);
+  }
   SetStickyCookie();
   std::string head;
   head.reserve(512);
@@ -1413,6 +1578,9 @@ void Session::SendLocalReply() {
   reply.headers.Set("Content-Length", std::to_string(reply.body.size()));
   if (!ex_->request_id().empty()) reply.headers.Set("X-Request-Id", ex_->request_id());
   reply.headers.Set("Cache-Control", "no-store");
+  if (route_ != nullptr && conn_.tls != nullptr && !route_->hsts.empty()) {
+    reply.headers.Set("Strict-Transport-Security", route_->hsts);
+  }
   if (close_after_) {
     reply.headers.Set("Connection", "close");
   } else if (req.version == http::Version::kHttp10) {

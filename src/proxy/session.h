@@ -19,6 +19,7 @@
 #include "http/h1_parser.h"
 #include "pipeline/chain.h"
 #include "pipeline/exchange.h"
+#include "proxy/client_connection.h"
 #include "proxy/metrics.h"
 #include "proxy/upstream_attempts.h"
 #include "proxy/worker_context.h"
@@ -27,21 +28,23 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 
+namespace rampart::tls {
+class ClientContext;
+}
+
 namespace rampart::proxy {
 
 class OffloadTicket;
 
-class Session {
+class Session final : public ClientConnection {
  public:
-  // Takes ownership of the accepted socket `fd` (already counted by the connection limiter).
-  // `proxy_protocol`: the listener expects a PROXY protocol header before the first request.
-  static void Start(WorkerContext& worker, int fd, const sockaddr* peer, std::string peer_ip,
-                    uint16_t peer_port, bool proxy_protocol);
+  // Serves the client connection `client` (a socket or TLS bufferevent, or one end of an HTTP/2
+  // stream's bufferevent pair), taking ownership of it; the connection is already counted by the
+  // connection limiter (unless info.http2_stream).
+  static void Start(WorkerContext& worker, bufferevent* client, ConnectionInfo info);
 
-  // SIGTERM: an idle connection closes now; a busy one closes after its current response.
-  void OnDrain();
-  // Closes the connection now, whatever it is doing (the drain deadline passed).
-  void ForceClose() { Close(); }
+  void OnDrain() override;
+  void ForceClose() override { Close(); }
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -59,8 +62,8 @@ class Session {
     kClosing,            // flushing the last response, then a lingering close
   };
 
-  Session(WorkerContext& worker, bufferevent* client, std::string ip, uint16_t port);
-  ~Session();
+  Session(WorkerContext& worker, bufferevent* client, ConnectionInfo info);
+  ~Session() override;
 
   // libevent trampolines into noexcept members.
   static void OnClientReadCb(bufferevent* bev, void* arg);
@@ -74,7 +77,7 @@ class Session {
 
   // Writes what the handlers queued on both sockets (see FlushSide).
   void FlushWrites() noexcept;
-  void FlushSide(bufferevent* bev);
+  void FlushSide(bufferevent* bev, bool plain_socket);
   static bool WriteEnabled(bufferevent* bev);
   // Whether a client read pause is back-pressure from the backend (body or tunnel bytes), as
   // opposed to a pipelined backlog waiting for the current exchange to end.
@@ -82,7 +85,7 @@ class Session {
   // Reads on past libevent 2.1's 4 KiB per event (see the definition).
   // Returns false on a read error (not on EOF or EAGAIN).
   // `seen`: the input's length after the previous handler, to tell what libevent just read.
-  static bool TopUpInput(bufferevent* bev, size_t seen);
+  static bool TopUpInput(bufferevent* bev, size_t seen, bool plain_socket);
   static bool ReadInto(evbuffer* in, int fd);
   void OnClientRead() noexcept;
   void OnClientWrite() noexcept;
@@ -108,6 +111,11 @@ class Session {
   // Exchange::Offload: `work` on the worker's offload pool, `done` back here (OnDeferred).
   void Offload(std::function<void()> work, std::function<void()> done);
   bool RequestHasBody() const;
+  // An ACME HTTP-01 validation request for a token rampart is waiting on: answered here.
+  bool AnswerAcmeChallenge();
+  // mTLS listeners: the verified client certificate's subject to the backend, in the listener's
+  // client_subject_header (any copy the client sent is removed).
+  void SetClientCertificateHeader(http::HeaderMap& headers) const;
   void PrepareUpstreamHeaders();
   void ForwardRequestBody();
   void FinishRequestBody();
@@ -141,7 +149,11 @@ class Session {
 
   // Replies, endings.
   void ReadProxyHeader();
+  // The connection opened with the HTTP/2 preface (cleartext prior knowledge): an
+  // H2Connection takes the socket over and this Session ends without closing it.
+  bool HandOverToHttp2();
   void SendLocalReply();
+  void SendHttpsRedirect();  // the route's https_redirect, on a cleartext connection
   void SendError(int status);
   void FinishExchange();
   void StartTunnel();
@@ -159,9 +171,14 @@ class Session {
 
   WorkerContext& worker_;
   bufferevent* client_;
-  // The accepted peer (the connection limiter's key), and the connection's client: the peer, or
-  // the source a PROXY protocol header named. Forwarding headers may name a client per request.
-  std::string peer_ip_;
+  // What the connection is; its peer_ip is the connection limiter's key.
+  ConnectionInfo conn_;
+  // Whether the bufferevent is a plain socket, which Session reads and writes directly (see
+  // TopUpInput, FlushSide); TLS and stream pairs go through libevent.
+  bool client_plain_socket_ = true;
+  bool upstream_plain_socket_ = true;
+  // The connection's client: the peer, or the source a PROXY protocol header named.
+  // Forwarding headers may name a client per request.
   std::string client_ip_;
   uint16_t client_port_;
   bool awaiting_proxy_header_ = false;
@@ -170,6 +187,7 @@ class Session {
   event* deferred_ = nullptr;     // run OnDeferred on the next loop turn
   State state_ = State::kWaitingForRequest;
   bool closed_ = false;
+  bool handed_over_ = false;  // the connection went on as HTTP/2 (HandOverToHttp2)
   bool lingering_ = false;
   uint32_t requests_ = 0;
 
@@ -207,10 +225,12 @@ class Session {
   // Upstream attempt.
   bufferevent* upstream_ = nullptr;
   const upstream::Pool* pool_ = nullptr;
+  const tls::ClientContext* pool_tls_ = nullptr;  // the pool's TLS to backends; null: cleartext
   UpstreamAttempts attempts_;  // after runtime_: it points into the snapshot's pool
   bool upstream_reused_ = false;
   bool avoid_idle_connections_ = false;  // a reused connection failed: take a fresh one
   int last_error_status_ = 502;          // what to answer when no retry is left
+  bool tls_failed_ = false;              // a TLS backend failed its handshake: 502, not 503
   http::ResponseParser response_parser_;
   bool response_head_done_ = false;
   bool interim_response_seen_ = false;  // a 1xx came: the backend has started answering

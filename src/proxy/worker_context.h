@@ -13,6 +13,7 @@
 #include "core/work_pool.h"
 #include "net/connection_limiter.h"
 #include "proxy/access_log_buffer.h"
+#include "proxy/client_connection.h"
 #include "proxy/log_buffer.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
@@ -21,8 +22,6 @@
 struct event_base;
 
 namespace rampart::proxy {
-
-class Session;
 
 // Where workers read the current snapshot from; written by the main thread on reload.
 class RuntimeSource {
@@ -62,7 +61,7 @@ struct WorkerContext {
   // Connection: close. on_drained runs when the last session is gone.
   bool draining = false;
   std::function<void()> on_drained;
-  std::unordered_set<Session*> sessions;
+  std::unordered_set<ClientConnection*> sessions;
 
   // The snapshot, re-read only when the source's generation moved (one atomic load per
   // request instead of a shared_ptr copy under a lock).

@@ -39,6 +39,12 @@ struct Route {
   std::string rewrite_replacement;
   bool preserve_host = true;
   std::optional<uint64_t> max_body_size;  // bytes (0: unlimited); unset: limits.max_body_size
+  // Cleartext requests are answered with this redirect status to https:// (0: off), on
+  // https_port (0: none, i.e. 443; the Host's own port is always dropped).
+  int https_redirect = 0;
+  uint16_t https_port = 0;
+  // The Strict-Transport-Security value added to responses over TLS; empty: none.
+  std::string hsts;
 
   pipeline::Chain chain;  // the route's request/response stages, in order
   // Request fields holding this route's credentials (auth.api_key): set on each exchange as soon

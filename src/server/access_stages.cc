@@ -84,6 +84,12 @@ std::string RateDescription(const config::RateLimitConfig& rl) {
       case config::RateKeyPart::Kind::kApiKey:
         key += "api_key";
         break;
+      case config::RateKeyPart::Kind::kJa3:
+        key += "ja3";
+        break;
+      case config::RateKeyPart::Kind::kJa4:
+        key += "ja4";
+        break;
     }
   }
   const uint64_t ms = rl.period_ms;

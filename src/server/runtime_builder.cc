@@ -19,6 +19,7 @@
 #include "server/auth_stages.h"
 #include "server/bot_setup.h"
 #include "server/state_setup.h"
+#include "server/tls_setup.h"
 #include "signatures/database.h"
 #include "signatures/pack_loader.h"
 #include "stages/bot/bot_stage.h"
@@ -298,6 +299,8 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     pool_index[name] = runtime->pools.size();
     runtime->pools.push_back(std::move(pool).value());
   }
+  BuildPoolTls(config, *runtime, errors);
+  BuildListenerTls(config, options.ticket_keys, options.acme_challenges, *runtime, errors);
 
   std::shared_ptr<modsec::Engine> private_engine;
   WafBuild waf_build;
@@ -365,6 +368,13 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       route->rewrite_replacement = rc.rewrite->replacement;
     }
     route->redirect = rc.redirect;
+    route->https_redirect = rc.https_redirect;
+    route->https_port = rc.https_port;
+    if (rc.hsts) {
+      route->hsts = "max-age=" + std::to_string(rc.hsts->max_age_s);
+      if (rc.hsts->include_subdomains) route->hsts += "; includeSubDomains";
+      if (rc.hsts->preload) route->hsts += "; preload";
+    }
     route->strip_prefix = rc.strip_prefix;
     route->preserve_host = rc.preserve_host;
     route->max_body_size = rc.max_body_size;

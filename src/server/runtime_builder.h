@@ -25,6 +25,10 @@ class BotCounters;
 namespace rampart::state {
 class Store;
 }
+namespace rampart::tls {
+class AcmeChallenges;
+class TicketKeys;
+}  // namespace rampart::tls
 
 namespace rampart::server {
 
@@ -45,6 +49,10 @@ struct BuildOptions {
   // The bot challenge's secrets and counters, kept across reloads; null: private ones.
   std::shared_ptr<stages::bot::BotKeyRing> bot_keys;
   std::shared_ptr<stages::bot::BotCounters> bot_counters;
+  // TLS session ticket keys, rotated by the server and kept across reloads; null: private.
+  std::shared_ptr<const tls::TicketKeys> ticket_keys;
+  // The ACME challenges board, shared with the ACME client; null: private.
+  std::shared_ptr<const tls::AcmeChallenges> acme_challenges;
 };
 
 // rampart's rules/ folder (modsecurity.conf, crs-setup.conf): the config's waf.rules_dir, else

@@ -16,6 +16,7 @@
 #include "server/state_setup.h"
 #include "server/worker.h"
 #include "state/store.h"
+#include "tls/connection.h"
 #include "upstream/health_monitor.h"
 
 namespace rampart::server {
@@ -42,6 +43,7 @@ Server::~Server() {
   for (event* ev : events_) event_free(ev);
   if (drain_deadline_ != nullptr) event_free(drain_deadline_);
   if (watch_timer_ != nullptr) event_free(watch_timer_);
+  if (ticket_timer_ != nullptr) event_free(ticket_timer_);
 }
 
 int Server::Run() {
@@ -83,6 +85,8 @@ int Server::Run() {
   build.auth_counters = auth_counters_;
   build.bot_keys = bot_keys_;
   build.bot_counters = bot_counters_;
+  build.ticket_keys = ticket_keys_;
+  build.acme_challenges = acme_challenges_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     LogErrors(*errors);
@@ -146,7 +150,7 @@ int Server::Run() {
   }
 
   health_ = std::make_unique<upstream::HealthMonitor>(main_loop_.base());
-  health_->Watch(runtime_->pools);
+  health_->Watch(runtime_->pools, HealthConnectors(*runtime_));
   // The main thread uses the store too (admin API bans, the ban-list sync).
   store_->AttachThread(main_loop_.base());
   store_->StartSync(main_loop_.base());
@@ -157,10 +161,13 @@ int Server::Run() {
     spdlog::info("state: shared in redis at {}", config.state.redis_address);
   }
   ArmWatchTimer();
+  ArmTicketRotation(config);
   for (auto& w : workers_) w->Start();
+  UpdateAcme(config);  // once the listeners answer the CA's validations
   spdlog::info("ready: {} workers", workers_.size());
   main_loop_.Run();
 
+  acme_.reset();  // stops its thread: no reload is asked for any more
   for (auto& w : workers_) w->Join();
   workers_.clear();
   store_->StopSync();
@@ -193,7 +200,16 @@ void Server::Reload() {
     metrics_->CountReload(false);
     return;
   }
-  const config::Config config = std::get<config::Config>(std::move(loaded));
+  config::Config config = std::get<config::Config>(std::move(loaded));
+  // The sockets were bound at start, listener by listener: settings that follow a listener
+  // (TLS, http2) only make sense for the listeners as bound. When the addresses moved, the
+  // running listen section stays until a restart (warned below).
+  bool listeners_moved = config.listen.size() != runtime_->config.listen.size();
+  for (size_t i = 0; !listeners_moved && i < config.listen.size(); ++i) {
+    listeners_moved = config.listen[i].address != runtime_->config.listen[i].address ||
+                      config.listen[i].proxy_protocol != runtime_->config.listen[i].proxy_protocol;
+  }
+  if (listeners_moved) config.listen = runtime_->config.listen;
   BuildOptions build;
   build.generation = generation_ + 1;
   build.previous = runtime_;
@@ -203,6 +219,8 @@ void Server::Reload() {
   build.auth_counters = auth_counters_;
   build.bot_keys = bot_keys_;
   build.bot_counters = bot_counters_;
+  build.ticket_keys = ticket_keys_;
+  build.acme_challenges = acme_challenges_;
   auto built = BuildRuntime(config, build);
   if (auto* errors = std::get_if<std::vector<std::string>>(&built)) {
     spdlog::error("reload: refused ({} errors); the previous configuration stays", errors->size());
@@ -213,15 +231,11 @@ void Server::Reload() {
   auto runtime = std::get<std::shared_ptr<const proxy::Runtime>>(built);
   // Sockets, threads and the state store are made at start; say so rather than silently
   // ignoring a change.
-  bool listen_changed = StateNeedsRestart(config.state, runtime_->config.state) ||
-                        config.listen.size() != runtime_->config.listen.size() ||
-                        config.admin.address != runtime_->config.admin.address ||
-                        config.workers != runtime_->config.workers ||
-                        config.waf.threads != runtime_->config.waf.threads;
-  for (size_t i = 0; !listen_changed && i < config.listen.size(); ++i) {
-    listen_changed = config.listen[i].address != runtime_->config.listen[i].address ||
-                     config.listen[i].proxy_protocol != runtime_->config.listen[i].proxy_protocol;
-  }
+  const bool listen_changed = listeners_moved ||
+                              StateNeedsRestart(config.state, runtime_->config.state) ||
+                              config.admin.address != runtime_->config.admin.address ||
+                              config.workers != runtime_->config.workers ||
+                              config.waf.threads != runtime_->config.waf.threads;
   if (listen_changed) {
     spdlog::warn(
         "reload: listen, admin, workers, waf.threads and state changes take effect only after "
@@ -235,11 +249,120 @@ void Server::Reload() {
   ++generation_;
   runtime_ = runtime;
   runtime_source_.Publish(std::move(runtime));
-  health_->Watch(runtime_->pools);  // DNS re-resolved and health config re-read by the build
+  health_->Watch(
+      runtime_->pools,
+      HealthConnectors(*runtime_));  // DNS re-resolved and health config re-read by the build
   metrics_->CountReload(true);
   failed_stamps_.clear();
   ArmWatchTimer();  // watch_interval may have changed
+  ArmTicketRotation(runtime_->config);
+  UpdateAcme(runtime_->config);
   spdlog::info("reload: applied generation {}", generation_);
+}
+
+std::vector<upstream::HealthMonitor::Connector> Server::HealthConnectors(
+    const proxy::Runtime& runtime) {
+  // Health probes of a TLS pool speak TLS too, verified as its requests are.
+  std::vector<upstream::HealthMonitor::Connector> connectors;
+  for (size_t i = 0; i < runtime.pools.size(); ++i) {
+    std::shared_ptr<const tls::ClientContext> context =
+        i < runtime.pool_tls.size() ? runtime.pool_tls[i] : nullptr;
+    if (!context) {
+      connectors.emplace_back();
+      continue;
+    }
+    connectors.emplace_back(
+        [context, pool = runtime.pools[i]](event_base* base, const upstream::Server& server) {
+          return tls::NewClientConnection(base, *context,
+                                          upstream::TlsServerName(pool->config(), server));
+        });
+  }
+  return connectors;
+}
+
+void Server::UpdateAcme(const config::Config& config) {
+  std::vector<std::vector<std::string>> name_sets;
+  std::string signature;
+  if (config.acme) {
+    const config::AcmeConfig& a = *config.acme;
+    for (const auto& l : config.listen) {
+      if (!l.tls) continue;
+      for (const std::string& name : l.tls->acme) {
+        // One certificate per name (as Caddy does): a name added later needs no reissue of
+        // the others, and a failing one holds none of them up.
+        if (signature.find(" " + name + " ") != std::string::npos) continue;
+        name_sets.push_back({name});
+        signature += " " + name + " ";
+      }
+    }
+    signature += a.directory + "|" + a.email + "|" + a.storage + "|" + a.ca_file + "|" +
+                 std::to_string(a.renew_before_ms) + "|" + std::to_string(a.check_interval_ms) +
+                 "|" + std::to_string(a.retry_min_ms) + "|" + std::to_string(a.retry_max_ms);
+    for (const auto& c : a.challenges) signature += "|" + c;
+  }
+  if (name_sets.empty()) signature.clear();
+  if (signature == acme_signature_ && (acme_ != nullptr) == !signature.empty()) return;
+  acme_.reset();
+  acme_signature_ = signature;
+  if (signature.empty()) return;
+  const config::AcmeConfig& a = *config.acme;
+  acme::AcmeSettings settings;
+  settings.directory_url = a.directory;
+  settings.email = a.email;
+  settings.storage_dir = a.storage;
+  settings.ca_file = a.ca_file;
+  settings.challenges.clear();
+  for (const auto& c : a.challenges) {
+    settings.challenges.push_back(c == "http-01" ? acme::ChallengeType::kHttp01
+                                                 : acme::ChallengeType::kTlsAlpn01);
+  }
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  settings.renew_before = duration_cast<seconds>(milliseconds(a.renew_before_ms));
+  settings.check_interval = duration_cast<seconds>(milliseconds(a.check_interval_ms));
+  settings.retry_min = std::max(seconds(1), duration_cast<seconds>(milliseconds(a.retry_min_ms)));
+  settings.retry_max =
+      std::max(settings.retry_min, duration_cast<seconds>(milliseconds(a.retry_max_ms)));
+  auto manager = acme::CertificateManager::Create(
+      std::move(settings), std::move(name_sets), acme_challenges_, [this](const std::string& name) {
+        // On the ACME thread: the swap happens on the main loop, as a reload.
+        main_loop_.Post([this, name] {
+          spdlog::info("acme: new certificate for {}", name);
+          Reload();
+        });
+      });
+  if (!manager.ok()) {
+    spdlog::error("{}:{}: acme: {}", a.mark.file, a.mark.line, manager.error().message);
+    acme_signature_.clear();
+    return;
+  }
+  acme_ = std::move(manager).value();
+  acme_->Start();
+  spdlog::info("acme: managing certificates from {}", a.directory);
+}
+
+void Server::ArmTicketRotation(const config::Config& config) {
+  uint64_t period_ms = 0;
+  for (const auto& l : config.listen) {
+    if (l.tls && l.tls->tickets && (period_ms == 0 || l.tls->ticket_rotation_ms < period_ms)) {
+      period_ms = l.tls->ticket_rotation_ms;
+    }
+  }
+  if (ticket_timer_ == nullptr) {
+    ticket_timer_ = event_new(main_loop_.base(), -1, EV_PERSIST, &Server::OnTicketTimer, this);
+  }
+  event_del(ticket_timer_);
+  if (period_ms == 0) return;
+  const timeval tv{static_cast<time_t>(period_ms / 1000),
+                   static_cast<suseconds_t>(period_ms % 1000 * 1000)};
+  event_add(ticket_timer_, &tv);
+}
+
+void Server::OnTicketTimer(int, short, void* arg) {
+  // The previous key still decrypts, so a ticket lives through one rotation at least.
+  static_cast<Server*>(arg)->ticket_keys_->Rotate();
+  spdlog::debug("tls: session ticket keys rotated");
 }
 
 void Server::ArmWatchTimer() {

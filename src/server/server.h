@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "acme/certificate_manager.h"
 #include "config/config.h"
 #include "net/connection_limiter.h"
 #include "net/event_loop.h"
@@ -13,6 +14,9 @@
 #include "proxy/worker_context.h"
 #include "server/bot_setup.h"
 #include "stages/auth/auth_counters.h"
+#include "tls/acme_challenges.h"
+#include "tls/ticket_keys.h"
+#include "upstream/health_monitor.h"
 #include "upstream/server_state.h"
 
 struct event;
@@ -78,6 +82,20 @@ class Server {
   std::shared_ptr<stages::bot::BotCounters> bot_counters_ =
       std::make_shared<stages::bot::BotCounters>();
   std::unique_ptr<BotKeysRefresher> bot_keys_refresher_;
+  // TLS session ticket keys: one set for every listener, kept across reloads, rotated by
+  // ticket_timer_ (the shortest tls.ticket_rotation of the listeners).
+  std::shared_ptr<tls::TicketKeys> ticket_keys_ = std::make_shared<tls::TicketKeys>();
+  event* ticket_timer_ = nullptr;
+  // ACME: the challenges board the workers answer from, and the client that obtains and renews
+  // the listeners' `tls.acme` certificates (a new certificate triggers a reload).
+  std::shared_ptr<tls::AcmeChallenges> acme_challenges_ = std::make_shared<tls::AcmeChallenges>();
+  std::unique_ptr<acme::CertificateManager> acme_;
+  std::string acme_signature_;  // what acme_ was made from; a change makes a new one
+  void UpdateAcme(const config::Config& config);
+  static std::vector<upstream::HealthMonitor::Connector> HealthConnectors(
+      const proxy::Runtime& runtime);
+  void ArmTicketRotation(const config::Config& config);
+  static void OnTicketTimer(int fd, short what, void* arg);
   upstream::StateRegistry upstream_states_;  // before the runtime: pools point into it
   proxy::RuntimeSource runtime_source_;
   std::shared_ptr<const proxy::Runtime> runtime_;

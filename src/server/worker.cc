@@ -11,7 +11,7 @@
 #include <future>
 
 #include "net/listen_socket.h"
-#include "proxy/session.h"
+#include "proxy/client_accept.h"
 #include "state/store.h"
 
 namespace rampart::server {
@@ -47,7 +47,7 @@ core::Result<std::vector<net::SocketAddress>> Worker::Listen(
       return local.error();
     }
     listener_tags_.push_back(std::make_unique<ListenerTag>(
-        ListenerTag{this, i < proxy_protocol.size() && proxy_protocol[i]}));
+        ListenerTag{this, i, i < proxy_protocol.size() && proxy_protocol[i]}));
     evconnlistener* listener =
         evconnlistener_new(loop_.base(), &Worker::OnAccept, listener_tags_.back().get(),
                            LEV_OPT_CLOSE_ON_FREE, -1, fd.value());
@@ -76,7 +76,7 @@ void Worker::Start() {
     // Whatever is left when the loop ends (drain deadline): close it, then let the loop run
     // once more to free the closed sessions (their deletion is deferred to the loop).
     auto sessions = context_.sessions;
-    for (proxy::Session* s : sessions) s->ForceClose();
+    for (proxy::ClientConnection* s : sessions) s->ForceClose();
     context_.connection_pool.Clear();
     event_base_loop(loop_.base(), EVLOOP_NONBLOCK);
     store_.DetachThread();
@@ -105,7 +105,7 @@ void Worker::DrainOnLoop(std::promise<void>& listeners_closed) {
   context_.on_drained = [this] { loop_.Stop(); };
   // OnDrain may close (and unregister) a session: iterate over a copy.
   auto sessions = context_.sessions;
-  for (proxy::Session* s : sessions) s->OnDrain();
+  for (proxy::ClientConnection* s : sessions) s->OnDrain();
   if (context_.sessions.empty()) loop_.Stop();
 }
 
@@ -118,10 +118,10 @@ void Worker::Join() {
 void Worker::OnAccept(evconnlistener* /*listener*/, int fd, sockaddr* peer, int /*peer_len*/,
                       void* arg) {
   const auto* tag = static_cast<const ListenerTag*>(arg);
-  tag->worker->Accept(fd, peer, tag->proxy_protocol);
+  tag->worker->Accept(fd, peer, *tag);
 }
 
-void Worker::Accept(int fd, const sockaddr* peer, bool proxy_protocol) {
+void Worker::Accept(int fd, const sockaddr* peer, const ListenerTag& tag) {
   net::SocketAddress address;
   std::memcpy(&address.storage, peer,
               peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
@@ -141,7 +141,15 @@ void Worker::Accept(int fd, const sockaddr* peer, bool proxy_protocol) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   evutil_make_socket_nonblocking(fd);
-  proxy::Session::Start(context_, fd, peer, std::move(ip), address.port(), proxy_protocol);
+  proxy::ConnectionInfo info;
+  info.peer_ip = std::move(ip);
+  info.peer_port = address.port();
+  info.listener = tag.listener;
+  info.proxy_protocol = tag.proxy_protocol;
+  if (auto local = net::LocalAddress(fd); local.ok()) {
+    info.local = {local.value().IpString(), local.value().port()};
+  }
+  proxy::AcceptClient(context_, fd, std::move(info));
 }
 
 }  // namespace rampart::server

@@ -46,8 +46,13 @@ class Worker {
   bool Finished() const { return finished_.load(std::memory_order_acquire); }
 
  private:
+  struct ListenerTag {
+    Worker* worker;
+    size_t listener;  // index into config.listen
+    bool proxy_protocol;
+  };
   static void OnAccept(evconnlistener* listener, int fd, sockaddr* peer, int peer_len, void* arg);
-  void Accept(int fd, const sockaddr* peer, bool proxy_protocol);
+  void Accept(int fd, const sockaddr* peer, const ListenerTag& tag);
   void DrainOnLoop(std::promise<void>& listeners_closed);
 
   net::EventLoop loop_;
@@ -55,10 +60,6 @@ class Worker {
   state::Store& store_;
   std::vector<evconnlistener*> listeners_;
   // What each listener's accept callback gets: its worker and whether it expects PROXY headers.
-  struct ListenerTag {
-    Worker* worker;
-    bool proxy_protocol;
-  };
   std::vector<std::unique_ptr<ListenerTag>> listener_tags_;
   std::thread thread_;
   std::atomic<bool> finished_{false};

@@ -26,8 +26,9 @@ timeval ToTimeval(uint64_t ms) {
 // the deadline of the probe in flight: while bev_ is set it is the deadline.
 class HealthMonitor::Checker {
  public:
-  Checker(event_base* base, std::shared_ptr<const Pool> pool, size_t index)
+  Checker(event_base* base, std::shared_ptr<const Pool> pool, size_t index, Connector connector)
       : base_(base),
+        connector_(std::move(connector)),
         pool_(std::move(pool)),
         server_(pool_->servers()[index]),
         config_(*pool_->config().health),
@@ -85,7 +86,8 @@ class HealthMonitor::Checker {
     received_.clear();
     parser_.Reset();
     connected_ = false;
-    bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
+    bev_ = connector_ ? connector_(base_, server_)
+                      : bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
     if (bev_ == nullptr) {
       Finish(false, "cannot create a socket");
       return;
@@ -168,6 +170,7 @@ class HealthMonitor::Checker {
   }
 
   event_base* base_;
+  Connector connector_;               // null: a plain socket
   std::shared_ptr<const Pool> pool_;  // keeps server_ and config_ alive
   const Server& server_;
   const config::HealthCheckConfig& config_;
@@ -185,9 +188,12 @@ HealthMonitor::HealthMonitor(event_base* base) : base_(base) {}
 
 HealthMonitor::~HealthMonitor() = default;
 
-void HealthMonitor::Watch(const std::vector<std::shared_ptr<const Pool>>& pools) {
+void HealthMonitor::Watch(const std::vector<std::shared_ptr<const Pool>>& pools,
+                          const std::vector<Connector>& connectors) {
   checkers_.clear();  // frees probes in flight and timers
-  for (const auto& pool : pools) {
+  for (size_t p = 0; p < pools.size(); ++p) {
+    const auto& pool = pools[p];
+    const Connector connector = p < connectors.size() ? connectors[p] : Connector();
     if (!pool->config().health) {
       // A pool that lost its checks must not keep a server down forever. Done here, once the
       // snapshot is published, so that a refused reload changes nothing.
@@ -195,7 +201,7 @@ void HealthMonitor::Watch(const std::vector<std::shared_ptr<const Pool>>& pools)
       continue;
     }
     for (size_t i = 0; i < pool->servers().size(); ++i) {
-      checkers_.push_back(std::make_unique<Checker>(base_, pool, i));
+      checkers_.push_back(std::make_unique<Checker>(base_, pool, i, connector));
     }
   }
 }

@@ -5,11 +5,13 @@
 // server down (ServerState::healthy = false); `rise` consecutive passes bring it back and
 // start its slow-start ramp.
 
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "upstream/pool.h"
 
+struct bufferevent;
 struct event_base;
 
 namespace rampart::upstream {
@@ -25,7 +27,11 @@ class HealthMonitor {
   // flight for the previous pools are cancelled; rise/fall streaks restart, the servers' up or
   // down state (in ServerState, kept across reloads) does not. Servers of pools without
   // `health` are marked healthy.
-  void Watch(const std::vector<std::shared_ptr<const Pool>>& pools);
+  // `connectors[i]` (when given and set) makes the unconnected bufferevent a probe of pool i
+  // uses — a TLS one for a pool with `tls` — instead of a plain socket.
+  using Connector = std::function<bufferevent*(event_base*, const Server&)>;
+  void Watch(const std::vector<std::shared_ptr<const Pool>>& pools,
+             const std::vector<Connector>& connectors = {});
 
  private:
   class Checker;  // one server's probe loop

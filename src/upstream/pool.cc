@@ -9,6 +9,17 @@
 
 namespace rampart::upstream {
 
+std::string TlsServerName(const config::PoolConfig& config, const Server& server) {
+  if (config.tls && !config.tls->server_name.empty()) return config.tls->server_name;
+  std::string_view host = server.address_text;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (const size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  return std::string(host);
+}
+
 namespace {
 
 bool Contains(const std::vector<size_t>& list, size_t value) {
@@ -53,6 +64,13 @@ core::Result<std::shared_ptr<const Pool>> Pool::Build(const config::PoolConfig& 
     Server server;
     server.address_text = s.address;
     server.connection_key = config.name + '\n' + s.address;
+    // Idle connections are only reused by a pool with the same TLS settings: after a reload
+    // that changes them, the old kind is never taken again (it times out).
+    if (config.tls) {
+      server.connection_key += "\ntls\n" + config.tls->ca + '\n' + config.tls->server_name + '\n' +
+                               (config.tls->verify ? "verify" : "no-verify") + '\n' +
+                               config.tls->cert;
+    }
     server.name = s.name.empty() ? s.address : s.name;
     server.address = resolved.value().front();
     server.weight = s.weight;

@@ -40,6 +40,10 @@ struct PickRequest {
   int64_t now_ms = 0;  // NowMs()
 };
 
+// What a TLS pool asks `server` for in SNI and checks its certificate against: the pool's
+// tls.server_name, else the server's configured host ("b.internal:8443" -> "b.internal").
+std::string TlsServerName(const config::PoolConfig& config, const Server& server);
+
 class Pool {
  public:
   // Resolves every server address (blocking getaddrinfo: the main thread only, never a

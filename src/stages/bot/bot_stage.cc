@@ -3,6 +3,7 @@
 #include <string>
 
 #include "bot/browser_signals.h"
+#include "bot/tls_signals.h"
 #include "pipeline/exchange.h"
 #include "pipeline/findings.h"
 
@@ -27,6 +28,13 @@ class BotStage final : public pipeline::Stage {
       case config::RouteBotConfig::Mode::kSuspicious:
         if (auto reason = rampart::bot::BrowserInconsistency(request.headers)) {
           return challenger_.Challenge(ex, FindingSource::kBot, *reason);
+        }
+        if (const pipeline::TlsInfo* tls = ex.tls()) {
+          const std::string* ua = request.headers.Get("User-Agent");
+          if (auto reason =
+                  rampart::bot::TlsFingerprintInconsistency(ua ? *ua : "", tls->ja4, tls->grease)) {
+            return challenger_.Challenge(ex, FindingSource::kBot, *reason);
+          }
         }
         return Action::kContinue;
       case config::RouteBotConfig::Mode::kOff:

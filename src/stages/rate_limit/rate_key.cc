@@ -44,6 +44,10 @@ std::string RateKeyPartName(const config::RateKeyPart& part) {
       return "asn";
     case Kind::kApiKey:
       return "api_key";
+    case Kind::kJa3:
+      return "ja3";
+    case Kind::kJa4:
+      return "ja4";
   }
   return "?";
 }
@@ -118,6 +122,14 @@ std::optional<RateKey> BuildRateKeyParts(const std::vector<config::RateKeyPart>&
         value = std::move(*name);
         break;
       }
+      case Kind::kJa3:
+        if (ex.tls() == nullptr || ex.tls()->ja3_hash.empty()) return std::nullopt;
+        value = ex.tls()->ja3_hash;
+        break;
+      case Kind::kJa4:
+        if (ex.tls() == nullptr || ex.tls()->ja4.empty()) return std::nullopt;
+        value = ex.tls()->ja4;
+        break;
     }
     if (i > 0) out.key += '\x1f';
     if (value.size() > kMaxKeyPartBytes) {

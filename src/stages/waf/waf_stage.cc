@@ -43,9 +43,8 @@ pipeline::RuleMatch ToRuleMatch(modsec::Finding f) {
   return m;
 }
 
-std::string_view VersionText(http::Version v) {
-  return v == http::Version::kHttp10 ? "1.0" : "1.1";
-}
+// ModSecurity takes the version without the "HTTP/" prefix ("1.1", "2.0").
+std::string_view VersionText(http::Version v) { return http::VersionName(v).substr(5); }
 
 class WafStage final : public pipeline::Stage {
  public:

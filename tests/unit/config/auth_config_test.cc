@@ -226,7 +226,7 @@ TEST(AuthConfigTest, RateLimitKeyApiKey) {
   EXPECT_THAT(Errors(Auth("      api_key: {file: " + keys.q() + "}\n",
                           "    rate_limit: {key: \"api_key:X\", rate: 1/s}\n")),
               ElementsAre("t.yaml:8: routes[0].rate_limit.key: expected client_ip, ip_prefix, "
-                          "route, country, asn, api_key, header:<Name> or cookie:<name>"));
+                          "route, country, asn, api_key, ja3, ja4, header:<Name> or cookie:<name>"));
 }
 
 TEST(AuthConfigErrorTest, NoMethod) {

@@ -367,12 +367,8 @@ TEST(LoaderErrorTest, UnknownKey) {
 TEST(LoaderErrorTest, LaterVersionSection) {
   EXPECT_THAT(Errors(WithRoute("    cache: {ttl: 1m}\n")),
               ElementsAre("t.yaml:9: routes[0].cache: not supported in this version"));
-  EXPECT_THAT(Errors("listen:\n  - address: 127.0.0.1:8443\n    tls: {}\n" + RestAfterListen()),
-              ElementsAre("t.yaml:3: listen[0].tls: not supported in this version"));
-  EXPECT_THAT(Errors(std::string(kHead) + "    tls: {}\n" +
-                     "routes: [{pool: app}]\ncache: {}\n"),
-              ElementsAre("t.yaml:6: pools.app.tls: not supported in this version",
-                          "t.yaml:8: cache: not supported in this version"));
+  EXPECT_THAT(Errors(std::string(kHead) + "routes: [{pool: app}]\ncache: {}\n"),
+              ElementsAre("t.yaml:7: cache: not supported in this version"));
 }
 
 TEST(LoaderErrorTest, DuplicateKey) {

@@ -296,9 +296,13 @@ TEST_F(AccessLogTest, JsonLineHasEveryField) {
   EXPECT_EQ(n.at("upstream_status"), 200u);
   EXPECT_EQ(s.at("user_agent"), "curl/8.0");
   EXPECT_EQ(s.at("referer"), "https://example.com/start");
+  for (const char* tls_field : {"tls_version", "tls_cipher", "sni", "ja3", "ja4",
+                                "client_cert_subject"}) {
+    EXPECT_EQ(s.at(tls_field), "") << tls_field << ": cleartext";
+  }
   // No geoip stage ran: country and asn are null.
   EXPECT_EQ(json.nulls(), (std::set<std::string>{"country", "asn"}));
-  EXPECT_EQ(json.keys().size(), 19u);
+  EXPECT_EQ(json.keys().size(), 25u);
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 

@@ -148,7 +148,8 @@ TEST(AttackLogTest, TheRecordHasTheSchemaFieldsInOrder) {
   const JsonValue record = Parse(line);
   EXPECT_THAT(Keys(record), ElementsAre("time", "request_id", "client_ip", "country", "asn",
                                         "method", "host", "uri", "route", "action", "status",
-                                        "source", "rules", "scores", "headers"));
+                                        "source", "rules", "scores", "headers", "tls"));
+  EXPECT_EQ(record.Find("tls")->type, JsonValue::Type::kNull);  // cleartext
   EXPECT_THAT(record.StringAt("time").value_or(""),
               ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z"));
   EXPECT_EQ(record.StringAt("request_id"), "req-1");

@@ -21,6 +21,7 @@
 #include "pipeline/exchange.h"
 #include "pipeline/stage.h"
 #include "proxy/attack_log.h"
+#include "proxy/client_accept.h"
 #include "proxy/metrics.h"
 #include "proxy/runtime.h"
 #include "proxy/worker_context.h"
@@ -95,7 +96,10 @@ class SessionTest : public ::testing::Test {
     client_event_ = event_new(base_, client_, EV_READ | EV_PERSIST, &OnClientReadable, this);
     event_add(client_event_, nullptr);
     ASSERT_EQ(limiter_.TryAcquire(kClientIp), net::ConnectionLimiter::Verdict::kAccepted);
-    Session::Start(worker_, fds[0], nullptr, kClientIp, 40000, /*proxy_protocol=*/false);
+    ConnectionInfo info;
+    info.peer_ip = kClientIp;
+    info.peer_port = 40000;
+    AcceptClient(worker_, fds[0], std::move(info));
   }
 
   void TearDown() override {
@@ -401,7 +405,7 @@ TEST_F(SessionAttackLogTest, ABlockIsRecordedWithTheHeadersAsReceived) {
   // As received: Connection (a hop-by-hop field the proxy removes) is there, what the proxy
   // adds is not, and the cookie's value is masked.
   EXPECT_THAT(line, HasSubstr(R"("headers":[["Host","example.com"],["Connection","keep-alive"],)"
-                              R"(["Cookie","sid=***"]]})"));
+                              R"(["Cookie","sid=***"]],"tls":null})"));
   EXPECT_THAT(line, Not(HasSubstr("X-Forwarded-For")));
   EXPECT_THAT(line, Not(HasSubstr("s3cr3t")));
   EXPECT_THAT(metrics_.RenderPrometheus(),

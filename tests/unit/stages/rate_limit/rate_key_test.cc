@@ -193,3 +193,32 @@ TEST(RateKeyTest, PartNames) {
 
 }  // namespace
 }  // namespace rampart::stages::rate_limit
+
+namespace rampart::stages::rate_limit {
+namespace {
+
+TEST(RateKeyTest, TlsFingerprints) {
+  pipeline::Exchange cleartext = MakeExchange("192.0.2.7");
+  EXPECT_EQ(Key({Part(Kind::kJa3)}, cleartext), std::nullopt);  // not counted: no handshake
+  EXPECT_EQ(Key({Part(Kind::kJa4)}, cleartext), std::nullopt);
+
+  pipeline::Exchange tls = MakeExchange("192.0.2.7");
+  auto info = std::make_shared<pipeline::TlsInfo>();
+  info->ja3_hash = "e7d705a3286e19ea42f587b344ee6865";
+  info->ja4 = "t13d1516h2_8daaf6152771_e5627efa2ab1";
+  tls.set_tls(info);
+  EXPECT_EQ(Key({Part(Kind::kJa3)}, tls), "e7d705a3286e19ea42f587b344ee6865");
+  EXPECT_EQ(Key({Part(Kind::kJa4)}, tls), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+  // One fingerprint from many addresses is one key; with the address, one key per client.
+  pipeline::Exchange other = MakeExchange("198.51.100.9");
+  other.set_tls(info);
+  EXPECT_EQ(Key({Part(Kind::kJa4)}, other), Key({Part(Kind::kJa4)}, tls));
+  EXPECT_NE(Key({Part(Kind::kJa4), Part(Kind::kClientIp)}, other),
+            Key({Part(Kind::kJa4), Part(Kind::kClientIp)}, tls));
+  const auto readable = BuildRateKeyParts({Part(Kind::kJa4)}, tls, 24, 64, nullptr);
+  ASSERT_TRUE(readable);
+  EXPECT_EQ(readable->readable, "ja4=t13d1516h2_8daaf6152771_e5627efa2ab1");
+}
+
+}  // namespace
+}  // namespace rampart::stages::rate_limit
