@@ -7,6 +7,9 @@ cd "$(dirname "$0")/../src"
 declare -A ALLOWED=(
   [core]=""
   [http]="core"
+  [compress]="core"
+  [cache]="http core"
+  [static_files]="http core"
   [auth]="http core"
   [config]="core"
   [modsec]="core"
@@ -18,11 +21,11 @@ declare -A ALLOWED=(
   [state]="net core"
   [bot]="net config http core"
   [pipeline]="http core"
-  [routing]="pipeline config http core"
+  [routing]="pipeline static_files config http core"
   [stages]="stages auth bot modsec signatures geo state pipeline net http config core"
   [upstream]="net http config core"
-  [proxy]="tls routing upstream pipeline net http config core"
-  [server]="acme proxy tls stages auth bot modsec signatures geo state routing upstream pipeline net http config core"
+  [proxy]="tls routing upstream pipeline net cache compress static_files http config core"
+  [server]="acme proxy cache tls stages auth bot modsec signatures geo state routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
 # is a header directory (<modsecurity/...>); a value is a file, or a folder or file-name prefix
@@ -37,6 +40,9 @@ declare -A ADAPTER=(
   [openssl/ssl.h]="tls/"
   [curl/]="acme/curl_transport.cc"
   [nghttp2/]="proxy/h2_"
+  [zlib.h]="compress/gzip_encoder.cc"
+  [brotli/]="compress/brotli_encoder.cc"
+  [zstd.h]="compress/zstd_encoder.cc"
 )
 
 status=0

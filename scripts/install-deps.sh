@@ -9,7 +9,7 @@ PACKAGES=(
   libpcre2-dev libssl-dev nlohmann-json3-dev libcrypt-dev libgtest-dev libgmock-dev
   libmodsecurity-dev modsecurity-crs libhyperscan-dev
   libmaxminddb-dev libmaxmind-db-writer-perl libhiredis-dev redis-server
-  libnghttp2-dev libcurl4-openssl-dev
+  libnghttp2-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev libzstd-dev
   clang libclang-rt-14-dev clang-format clang-tidy
 )
 # `--tests`: what only the test suite needs — a real browser for the bot challenge's end-to-end

@@ -425,6 +425,47 @@ struct RouteBotConfig {
   SourceMark mark;
 };
 
+// A route's `cache`: an RFC 9111 shared cache in front of the route's backends.
+struct RouteCacheConfig {
+  // Lifetime of responses with a heuristically cacheable status and no explicit freshness
+  // (nginx's proxy_cache_valid); unset: RFC 9111's heuristic from Last-Modified only.
+  std::optional<uint64_t> ttl_s;
+  uint64_t max_object_size = 8 * 1024 * 1024;  // larger responses pass through unstored
+  bool allow_authorization = false;  // store responses to requests with Authorization
+  bool allow_set_cookie = false;     // store responses that set cookies
+  uint64_t lock_timeout_ms = 5000;   // collapsed requests wait this long for the first one's fill
+  bool cache_status = false;         // add a Cache-Status field (RFC 9211) to responses
+  SourceMark mark;
+};
+
+// A route's `compression` of responses to clients.
+struct CompressionConfig {
+  std::vector<std::string> algorithms = {"br", "zstd", "gzip"};  // in order of preference
+  int gzip_level = 6;
+  int brotli_level = 5;
+  int zstd_level = 3;
+  uint64_t min_size = 256;         // smaller bodies (by Content-Length) are sent as they are
+  std::vector<std::string> types;  // media types ("text/*" allowed); empty: the built-in list
+};
+
+// A route's `static`: files from a directory instead of a backend.
+struct StaticConfig {
+  std::string root;  // an existing directory (resolved against the config file's directory)
+  std::vector<std::string> index = {"index.html"};
+  std::optional<uint64_t> expires_s;  // Cache-Control: max-age (and Expires) on files; unset: none
+  bool allow_hidden = false;          // serve names starting with '.'
+};
+
+// The top-level `cache`: where routes' caches keep their responses (shared by all routes).
+struct CacheGlobalConfig {
+  uint64_t memory_size = 256 * 1024 * 1024;
+  std::string disk_path;  // empty: memory only
+  uint64_t disk_size = 1024ULL * 1024 * 1024;
+  // RFC 9213 targeted fields this cache obeys instead of Cache-Control, first present wins.
+  std::vector<std::string> targeted_fields = {"CDN-Cache-Control"};
+  SourceMark mark;
+};
+
 struct RouteConfig {
   std::string name;  // defaults to "route<N>"
   MatchConfig match;
@@ -444,6 +485,9 @@ struct RouteConfig {
   std::vector<RateLimitConfig> rate_limits;         // `rate_limit`: one map or a list
   std::optional<AuthConfig> auth;                   // unset: anyone may call the route
   std::optional<RouteBotConfig> bot;                // unset: no challenges on this route
+  std::optional<RouteCacheConfig> cache;            // unset: responses are not cached
+  std::optional<CompressionConfig> compression;     // unset: responses are sent as they are
+  std::optional<StaticConfig> static_files;         // `static`: a directory instead of a pool
   // Cleartext requests get a redirect to https:// (after the request stages ran): 308 keeps the
   // method and body (301 for nginx-like behaviour); 0: off. `https_port`: 0 means 443 (the
   // Host's own port, the cleartext one, is always dropped).
@@ -505,6 +549,7 @@ struct Config {
   StateConfig state;
   BotGlobalConfig bot;
   std::optional<AcmeConfig> acme;  // unset: no listener may list acme names
+  CacheGlobalConfig cache;
   // How often list files, GeoIP databases and auth files (JWKS, PEM, secrets, htpasswd, API keys)
   // are checked for changes (0: only on SIGHUP).
   uint64_t watch_interval_ms = 5000;

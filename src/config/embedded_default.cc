@@ -21,6 +21,16 @@ pools:
 routes:
   - match: {path: /old}
     redirect: {to: /, status: 301}
+  # Cached for 30 s (the demo backend sends no Cache-Control), and compressed.
+  - match: {path_prefix: /cached/}
+    pool: demo
+    waf:
+      mode: block
+      paranoia: 1
+      exclusions: [{id: 920350}]
+    signatures: {}
+    cache: {ttl: 30s, cache_status: true}
+    compression: {}
   - match: {path_prefix: /}
     pool: demo
     set_response_headers:

@@ -176,7 +176,7 @@ Config ReadConfig(const Field& root) {
   const MapReader top =
       SchemaMap(root, {"workers", "listen", "admin", "trusted_proxies", "pools", "routes", "limits",
                        "timeouts", "logging", "waf", "signatures", "ip_reputation", "geoip",
-                       "state", "bot", "acme", "watch_interval"});
+                       "state", "bot", "acme", "cache", "watch_interval"});
   if (!top.is_map()) return config;
   if (const Field* f = top.Find("workers")) ReadWorkers(*f, &config.workers);
   ReadListen(top, &config.listen);
@@ -200,6 +200,7 @@ Config ReadConfig(const Field& root) {
   if (const Field* f = top.Find("geoip")) ReadGeoIp(*f, &config.geoip);
   if (const Field* f = top.Find("state")) ReadState(*f, &config.state);
   if (const Field* f = top.Find("bot")) ReadBotGlobal(*f, &config.bot);
+  if (const Field* f = top.Find("cache")) ReadCacheGlobal(*f, &config.cache);
   if (const Field* f = top.Find("acme")) {
     config.acme.emplace();
     ReadAcme(*f, &*config.acme);

@@ -224,21 +224,25 @@ std::optional<RedirectConfig> ReadRedirect(const Field& field) {
   return redirect;
 }
 
-// A route goes to exactly one of a pool, a split or a redirect; the error names the keys
-// that conflict ("has both pool and split; ...").
+// A route goes to exactly one of a pool, a split, a redirect or a static directory; the error
+// names the keys that conflict ("has both pool and split; ...").
 void CheckOneDestination(const MapReader& map) {
   std::vector<std::string_view> given;
-  for (std::string_view key : {"pool", "split", "redirect"}) {
+  for (std::string_view key : {"pool", "split", "redirect", "static"}) {
     if (map.Has(key)) given.push_back(key);
   }
-  constexpr std::string_view kRule = "needs exactly one of pool, split or redirect";
+  constexpr std::string_view kRule = "needs exactly one of pool, split, redirect or static";
   if (given.empty()) {
     map.field().Fail(kRule);
   } else if (given.size() == 2) {
     map.field().Fail("has both " + std::string(given[0]) + " and " + std::string(given[1]) +
                      "; a route " + std::string(kRule));
-  } else if (given.size() == 3) {
-    map.field().Fail("has pool, split and redirect; a route " + std::string(kRule));
+  } else if (given.size() > 2) {
+    std::string names;
+    for (size_t i = 0; i < given.size(); ++i) {
+      names += (i == 0 ? "" : i + 1 == given.size() ? " and " : ", ") + std::string(given[i]);
+    }
+    map.field().Fail("has " + names + "; a route " + std::string(kRule));
   }
 }
 
@@ -247,7 +251,7 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   RouteConfig route;
   route.name = "route" + std::to_string(index);
   route.mark = MarkOf(field);
-  // clang-format off (it would put each of the 20 keys on a line of its own)
+  // clang-format off (it would put each of the 23 keys on a line of its own)
   const MapReader map = SchemaMap(field, {"name",
                                           "match",
                                           "pool",
@@ -267,7 +271,10 @@ RouteConfig ReadRoute(const Field& field, size_t index,
                                           "auth",
                                           "bot",
                                           "https_redirect",
-                                          "hsts"});
+                                          "hsts",
+                                          "cache",
+                                          "compression",
+                                          "static"});
   // clang-format on
   if (!map.is_map()) return route;
 
@@ -299,6 +306,9 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   if (const Field* f = map.Find("bot")) route.bot = ReadRouteBot(*f);
   if (const Field* f = map.Find("https_redirect")) ReadHttpsRedirect(*f, &route);
   if (const Field* f = map.Find("hsts")) route.hsts = ReadHsts(*f);
+  if (const Field* f = map.Find("cache")) route.cache = ReadRouteCache(*f);
+  if (const Field* f = map.Find("compression")) route.compression = ReadCompression(*f);
+  if (const Field* f = map.Find("static")) route.static_files = ReadStatic(*f);
   if (const Field* f = map.Find("strip_prefix")) {
     if (auto strip = f->AsBool()) {
       if (*strip && !has_path_prefix) {

@@ -3,6 +3,7 @@
 // version understands, typed helpers used by every section reader, and the section readers
 // that live in their own files.
 
+#include <array>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -17,9 +18,7 @@ namespace rampart::config {
 
 // Sections of later rampart versions: reported as "not supported in this version" wherever
 // they appear, so an operator with a newer config learns why it is refused.
-inline constexpr std::string_view kLaterVersionKeys[] = {
-    "cache",
-};
+inline constexpr std::array<std::string_view, 0> kLaterVersionKeys{};
 
 // A map of this schema: `keys` are accepted, kLaterVersionKeys are "not supported in this
 // version", anything else is an "unknown key".
@@ -108,5 +107,12 @@ std::optional<PoolConfig::Tls> ReadPoolTls(const Field& field);
 void ReadHttpsRedirect(const Field& field, RouteConfig* route);
 std::optional<RouteConfig::Hsts> ReadHsts(const Field& field);
 std::optional<RouteBotConfig> ReadRouteBot(const Field& field);
+
+// Caching, compression and static files (cache_schema.cc): a route's `cache`, `compression`
+// and `static`, and the top-level `cache`.
+std::optional<RouteCacheConfig> ReadRouteCache(const Field& field);
+std::optional<CompressionConfig> ReadCompression(const Field& field);
+std::optional<StaticConfig> ReadStatic(const Field& field);
+void ReadCacheGlobal(const Field& field, CacheGlobalConfig* out);
 
 }  // namespace rampart::config

@@ -183,6 +183,8 @@ class Exchange {
   std::string upstream_address;
   int upstream_status = 0;
   std::string original_target;  // the target as the client sent it (before rewrites)
+  // What the route's cache did: hit, miss, stale, revalidated, bypass; empty: no cache.
+  std::string_view cache_status;
 
  private:
   ClientInfo client_;

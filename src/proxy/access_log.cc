@@ -142,6 +142,7 @@ std::string AccessLog::FormatLine(const pipeline::Exchange& ex) const {
   AppendNumber(line, "duration_us", static_cast<uint64_t>(duration_us));
   AppendField(line, "upstream", ex.upstream_address);
   AppendNumber(line, "upstream_status", static_cast<uint64_t>(ex.upstream_status));
+  AppendField(line, "cache", ex.cache_status);
   AppendField(line, "user_agent", ua ? *ua : "");
   line += "\"referer\":\"";
   core::AppendJsonEscaped(line, referer ? *referer : "");

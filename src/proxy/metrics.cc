@@ -1,5 +1,7 @@
 #include "proxy/metrics.h"
 
+#include "proxy/cache_stores.h"
+
 #include <fmt/format.h>
 
 namespace rampart::proxy {
@@ -92,6 +94,21 @@ void Metrics::CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSour
 void Metrics::AddBytes(uint64_t received, uint64_t sent) {
   bytes_received_.fetch_add(received, std::memory_order_relaxed);
   bytes_sent_.fetch_add(sent, std::memory_order_relaxed);
+}
+
+void Metrics::CountCacheResult(std::string_view result) {
+  for (size_t i = 0; i < kCacheResults.size(); ++i) {
+    if (kCacheResults[i] == result) cache_results_[i].fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Metrics::AddCompression(std::string_view encoding, uint64_t input, uint64_t output) {
+  for (size_t i = 0; i < kEncodings.size(); ++i) {
+    if (kEncodings[i] != encoding) continue;
+    compression_responses_[i].fetch_add(1, std::memory_order_relaxed);
+    compression_input_[i].fetch_add(input, std::memory_order_relaxed);
+    compression_output_[i].fetch_add(output, std::memory_order_relaxed);
+  }
 }
 
 std::string Metrics::RenderPrometheus() const {
@@ -205,6 +222,60 @@ std::string Metrics::RenderPrometheus() const {
         "rampart_attack_records_total{{action=\"{}\",source=\"{}\"}} {}\n",
         pipeline::VerdictName(static_cast<pipeline::Verdict>(i / kSources)),
         pipeline::FindingSourceName(static_cast<pipeline::FindingSource>(i % kSources)), n);
+  }
+
+  out += "# HELP rampart_cache_requests_total Requests on cached routes, by what the cache did.\n";
+  out += "# TYPE rampart_cache_requests_total counter\n";
+  for (size_t i = 0; i < kCacheResults.size(); ++i) {
+    out += fmt::format("rampart_cache_requests_total{{result=\"{}\"}} {}\n", kCacheResults[i],
+                       load(cache_results_[i]));
+  }
+  if (cache_stores_ != nullptr) {
+    struct Tier {
+      std::string_view name;
+      uint64_t bytes, entries, evictions;
+    };
+    std::vector<Tier> tiers;
+    const auto& memory = *cache_stores_->memory;
+    tiers.push_back({"memory", memory.bytes(), memory.entries(), memory.evictions()});
+    if (cache_stores_->disk != nullptr) {
+      const auto& disk = *cache_stores_->disk;
+      tiers.push_back({"disk", disk.bytes(), disk.entries(), disk.evictions()});
+    }
+    out += "# HELP rampart_cache_stored_bytes Bytes the cache holds, by store.\n";
+    out += "# TYPE rampart_cache_stored_bytes gauge\n";
+    for (const Tier& t : tiers) {
+      out += fmt::format("rampart_cache_stored_bytes{{tier=\"{}\"}} {}\n", t.name, t.bytes);
+    }
+    out += "# HELP rampart_cache_stored_entries Entries the cache holds, by store.\n";
+    out += "# TYPE rampart_cache_stored_entries gauge\n";
+    for (const Tier& t : tiers) {
+      out += fmt::format("rampart_cache_stored_entries{{tier=\"{}\"}} {}\n", t.name, t.entries);
+    }
+    out += "# HELP rampart_cache_evictions_total Entries evicted to stay within a store's size.\n";
+    out += "# TYPE rampart_cache_evictions_total counter\n";
+    for (const Tier& t : tiers) {
+      out += fmt::format("rampart_cache_evictions_total{{tier=\"{}\"}} {}\n", t.name,
+                         t.evictions);
+    }
+  }
+  out += "# HELP rampart_compression_responses_total Responses compressed, by encoding.\n";
+  out += "# TYPE rampart_compression_responses_total counter\n";
+  for (size_t i = 0; i < kEncodings.size(); ++i) {
+    out += fmt::format("rampart_compression_responses_total{{encoding=\"{}\"}} {}\n",
+                       kEncodings[i], load(compression_responses_[i]));
+  }
+  out += "# HELP rampart_compression_input_bytes_total Body bytes given to encoders.\n";
+  out += "# TYPE rampart_compression_input_bytes_total counter\n";
+  for (size_t i = 0; i < kEncodings.size(); ++i) {
+    out += fmt::format("rampart_compression_input_bytes_total{{encoding=\"{}\"}} {}\n",
+                       kEncodings[i], load(compression_input_[i]));
+  }
+  out += "# HELP rampart_compression_output_bytes_total Encoded body bytes sent.\n";
+  out += "# TYPE rampart_compression_output_bytes_total counter\n";
+  for (size_t i = 0; i < kEncodings.size(); ++i) {
+    out += fmt::format("rampart_compression_output_bytes_total{{encoding=\"{}\"}} {}\n",
+                       kEncodings[i], load(compression_output_[i]));
   }
 
   out += "# HELP rampart_config_reloads_total Configuration reloads, by result.\n";

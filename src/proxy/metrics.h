@@ -18,6 +18,8 @@
 
 namespace rampart::proxy {
 
+struct CacheStores;
+
 enum class UpstreamError : uint8_t {
   kConnect,      // connection refused or failed
   kTimeout,      // connect, read or write timeout
@@ -63,6 +65,12 @@ class Metrics {
   // An exchange with findings (one attack-log record), by its decisive action and source.
   void CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSource source);
   void AddBytes(uint64_t received, uint64_t sent);
+  // The routes' caches: what each request's lookup came to (hit, miss, stale, revalidated,
+  // bypass), and the stores' sizes, read at scrape time.
+  void CountCacheResult(std::string_view result);
+  void SetCacheStores(const CacheStores* stores) { cache_stores_ = stores; }
+  // Bytes into and out of a response encoder (gzip, br, zstd), per response.
+  void AddCompression(std::string_view encoding, uint64_t input, uint64_t output);
 
   std::atomic<int64_t> active_connections{0};
   std::atomic<uint64_t> connections_total{0};
@@ -93,6 +101,14 @@ class Metrics {
   std::atomic<uint64_t> reloads_failed_{0};
   std::atomic<uint64_t> bytes_received_{0};
   std::atomic<uint64_t> bytes_sent_{0};
+  static constexpr std::array<std::string_view, 5> kCacheResults = {"hit", "miss", "stale",
+                                                                     "revalidated", "bypass"};
+  std::array<std::atomic<uint64_t>, kCacheResults.size()> cache_results_{};
+  const CacheStores* cache_stores_ = nullptr;
+  static constexpr std::array<std::string_view, 3> kEncodings = {"gzip", "br", "zstd"};
+  std::array<std::atomic<uint64_t>, kEncodings.size()> compression_input_{};
+  std::array<std::atomic<uint64_t>, kEncodings.size()> compression_output_{};
+  std::array<std::atomic<uint64_t>, kEncodings.size()> compression_responses_{};
   mutable std::mutex upstream_mutex_;
   std::map<std::string, std::array<uint64_t, static_cast<size_t>(UpstreamError::kCount)>,
            std::less<>>

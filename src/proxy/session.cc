@@ -104,6 +104,7 @@ Session::Session(WorkerContext& worker, bufferevent* client, ConnectionInfo info
                         2 * runtime_->parse_limits.max_header_count});
   timer_ = evtimer_new(worker_.base, &Session::OnTimerCb, this);
   deferred_ = event_new(worker_.base, -1, 0, &Session::OnDeferredCb, this);
+  cache_wake_ = event_new(worker_.base, -1, 0, &Session::OnCacheWakeCb, this);
   bufferevent_setcb(client_, &Session::OnClientReadCb, &Session::OnClientWriteCb,
                     &Session::OnClientEventCb, this);
   bufferevent_setwatermark(client_, EV_WRITE, kLowWater, 0);
@@ -120,6 +121,8 @@ Session::~Session() {
   if (held_body_ != nullptr) evbuffer_free(held_body_);
   if (timer_ != nullptr) event_free(timer_);
   if (deferred_ != nullptr) event_free(deferred_);
+  if (cache_wake_ != nullptr) event_free(cache_wake_);
+  if (discard_ != nullptr) evbuffer_free(discard_);
 }
 
 const config::TimeoutsConfig& Session::timeouts() const { return runtime_->config.timeouts; }
@@ -156,6 +159,7 @@ void Session::Close() {
   if (closed_) return;
   closed_ = true;
   if (offload_ != nullptr) offload_->Abandon();  // its job may still run; it no longer wakes us
+  if (cache_ticket_ != nullptr) cache_ticket_->Abandon();
   if (ex_) DropHeldResponse();                   // never sent: not counted as sent
   if (ex_ && chain_) {
     // The client went away (or the connection failed) mid-exchange: still log it.
@@ -175,6 +179,7 @@ void Session::Close() {
   client_ = nullptr;
   event_del(timer_);
   event_del(deferred_);
+  event_del(cache_wake_);
   if (!conn_.http2_stream && !handed_over_) ReleaseClient(worker_, conn_);
   worker_.sessions.erase(this);
   // Delete on the next loop turn: callers up the stack may still touch members after Close().
@@ -426,6 +431,7 @@ void Session::OnClientRead() noexcept {
       return;
     case State::kRunningStages:
     case State::kRunningBodyStages:
+    case State::kWaitingForCache:
     case State::kConnecting:
       PauseClientIfBacklogged();
       return;
@@ -498,6 +504,10 @@ void Session::OnTimer() noexcept {
     else
       worker_.metrics->CountClientTimeout(ClientTimeout::kHeader);
     Close();
+    return;
+  }
+  if (state_ == State::kWaitingForCache) {
+    OnCacheWake();  // the fill we waited for took longer than the route's lock_timeout
     return;
   }
   if (state_ == State::kReadingHead) {
@@ -827,6 +837,15 @@ void Session::AfterRequestStages() {
     SendLocalReply();
     return;
   }
+  if (route_->static_root) {
+    ServeStaticFile();
+    return;
+  }
+  if (route_->cache && worker_.cache != nullptr && StartCacheLookup()) return;
+  ProceedToBackend();
+}
+
+void Session::ProceedToBackend() {
   ChoosePool();
   if (!request_body_done_ &&
       (chain_->wants_buffered_body() || ex_->request().framing == http::BodyFraming::kChunked)) {
@@ -1045,6 +1064,7 @@ void Session::PrepareUpstreamHeaders() {
   } else if (req.framing == http::BodyFraming::kChunked) {
     headers.Set("Transfer-Encoding", "chunked");
   }
+  if (cache_) cache_->PrepareUpstreamRequest(headers);
 }
 
 void Session::SendRequestHead() {
@@ -1233,6 +1253,11 @@ void Session::OnUpstreamEvent(short what) noexcept {
 
 void Session::UpstreamFailed(UpstreamError kind) {
   worker_.metrics->CountUpstreamError(pool_->name(), kind);
+  if (discard_response_) {  // a refresh failed: the stored response stays as it was
+    ReleaseUpstream(false);
+    FinishExchange();
+    return;
+  }
   const bool connecting = state_ == State::kConnecting;
   // A backend that answers the handshake wrongly was reached: 502, as for a bad response.
   if (kind == UpstreamError::kTls) tls_failed_ = true;
@@ -1400,15 +1425,19 @@ void Session::SendResponseHead() {
     SendLocalReply();
     return;
   }
+  if (!PrepareResponseEncodingAndCache()) return;
   const http::Request& req = ex_->request();
   rechunk_to_client_ = false;
   switch (resp.framing) {
     case http::BodyFraming::kNone:
-    case http::BodyFraming::kContentLength:
       break;
+    case http::BodyFraming::kContentLength:
+      if (compression_ == nullptr) break;
+      [[fallthrough]];  // encoded: the length is unknown until the end
     case http::BodyFraming::kChunked:
     case http::BodyFraming::kUntilClose:
       // HTTP/2 streams too: their bridge must tell a complete body from a cut one.
+      if (discard_response_) break;  // nothing goes to the client
       if (req.version != http::Version::kHttp10) {
         rechunk_to_client_ = true;
         resp.headers.Set("Transfer-Encoding", "chunked");
@@ -1430,6 +1459,15 @@ void Session::SendResponseHead() {
     resp.headers.Set("Strict-Transport-Security", route_->hsts);
   }
   SetStickyCookie();
+  if (cache_ != nullptr) {
+    if (std::string value = cache_->CacheStatus(WallSeconds()); !value.empty()) {
+      resp.headers.Set("Cache-Status", value);
+    }
+  }
+  if (discard_response_) {  // a stale-while-revalidate refresh: the body goes to the cache only
+    ForwardResponseBody();
+    return;
+  }
   std::string head;
   head.reserve(512);
   http::AppendResponseHead(head, http::Version::kHttp11, resp.status,
@@ -1498,16 +1536,23 @@ void Session::ForwardResponseBody() {
       const size_t n =
           static_cast<size_t>(std::min<uint64_t>({response_remaining_, Length(in), kHighWater}));
       if (!InspectResponseBody(in, n, n == response_remaining_)) return;
-      evbuffer_remove_buffer(in, out, n);
       response_remaining_ -= n;
-      ex_->bytes_sent += n;
+      if (compression_ == nullptr && !rechunk_to_client_ && cache_ == nullptr &&
+          !discard_response_) {
+        evbuffer_remove_buffer(in, out, n);
+        ex_->bytes_sent += n;
+      } else {
+        SendBodyBytes(in, n);
+        if (closed_) return;
+      }
       if (response_remaining_ == 0) break;
       continue;
     }
     if (resp.framing == http::BodyFraming::kUntilClose) {
       const size_t n = std::min(Length(in), kHighWater);
       if (!InspectResponseBody(in, n, false)) return;
-      MoveBodyToClient(in, n);
+      SendBodyBytes(in, n);
+      if (closed_) return;
       continue;
     }
     // Chunked from the backend: decoded, then re-chunked (or raw to an HTTP/1.0 client), so
@@ -1526,11 +1571,19 @@ void Session::ForwardResponseBody() {
       return;
     }
     if (!InspectResponseBody(in, static_cast<size_t>(step.payload), false)) return;
-    MoveBodyToClient(in, static_cast<size_t>(step.payload));
+    SendBodyBytes(in, static_cast<size_t>(step.payload));
+    if (closed_) return;
   }
   if (holding_response_ && held_payload_ > hold_limit_) ReleaseHeldResponse();
   if (resp.framing == http::BodyFraming::kContentLength && response_remaining_ == 0) {
     ResponseComplete();
+    return;
+  }
+  // The backend paused: what was encoded so far goes out now (a streamed response must not sit
+  // in the encoder).
+  if (compression_ != nullptr && Length(in) == 0) {
+    std::string flushed;
+    if (compression_->Flush(flushed)) WriteBodyPiece(flushed);
   }
 }
 
@@ -1546,6 +1599,7 @@ void Session::MoveBodyToClient(evbuffer* in, size_t n) {
 
 void Session::ResponseComplete() {
   if (holding_response_) ReleaseHeldResponse();  // the whole body fitted in what was held
+  EndResponseBody();
   const http::Response& resp = ex_->response();
   if (rechunk_to_client_) {
     evbuffer_add(ClientOutput(), "0\r\n\r\n", 5);
@@ -1561,6 +1615,16 @@ void Session::ResponseComplete() {
 // Local replies and the end of an exchange
 
 void Session::SendError(int status) {
+  if (discard_response_) {  // a refresh failed: its client has its answer already
+    FinishExchange();
+    return;
+  }
+  // stale-if-error (RFC 5861): a stored response may stand in for a failing backend.
+  if (status >= 500 && cache_ != nullptr && !response_started_ &&
+      cache_->ServeStaleOnError(WallSeconds())) {
+    SendStoredResponse();
+    return;
+  }
   ex_->SetLocalReply(status, pipeline::ErrorPage(status, ex_->request_id()));
   SendLocalReply();
 }
@@ -1571,6 +1635,10 @@ void Session::SendLocalReply() {
     ex_->SetLocalReply(500, pipeline::ErrorPage(500, ex_->request_id()));
   }
   DropHeldResponse();  // a backend response held back for a stage never goes out now
+  if (discard_response_) {  // a refresh's response refused by a stage: not stored, not sent
+    FinishExchange();
+    return;
+  }
   pipeline::LocalReply& reply = *ex_->local_reply();
   if (!request_body_done_) close_after_ = true;  // unread body bytes would be taken as a request
   if (worker_.draining) close_after_ = true;
@@ -1604,6 +1672,14 @@ void Session::FinishExchange() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.start()).count();
   worker_.metrics->CountRequest(worker_.id, ex.route_name(), ex.status, seconds);
   worker_.metrics->AddBytes(ex.bytes_received, ex.bytes_sent);
+  if (cache_ != nullptr) {
+    ex.cache_status = cache_->log_result();
+    worker_.metrics->CountCacheResult(cache_->log_result());
+  }
+  if (compression_ != nullptr) {
+    worker_.metrics->AddCompression(compress::EncodingToken(compression_->encoding()),
+                                    compression_->input_bytes(), compression_->output_bytes());
+  }
   if (runtime_->access_log) worker_.access_log.Add(runtime_->access_log, ex);
   if (chain_) chain_->Complete(ex);
   if (!ex.findings().empty()) {
@@ -1623,6 +1699,15 @@ void Session::FinishExchange() {
     offload_.reset();
   }
   offload_done_ = nullptr;
+  if (cache_ticket_ != nullptr) {
+    cache_ticket_->Abandon();
+    cache_ticket_.reset();
+  }
+  disk_lookup_.reset();
+  cache_.reset();  // releases a fill it led: the requests waiting for it go on
+  compression_.reset();
+  discard_response_ = false;
+  if (discard_ != nullptr) evbuffer_drain(discard_, Length(discard_));
   chain_.reset();
   ex_.reset();
   route_ = nullptr;

@@ -19,8 +19,10 @@
 #include "http/h1_parser.h"
 #include "pipeline/chain.h"
 #include "pipeline/exchange.h"
+#include "proxy/cache_exchange.h"
 #include "proxy/client_connection.h"
 #include "proxy/metrics.h"
+#include "proxy/response_compression.h"
 #include "proxy/upstream_attempts.h"
 #include "proxy/worker_context.h"
 
@@ -56,6 +58,7 @@ class Session final : public ClientConnection {
     kRunningStages,      // a stage returned kPending; waiting for Exchange::Resume
     kRunningBodyStages,  // the same, from the stages' look at the buffered body
     kBufferingBody,      // a stage asked for the whole body before the backend is contacted
+    kWaitingForCache,    // the cache looks on disk, or another request is filling this key
     kConnecting,         // connecting to a backend
     kProxying,           // request sent (body may still stream); response streaming back
     kTunnel,             // after 101 Switching Protocols: bytes both ways
@@ -74,6 +77,7 @@ class Session final : public ClientConnection {
   static void OnUpstreamEventCb(bufferevent* bev, short what, void* arg);
   static void OnTimerCb(int fd, short what, void* arg);
   static void OnDeferredCb(int fd, short what, void* arg);
+  static void OnCacheWakeCb(int fd, short what, void* arg);
 
   // Writes what the handlers queued on both sockets (see FlushSide).
   void FlushWrites() noexcept;
@@ -101,6 +105,8 @@ class Session final : public ClientConnection {
   void StartExchange(size_t head_bytes);
   void RunRequestStages(pipeline::ChainResult result);
   void AfterRequestStages();
+  // The terminal step for pool routes: choose the pool, buffer what the stages want, connect.
+  void ProceedToBackend();
   void ReadBufferedBody();
   // Response bodies go to held_body_ while a stage has the response held back, else to the
   // client.
@@ -146,6 +152,27 @@ class Session final : public ClientConnection {
   // Moves `n` response body bytes to the client, re-chunked when the client gets chunked.
   void MoveBodyToClient(evbuffer* in, size_t n);
   void ResponseComplete();
+
+  // The route's cache (session_cache.cc). StartCacheLookup: true when the cache took the
+  // exchange over (it answers, or waits); false: go to the backend as usual.
+  bool StartCacheLookup();
+  void OnCacheLookup(CacheExchange::Lookup lookup);
+  void OnCacheWake() noexcept;
+  void WaitForCache(bool disk);
+  // Answers with the cache's stored response (the client's conditionals evaluated against it).
+  void SendStoredResponse();
+  // The backend's response head meets the cache and compression; false when it is replaced
+  // (a 304 that refreshed the stored response, stale-if-error) and the exchange went on.
+  bool PrepareResponseEncodingAndCache();
+  // Body bytes to the client: through the encoder, into the cache's capture, re-chunked.
+  void SendBodyBytes(evbuffer* in, size_t n);
+  void WriteBodyPiece(std::string_view piece);
+  // The end of the body: the encoder's last bytes, the cache's store.
+  void EndResponseBody();
+  int64_t WallSeconds() const;
+
+  // A static route's file (session_static.cc).
+  void ServeStaticFile();
 
   // Replies, endings.
   void ReadProxyHeader();
@@ -206,6 +233,16 @@ class Session final : public ClientConnection {
   std::string held_head_;
   evbuffer* held_body_ = nullptr;           // made on first use, reused by later exchanges
   std::shared_ptr<OffloadTicket> offload_;  // a stage's job on the offload pool, while it runs
+  // Cache and compression of the current exchange.
+  std::unique_ptr<CacheExchange> cache_;
+  std::unique_ptr<ResponseCompression> compression_;
+  event* cache_wake_ = nullptr;                  // a disk read finished, or a fill ended
+  std::shared_ptr<OffloadTicket> cache_ticket_;  // what cache_wake_ waits for
+  std::shared_ptr<CacheExchange::DiskLookup> disk_lookup_;  // while waiting for a disk read
+  // A stale-while-revalidate refresh: the client has its answer; the backend's response goes
+  // only to the cache (discard_ takes the bytes the client must not get).
+  bool discard_response_ = false;
+  evbuffer* discard_ = nullptr;
   std::function<void()> offload_done_;
   size_t client_input_seen_ = 0;  // input length after the last handler (see TopUpInput)
   size_t upstream_input_seen_ = 0;

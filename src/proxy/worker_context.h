@@ -13,6 +13,7 @@
 #include "core/work_pool.h"
 #include "net/connection_limiter.h"
 #include "proxy/access_log_buffer.h"
+#include "proxy/cache_stores.h"
 #include "proxy/client_connection.h"
 #include "proxy/log_buffer.h"
 #include "proxy/metrics.h"
@@ -47,6 +48,8 @@ struct WorkerContext {
   const RuntimeSource* runtime_source = nullptr;
   // Where stages send CPU-heavy work (Exchange::Offload); shared by all workers. Null: inline.
   core::WorkPool* offload_pool = nullptr;
+  // The routes' caches (shared by all workers); null until the server made them.
+  CacheStores* cache = nullptr;
   std::mt19937_64 rng{std::random_device{}()};
   AccessLogBuffer access_log;  // flushed when full and every second by the worker
   LogBuffer attack_log;        // the same, for attack-log records

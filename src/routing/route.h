@@ -14,6 +14,7 @@
 #include "pipeline/chain.h"
 #include "pipeline/exchange.h"
 #include "routing/traffic_split.h"
+#include "static_files/static_root.h"
 
 namespace rampart::routing {
 
@@ -45,6 +46,14 @@ struct Route {
   uint16_t https_port = 0;
   // The Strict-Transport-Security value added to responses over TLS; empty: none.
   std::string hsts;
+
+  // The RFC 9111 cache in front of the backends; unset: nothing is cached.
+  std::optional<config::RouteCacheConfig> cache;
+  // Compression of responses to clients; unset: bodies are sent as the backend sent them.
+  std::optional<config::CompressionConfig> compression;
+  // A static directory served instead of a pool (with Cache-Control from `expires`).
+  std::shared_ptr<const static_files::StaticRoot> static_root;
+  std::optional<uint64_t> static_expires_s;
 
   pipeline::Chain chain;  // the route's request/response stages, in order
   // Request fields holding this route's credentials (auth.api_key): set on each exchange as soon

@@ -17,6 +17,7 @@
 #include "proxy/metrics.h"
 #include "proxy/worker_context.h"
 #include "server/admin_access.h"
+#include "server/cache_api.h"
 #include "server/upstream_report.h"
 #include "stages/auth/auth_counters.h"
 #include "stages/bot/bot_counters.h"
@@ -255,6 +256,15 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
       evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
                         segments->size() == 2 ? kGetOrHead : "PUT, POST, DELETE");
     }
+    ReplyJson(req, reply.status, reply.json);
+    return;
+  }
+  if (segments && segments->size() >= 2 && (*segments)[1] == "cache") {
+    const char* query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const ApiReply reply =
+        HandleCacheApi(MethodName(req), *segments, query != nullptr ? query : "", cache_stores_);
+    if (reply.status == 405) evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+    if (reply.status == 200) spdlog::info("admin: cache purge {}: {}", query != nullptr ? query : "", reply.json);
     ReplyJson(req, reply.status, reply.json);
     return;
   }

@@ -18,6 +18,7 @@ struct evhttp_request;
 namespace rampart::proxy {
 class Metrics;
 class RuntimeSource;
+struct CacheStores;
 }  // namespace rampart::proxy
 
 namespace rampart::stages::auth {
@@ -53,6 +54,8 @@ class Admin {
   core::Result<net::SocketAddress> Listen(const std::string& address);
   // /healthz answers 503 while draining so load balancers in front stop sending traffic.
   void set_draining(bool draining) { draining_ = draining; }
+  // The routes' caches, for /api/cache/purge (null: nothing is cached).
+  void set_cache_stores(proxy::CacheStores* stores) { cache_stores_ = stores; }
 
  private:
   static void OnRequest(evhttp_request* req, void* arg);
@@ -68,6 +71,7 @@ class Admin {
   const stages::bot::BotCounters& bot_counters_;
   evhttp* http_ = nullptr;
   bool draining_ = false;
+  proxy::CacheStores* cache_stores_ = nullptr;
 };
 
 }  // namespace rampart::server

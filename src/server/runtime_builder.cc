@@ -377,6 +377,18 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     }
     route->strip_prefix = rc.strip_prefix;
     route->preserve_host = rc.preserve_host;
+    route->cache = rc.cache;
+    route->compression = rc.compression;
+    if (rc.static_files) {
+      auto root = static_files::StaticRoot::Open(rc.static_files->root, rc.static_files->index,
+                                                 rc.static_files->allow_hidden);
+      if (root.ok()) {
+        route->static_root = root.value();
+      } else {
+        errors.push_back(Where(rc.mark) + "static.root: " + root.error().message);
+      }
+      route->static_expires_s = rc.static_files->expires_s;
+    }
     route->max_body_size = rc.max_body_size;
     // Pools are named by the loader's checks; one that failed to build was reported already.
     const auto find_pool = [&](const std::string& name) -> std::optional<size_t> {
@@ -399,7 +411,7 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
       if (split.targets.size() != rc.split->to.size()) continue;
       route->pool_index = split.targets.front().pool_index;
       route->split = std::move(split);
-    } else if (!rc.redirect) {
+    } else if (!rc.redirect && !rc.static_files) {
       route->pool = rc.pool;
       const auto index = find_pool(rc.pool);
       if (!index) continue;

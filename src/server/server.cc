@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "server/admin.h"
+#include "server/cache_setup.h"
 #include "server/config_source.h"
 #include "server/demo_backend.h"
 #include "server/file_watch.h"
@@ -98,6 +99,14 @@ int Server::Run() {
 
   const size_t n_workers = WorkerCount(config);
   metrics_ = std::make_unique<proxy::Metrics>(n_workers);
+  auto cache = MakeCacheStores(config.cache);
+  if (!cache.ok()) {
+    spdlog::error("{}:{}: cache: {}", config.cache.mark.file, config.cache.mark.line,
+                  cache.error().message);
+    return 1;
+  }
+  cache_ = std::move(cache).value();
+  metrics_->SetCacheStores(cache_.get());
 
   // Resolve the listeners; the first worker binds (learning the port when it is 0), the others
   // bind the same address with SO_REUSEPORT.
@@ -119,6 +128,7 @@ int Server::Run() {
   for (size_t i = 0; i < n_workers; ++i) {
     workers_.push_back(
         std::make_unique<Worker>(i, *metrics_, limiter_, *store_, runtime_source_, *offload_pool_));
+    workers_.back()->SetCache(cache_.get());
     auto bound = workers_.back()->Listen(addresses, proxy_protocol);
     if (!bound.ok()) {
       spdlog::error("listen: {}", bound.error().message);
@@ -135,6 +145,7 @@ int Server::Run() {
   if (!config.admin.address.empty()) {
     admin_ = std::make_unique<Admin>(main_loop_.base(), *metrics_, runtime_source_, *store_,
                                      *auth_counters_, *bot_counters_);
+    admin_->set_cache_stores(cache_.get());
     auto bound = admin_->Listen(config.admin.address);
     if (!bound.ok()) {
       spdlog::error("admin: {}", bound.error().message);

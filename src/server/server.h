@@ -101,6 +101,9 @@ class Server {
   std::shared_ptr<const proxy::Runtime> runtime_;
   // CPU-heavy stage work (libmodsecurity on large requests) runs here, not on the workers'
   // loops. Declared before workers_: it outlives them.
+  // The routes' caches: made once, kept across reloads; destroyed after the workers and pools
+  // that use them (declared before them).
+  std::unique_ptr<proxy::CacheStores> cache_;
   std::unique_ptr<core::WorkPool> offload_pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<upstream::HealthMonitor> health_;

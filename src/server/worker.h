@@ -36,6 +36,8 @@ class Worker {
   core::Result<std::vector<net::SocketAddress>> Listen(
       const std::vector<net::SocketAddress>& addresses, const std::vector<bool>& proxy_protocol);
   void Start();
+  // The routes' caches (before Start); they outlive the worker.
+  void SetCache(proxy::CacheStores* stores) { context_.cache = stores; }
   // Thread-safe. Closes the listening sockets (returns once they are closed), closes idle
   // connections, lets in-flight exchanges finish; the thread ends when the last one is gone.
   void Drain();

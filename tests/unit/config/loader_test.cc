@@ -276,20 +276,27 @@ TEST(LoaderTest, EmbeddedDefaultLoads) {
   EXPECT_EQ(c.admin.address, "127.0.0.1:9901");
   ASSERT_EQ(c.pools.count("demo"), 1u);
   EXPECT_EQ(c.pools.at("demo").servers.at(0).address, "127.0.0.1:8081");
-  ASSERT_EQ(c.routes.size(), 2u);
+  ASSERT_EQ(c.routes.size(), 3u);
   EXPECT_EQ(c.routes[0].match.path, "/old");
   ASSERT_TRUE(c.routes[0].redirect.has_value());
   EXPECT_EQ(c.routes[0].redirect->to, "/");
   EXPECT_EQ(c.routes[0].redirect->status, 301);
-  EXPECT_EQ(c.routes[1].match.path_prefix, "/");
-  EXPECT_EQ(c.routes[1].pool, "demo");
-  using Edits = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(c.routes[1].set_response_headers, (Edits{{"X-Served-By", "rampart"}}));
+  // The cached, compressed demo route, with the WAF before its cache.
+  EXPECT_EQ(c.routes[1].match.path_prefix, "/cached/");
+  ASSERT_TRUE(c.routes[1].cache.has_value());
+  EXPECT_EQ(c.routes[1].cache->ttl_s, 30u);
+  EXPECT_TRUE(c.routes[1].cache->cache_status);
+  ASSERT_TRUE(c.routes[1].compression.has_value());
   ASSERT_TRUE(c.routes[1].waf.has_value());
-  EXPECT_EQ(c.routes[1].waf->mode, WafConfig::Mode::kBlock);
-  EXPECT_EQ(c.routes[1].waf->paranoia, 1u);
-  ASSERT_TRUE(c.routes[1].signatures.has_value());
-  EXPECT_TRUE(c.routes[1].signatures->enabled);
+  EXPECT_EQ(c.routes[2].match.path_prefix, "/");
+  EXPECT_EQ(c.routes[2].pool, "demo");
+  using Edits = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(c.routes[2].set_response_headers, (Edits{{"X-Served-By", "rampart"}}));
+  ASSERT_TRUE(c.routes[2].waf.has_value());
+  EXPECT_EQ(c.routes[2].waf->mode, WafConfig::Mode::kBlock);
+  EXPECT_EQ(c.routes[2].waf->paranoia, 1u);
+  ASSERT_TRUE(c.routes[2].signatures.has_value());
+  EXPECT_TRUE(c.routes[2].signatures->enabled);
   EXPECT_EQ(c.logging.access_log, "-");
   EXPECT_EQ(c.logging.access_log_format, "json");
   EXPECT_EQ(c.logging.attack_log, "-");
@@ -362,13 +369,6 @@ TEST(LoaderErrorTest, UnknownKey) {
   EXPECT_THAT(Errors(WithRoute("    strip_prefx: true\n")),
               ElementsAre("t.yaml:9: routes[0].strip_prefx: unknown key"));
   EXPECT_THAT(Errors("colour: blue\n" + WithRoute()), ElementsAre("t.yaml:1: colour: unknown key"));
-}
-
-TEST(LoaderErrorTest, LaterVersionSection) {
-  EXPECT_THAT(Errors(WithRoute("    cache: {ttl: 1m}\n")),
-              ElementsAre("t.yaml:9: routes[0].cache: not supported in this version"));
-  EXPECT_THAT(Errors(std::string(kHead) + "routes: [{pool: app}]\ncache: {}\n"),
-              ElementsAre("t.yaml:7: cache: not supported in this version"));
 }
 
 TEST(LoaderErrorTest, DuplicateKey) {
@@ -565,10 +565,10 @@ TEST(LoaderErrorTest, UnknownPool) {
 
 TEST(LoaderErrorTest, RouteNeedsExactlyOneOfPoolSplitOrRedirect) {
   EXPECT_THAT(Errors(WithOneRoute("  - match: {path: /x}\n")),
-              ElementsAre("t.yaml:7: routes[0]: needs exactly one of pool, split or redirect"));
+              ElementsAre("t.yaml:7: routes[0]: needs exactly one of pool, split, redirect or static"));
   EXPECT_THAT(Errors(WithOneRoute("  - pool: app\n    redirect: {to: /}\n")),
               ElementsAre("t.yaml:7: routes[0]: has both pool and redirect; a route needs "
-                          "exactly one of pool, split or redirect"));
+                          "exactly one of pool, split, redirect or static"));
 }
 
 TEST(LoaderErrorTest, PathsMustStartWithSlash) {

@@ -106,7 +106,7 @@ TEST(SplitSchemaTest, SplitCombinesWithOtherRouteKeys) {
 // ---- Errors ----
 
 TEST(SplitSchemaErrorTest, ExactlyOneOfPoolSplitOrRedirect) {
-  const std::string rule = "a route needs exactly one of pool, split or redirect";
+  const std::string rule = "a route needs exactly one of pool, split, redirect or static";
   EXPECT_THAT(Errors(Split("    pool: stable\n    split: {to: [{pool: beta, weight: 1}]}\n")),
               ElementsAre("t.yaml:7: routes[0]: has both pool and split; " + rule));
   EXPECT_THAT(Errors(Split("    redirect: {to: /}\n    split: {to: [{pool: beta, weight: 1}]}\n")),

@@ -294,6 +294,7 @@ TEST_F(AccessLogTest, JsonLineHasEveryField) {
   EXPECT_LT(n.at("duration_us"), 60'000'000u);
   EXPECT_EQ(s.at("upstream"), "127.0.0.1:9000");
   EXPECT_EQ(n.at("upstream_status"), 200u);
+  EXPECT_EQ(s.at("cache"), "");  // the route has no cache
   EXPECT_EQ(s.at("user_agent"), "curl/8.0");
   EXPECT_EQ(s.at("referer"), "https://example.com/start");
   for (const char* tls_field : {"tls_version", "tls_cipher", "sni", "ja3", "ja4",
@@ -302,7 +303,7 @@ TEST_F(AccessLogTest, JsonLineHasEveryField) {
   }
   // No geoip stage ran: country and asn are null.
   EXPECT_EQ(json.nulls(), (std::set<std::string>{"country", "asn"}));
-  EXPECT_EQ(json.keys().size(), 25u);
+  EXPECT_EQ(json.keys().size(), 26u);
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 

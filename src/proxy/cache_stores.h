@@ -1,0 +1,28 @@
+#pragma once
+// CacheStores: where every route's cache keeps its responses — one memory store (sharded, shared
+// by all workers), an optional disk store behind it, and the collapser that lets one request
+// fill a key while the others wait. Owned by the server; outlives runtime snapshots, so a
+// reload keeps what is stored.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/disk_store.h"
+#include "cache/fill_collapser.h"
+#include "cache/memory_store.h"
+#include "core/work_pool.h"
+
+namespace rampart::proxy {
+
+struct CacheStores {
+  std::unique_ptr<cache::MemoryStore> memory;
+  std::unique_ptr<cache::DiskStore> disk;  // null: memory only
+  // Disk writes and removals run here, never on an event loop (one thread: in order).
+  std::unique_ptr<core::WorkPool> disk_writer;
+  cache::FillCollapser collapser;
+  // RFC 9213 targeted fields obeyed instead of Cache-Control (cache.targeted_fields).
+  std::vector<std::string> targeted_fields;
+};
+
+}  // namespace rampart::proxy

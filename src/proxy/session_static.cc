@@ -1,0 +1,160 @@
+// Session: a static route's files — resolved beneath the route's root (no escape), answered with
+// validators, conditional and Range requests honoured, and the bytes sent by the kernel
+// (sendfile) on cleartext connections.
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "core/strings.h"
+#include "http/byte_range.h"
+#include "http/conditional.h"
+#include "http/h1_writer.h"
+#include "http/http_date.h"
+#include "pipeline/local_reply.h"
+#include "proxy/session.h"
+
+namespace rampart::proxy {
+
+namespace {
+
+// The path beneath the root: a path_prefix route with strip_prefix serves its prefix's files
+// from the root itself.
+std::string_view FilePath(const routing::Route& route, std::string_view path) {
+  if (route.strip_prefix && !route.path_prefix.empty() && path.starts_with(route.path_prefix)) {
+    path.remove_prefix(route.path_prefix.size());
+    if (path.empty() || path.front() != '/') {
+      // "/static" + "x" after "/static/": give the path its leading slash back.
+      return path.empty() ? std::string_view("/") : path;
+    }
+  }
+  return path;
+}
+
+}  // namespace
+
+void Session::ServeStaticFile() {
+  const http::Request& req = ex_->request();
+  if (req.method != "GET" && req.method != "HEAD") {
+    ex_->SetLocalReply(405, pipeline::ErrorPage(405, ex_->request_id()));
+    ex_->local_reply()->headers.Set("Allow", "GET, HEAD");
+    SendLocalReply();
+    return;
+  }
+  std::string relative(FilePath(*route_, path_));
+  if (relative.empty() || relative.front() != '/') relative.insert(0, "/");
+  static_files::StaticLookup file = route_->static_root->Lookup(relative);
+  using Kind = static_files::StaticLookup::Kind;
+  switch (file.kind) {
+    case Kind::kFile:
+      break;
+    case Kind::kNotFound:
+      SendError(404);
+      return;
+    case Kind::kForbidden:
+      SendError(403);
+      return;
+    case Kind::kBadPath:
+      SendError(400);
+      return;
+    case Kind::kError:
+      spdlog::warn("{}: static: cannot open {} beneath {}", ex_->request_id(), relative,
+                   route_->static_root->path());
+      SendError(500);
+      return;
+    case Kind::kDirectoryRedirect: {
+      std::string location(req.path());
+      location += '/';
+      if (!req.query().empty()) {
+        location += '?';
+        location.append(req.query());
+      }
+      ex_->SetLocalReply(301, pipeline::ErrorPage(301, ex_->request_id()));
+      ex_->local_reply()->headers.Set("Location", location);
+      SendLocalReply();
+      return;
+    }
+  }
+
+  http::HeaderMap headers;
+  const std::string last_modified = http::FormatHttpDate(file.mtime);
+  headers.Set("Content-Type", file.content_type);
+  headers.Set("ETag", file.etag);
+  headers.Set("Last-Modified", last_modified);
+  headers.Set("Accept-Ranges", "bytes");
+  if (route_->static_expires_s) {
+    headers.Set("Cache-Control", "max-age=" + std::to_string(*route_->static_expires_s));
+    headers.Set("Expires", http::FormatHttpDate(WallSeconds() +
+                                                static_cast<int64_t>(*route_->static_expires_s)));
+  }
+  int status = 200;
+  uint64_t offset = 0;
+  uint64_t length = file.size;
+  bool send_body = req.method == "GET";
+  switch (http::EvaluatePreconditions(req.method, req.headers, file.etag, file.mtime)) {
+    case http::Precondition::kProceed:
+      break;
+    case http::Precondition::kNotModified:
+      status = 304;
+      send_body = false;
+      break;
+    case http::Precondition::kFailed:
+      close(file.fd);
+      SendError(412);
+      return;
+  }
+  if (status == 200 && http::IfRangeAllows(req.headers, file.etag, file.mtime)) {
+    const http::RangeRequest range = http::ParseRange(req.headers.Get("Range"), file.size);
+    if (range.kind == http::RangeRequest::Kind::kUnsatisfiable) {
+      close(file.fd);
+      ex_->SetLocalReply(416, pipeline::ErrorPage(416, ex_->request_id()));
+      ex_->local_reply()->headers.Set("Content-Range", http::UnsatisfiedRangeValue(file.size));
+      SendLocalReply();
+      return;
+    }
+    if (range.kind == http::RangeRequest::Kind::kSingle) {
+      status = 206;
+      offset = range.range.first;
+      length = range.range.length;
+      headers.Set("Content-Range", http::ContentRangeValue(range.range, file.size));
+    }
+  }
+  if (status != 304) headers.Set("Content-Length", std::to_string(length));
+  if (!request_body_done_ || worker_.draining) close_after_ = true;  // unread body bytes
+  if (close_after_) {
+    headers.Set("Connection", "close");
+  } else if (req.version == http::Version::kHttp10) {
+    headers.Set("Connection", "keep-alive");
+  }
+  headers.Set("X-Request-Id", ex_->request_id());
+  if (conn_.tls != nullptr && !route_->hsts.empty()) {
+    headers.Set("Strict-Transport-Security", route_->hsts);
+  }
+  std::string head;
+  head.reserve(512);
+  http::AppendResponseHead(head, http::Version::kHttp11, status, http::ReasonPhrase(status),
+                           headers);
+  evbuffer* out = ClientOutput();
+  evbuffer_add(out, head.data(), head.size());
+  ex_->bytes_sent += head.size();
+  if (send_body && length > 0) {
+    // The evbuffer owns the descriptor from here (closed when sent); on a plain socket
+    // evbuffer_write hands it to sendfile.
+    if (evbuffer_add_file(out, file.fd, static_cast<ev_off_t>(offset),
+                          static_cast<ev_off_t>(length)) != 0) {
+      close(file.fd);
+      spdlog::warn("{}: static: could not send {}", ex_->request_id(), relative);
+      Close();
+      return;
+    }
+    ex_->bytes_sent += length;
+  } else {
+    close(file.fd);
+  }
+  ex_->status = status;
+  response_started_ = true;
+  FinishExchange();
+}
+
+}  // namespace rampart::proxy

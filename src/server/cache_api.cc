@@ -1,0 +1,82 @@
+#include "server/cache_api.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+#include <fmt/format.h>
+
+#include <optional>
+#include <string>
+
+#include "core/strings.h"
+
+namespace rampart::server {
+
+namespace {
+
+constexpr char kVariantSeparator = '\x1f';  // as in proxy/cache_exchange.cc
+
+std::string Error(std::string_view message) {
+  std::string out = "{\"error\":\"";
+  core::AppendJsonEscaped(out, message);
+  out += "\"}";
+  return out;
+}
+
+// "HTTP://Example.COM/a?b" -> "http://example.com/a?b": keys hold the scheme and host in lower
+// case. nullopt unless the URL is absolute http(s) with a path.
+std::optional<std::string> KeyOf(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  std::string key = core::ToLower(url.substr(0, scheme_end));
+  if (key != "http" && key != "https") return std::nullopt;
+  const size_t path_start = url.find('/', scheme_end + 3);
+  if (path_start == std::string_view::npos || path_start == scheme_end + 3) return std::nullopt;
+  key += core::ToLower(url.substr(scheme_end, path_start - scheme_end));
+  key.append(url.substr(path_start));
+  return key;
+}
+
+// The one value of `name` in the query, decoded; nullopt when absent or unparsable.
+std::optional<std::string> QueryValue(std::string_view query, const char* name) {
+  evkeyvalq params;
+  TAILQ_INIT(&params);
+  std::optional<std::string> value;
+  if (evhttp_parse_query_str(std::string(query).c_str(), &params) == 0) {
+    if (const char* found = evhttp_find_header(&params, name)) value = found;
+  }
+  evhttp_clear_headers(&params);
+  return value;
+}
+
+}  // namespace
+
+ApiReply HandleCacheApi(std::string_view method, const std::vector<std::string>& segments,
+                        std::string_view query, proxy::CacheStores* stores) {
+  if (segments.size() != 3 || segments[2] != "purge") {
+    return {404, Error("no such API endpoint")};
+  }
+  if (method != "POST") return {405, Error("method not allowed; allowed: POST")};
+  const auto url = QueryValue(query, "url");
+  const auto prefix = QueryValue(query, "prefix");
+  if (url.has_value() == prefix.has_value()) {
+    return {400, Error("give exactly one of url= or prefix= (an absolute http(s) URL)")};
+  }
+  const std::optional<std::string> key = KeyOf(url ? *url : *prefix);
+  if (!key) return {400, Error("expected an absolute http(s) URL such as http://example.com/a")};
+  const bool exact = url.has_value();
+  auto matches = [&](std::string_view candidate) {
+    if (!candidate.starts_with(*key)) return false;
+    // An exact URL also takes its Vary variants ("<key>\x1f<variant>"), and nothing longer.
+    return !exact || candidate.size() == key->size() || candidate[key->size()] == kVariantSeparator;
+  };
+  size_t memory = 0;
+  size_t disk = 0;
+  if (stores != nullptr) {
+    memory = stores->memory->RemoveIf(matches);
+    if (stores->disk != nullptr) disk = stores->disk->RemoveIf(matches);
+  }
+  return {200, fmt::format("{{\"purged\":{{\"memory\":{},\"disk\":{}}}}}", memory, disk)};
+}
+
+}  // namespace rampart::server
