@@ -328,7 +328,7 @@ int main(int argc, char** argv) {
         budget_ms / 1e3);
     // us per call -> MB/s: bytes per microsecond is MB/s. A higher quantile of time is a lower
     // rate, hence p90 time gives p10 MB/s.
-    const double bytes = static_cast<double>(corpus_bytes);
+    const auto bytes = static_cast<double>(corpus_bytes);
     std::printf("| %s | %d |", std::string(EncodingToken(c.encoding)).c_str(), c.level);
     for (double r : ratios) std::printf(" %.3f |", r);
     std::printf(" %.3f | %.1f | %.1f-%.1f | %zu |\n", static_cast<double>(compressed_bytes) / bytes,

@@ -24,7 +24,7 @@ bool IsCompressibleType(std::string_view content_type, std::span<const std::stri
 }
 
 std::span<const std::string> DefaultCompressibleTypes() {
-  static const std::array<std::string, 20> kTypes = {
+  static const std::array<std::string, 20> types = {
       "text/html",
       "text/plain",
       "text/css",
@@ -46,7 +46,7 @@ std::span<const std::string> DefaultCompressibleTypes() {
       "font/otf",
       "application/vnd.ms-fontobject",
   };
-  return kTypes;
+  return types;
 }
 
 }  // namespace rampart::compress

@@ -44,10 +44,12 @@ class ZstdEncoder final : public Encoder {
   // one entry per position (two for the binary-tree strategies).
   bool BoundTablesToWindow(int level) {
     const ZSTD_compressionParameters params = ZSTD_getCParams(level, 0, 0);
-    const unsigned max_hash_log = kZstdWindowLog + 1;
-    const unsigned max_chain_log = kZstdWindowLog + (params.strategy >= ZSTD_btlazy2 ? 1 : 0);
-    return (params.hashLog <= max_hash_log || Set(ZSTD_c_hashLog, max_hash_log)) &&
-           (params.chainLog <= max_chain_log || Set(ZSTD_c_chainLog, max_chain_log));
+    const int max_hash_log = kZstdWindowLog + 1;
+    const int max_chain_log = kZstdWindowLog + (params.strategy >= ZSTD_btlazy2 ? 1 : 0);
+    return (static_cast<int>(params.hashLog) <= max_hash_log ||
+            Set(ZSTD_c_hashLog, max_hash_log)) &&
+           (static_cast<int>(params.chainLog) <= max_chain_log ||
+            Set(ZSTD_c_chainLog, max_chain_log));
   }
 
   // Runs `directive` over `in` until all of it is consumed and, for a flush or the end, until

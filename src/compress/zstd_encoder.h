@@ -14,8 +14,9 @@ inline constexpr int kZstdDefaultLevel = 3;
 // 8 MiB at 19, the most RFC 9659 allows in HTTP): it bounds what each response holds.
 inline constexpr int kZstdWindowLog = 19;
 
-// A zstd encoder at `level` (kZstdMinLevel..kZstdMaxLevel), window 2^kZstdWindowLog, frames
-// with a content checksum; nullptr when libzstd cannot allocate it.
+// A zstd encoder at `level` (kZstdMinLevel..kZstdMaxLevel), window 2^kZstdWindowLog and match
+// tables no larger than that window uses, frames with a content checksum; nullptr when libzstd
+// cannot allocate it.
 std::unique_ptr<Encoder> MakeZstdEncoder(int level);
 
 }  // namespace rampart::compress

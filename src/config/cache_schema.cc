@@ -35,7 +35,7 @@ std::optional<uint64_t> ReadSeconds(const Field& field) {
 void ReadLevels(const Field& field, CompressionConfig* out) {
   const MapReader map = SchemaMap(field, {"gzip", "br", "zstd"});
   map.ReadInteger("gzip", &out->gzip_level, 1, 9);
-  map.ReadInteger("br", &out->brotli_level, 0, 11);
+  map.ReadInteger("br", &out->brotli_level, 1, 11);
   map.ReadInteger("zstd", &out->zstd_level, 1, 19);
 }
 
@@ -73,8 +73,8 @@ std::optional<CompressionConfig> ReadCompression(const Field& field) {
         if (std::find(std::begin(kAlgorithms), std::end(kAlgorithms), *name) ==
             std::end(kAlgorithms)) {
           item.Fail("expected one of: br, zstd, gzip");
-        } else if (std::find(compression.algorithms.begin(), compression.algorithms.end(),
-                             *name) != compression.algorithms.end()) {
+        } else if (std::find(compression.algorithms.begin(), compression.algorithms.end(), *name) !=
+                   compression.algorithms.end()) {
           item.Fail("listed twice");
         } else {
           compression.algorithms.push_back(*name);

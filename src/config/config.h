@@ -431,10 +431,10 @@ struct RouteCacheConfig {
   // (nginx's proxy_cache_valid); unset: RFC 9111's heuristic from Last-Modified only.
   std::optional<uint64_t> ttl_s;
   uint64_t max_object_size = 8 * 1024 * 1024;  // larger responses pass through unstored
-  bool allow_authorization = false;  // store responses to requests with Authorization
-  bool allow_set_cookie = false;     // store responses that set cookies
-  uint64_t lock_timeout_ms = 5000;   // collapsed requests wait this long for the first one's fill
-  bool cache_status = false;         // add a Cache-Status field (RFC 9211) to responses
+  bool allow_authorization = false;            // store responses to requests with Authorization
+  bool allow_set_cookie = false;               // store responses that set cookies
+  uint64_t lock_timeout_ms = 5000;  // collapsed requests wait this long for the first one's fill
+  bool cache_status = false;        // add a Cache-Status field (RFC 9211) to responses
   SourceMark mark;
 };
 

@@ -15,14 +15,18 @@ namespace {
 constexpr char kVariantSeparator = '\x1f';
 
 // Fields of a response that belong to one transfer, never to what is stored.
-constexpr std::string_view kNotStoredFields[] = {
-    "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "X-Request-Id",
-    "Strict-Transport-Security", "Age", "Cache-Status"};
+constexpr std::string_view kNotStoredFields[] = {"Connection",
+                                                 "Keep-Alive",
+                                                 "Transfer-Encoding",
+                                                 "Content-Length",
+                                                 "X-Request-Id",
+                                                 "Strict-Transport-Security",
+                                                 "Age",
+                                                 "Cache-Status"};
 
 // Request fields a fill must not pass on: the cache asks for the whole current response.
-constexpr std::string_view kClientValidators[] = {"If-None-Match", "If-Modified-Since",
-                                                   "If-Match", "If-Unmodified-Since",
-                                                   "If-Range", "Range"};
+constexpr std::string_view kClientValidators[] = {
+    "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range"};
 
 bool IsErrorStatus(int status) {
   return status == 500 || status == 502 || status == 503 || status == 504;
@@ -189,8 +193,8 @@ CacheExchange::Lookup CacheExchange::Decide(int64_t now) {
 }
 
 bool CacheExchange::HasValidators() const {
-  return stored_ != nullptr &&
-         (stored_->headers.Get("ETag") != nullptr || stored_->headers.Get("Last-Modified") != nullptr);
+  return stored_ != nullptr && (stored_->headers.Get("ETag") != nullptr ||
+                                stored_->headers.Get("Last-Modified") != nullptr);
 }
 
 CacheExchange::Lookup CacheExchange::Retry(int64_t now) {
@@ -239,9 +243,8 @@ CacheExchange::OnHead CacheExchange::OnResponseHead(const http::Response& resp, 
     return OnHead::kServeStored;
   }
   const cache::CacheControl response_cc = ResponseControl(resp.headers);
-  const cache::NotStorable why = cache::CheckStorable("GET", resp.status, request_->headers,
-                                                      request_cc_, resp.headers, response_cc,
-                                                      Rules());
+  const cache::NotStorable why = cache::CheckStorable(
+      "GET", resp.status, request_->headers, request_cc_, resp.headers, response_cc, Rules());
   const bool too_large = resp.framing == http::BodyFraming::kContentLength &&
                          resp.content_length > config_.max_object_size;
   if (why != cache::NotStorable::kNone || too_large) return OnHead::kPass;
@@ -320,8 +323,7 @@ void CacheExchange::InvalidateAfterUnsafe(const http::Response& resp) {
     if (value->front() == '/' && !value->starts_with("//")) {
       keys.push_back(std::string(origin) + *value);
     } else if (value->size() > origin.size() &&
-               core::EqualsIgnoreCase(std::string_view(*value).substr(0, origin.size()),
-                                      origin) &&
+               core::EqualsIgnoreCase(std::string_view(*value).substr(0, origin.size()), origin) &&
                (*value)[origin.size()] == '/') {
       keys.push_back(std::string(origin) + value->substr(origin.size()));
     }

@@ -120,15 +120,15 @@ class CacheExchange {
   std::function<void()> wake_;
   cache::CacheControl request_cc_;
   bool is_head_ = false;
-  bool leader_ = false;            // this exchange fills key_: Release() wakes the others
-  bool refreshing_ = false;        // a stale-while-revalidate refresh (the client has its answer)
-  bool serving_stale_ = false;     // stored() is served stale
-  bool capturing_ = false;         // the response is being captured for storing
-  bool filling_ = false;           // the backend's response may be stored
-  bool revalidating_ = false;      // the fill is a conditional request for stored_
-  bool collapsed_ = false;         // this exchange waited for another's fill
+  bool leader_ = false;         // this exchange fills key_: Release() wakes the others
+  bool refreshing_ = false;     // a stale-while-revalidate refresh (the client has its answer)
+  bool serving_stale_ = false;  // stored() is served stale
+  bool capturing_ = false;      // the response is being captured for storing
+  bool filling_ = false;        // the backend's response may be stored
+  bool revalidating_ = false;   // the fill is a conditional request for stored_
+  bool collapsed_ = false;      // this exchange waited for another's fill
   std::shared_ptr<const cache::StoredResponse> stored_;  // the usable stored response, if any
-  std::unique_ptr<cache::StoredResponse> pending_;  // what is being captured
+  std::unique_ptr<cache::StoredResponse> pending_;       // what is being captured
   std::string_view log_result_ = "miss";
   std::string_view fwd_;  // Cache-Status fwd=
   int fwd_status_ = 0;

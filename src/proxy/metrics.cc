@@ -1,8 +1,8 @@
 #include "proxy/metrics.h"
 
-#include "proxy/cache_stores.h"
-
 #include <fmt/format.h>
+
+#include "proxy/cache_stores.h"
 
 namespace rampart::proxy {
 
@@ -255,15 +255,14 @@ std::string Metrics::RenderPrometheus() const {
     out += "# HELP rampart_cache_evictions_total Entries evicted to stay within a store's size.\n";
     out += "# TYPE rampart_cache_evictions_total counter\n";
     for (const Tier& t : tiers) {
-      out += fmt::format("rampart_cache_evictions_total{{tier=\"{}\"}} {}\n", t.name,
-                         t.evictions);
+      out += fmt::format("rampart_cache_evictions_total{{tier=\"{}\"}} {}\n", t.name, t.evictions);
     }
   }
   out += "# HELP rampart_compression_responses_total Responses compressed, by encoding.\n";
   out += "# TYPE rampart_compression_responses_total counter\n";
   for (size_t i = 0; i < kEncodings.size(); ++i) {
-    out += fmt::format("rampart_compression_responses_total{{encoding=\"{}\"}} {}\n",
-                       kEncodings[i], load(compression_responses_[i]));
+    out += fmt::format("rampart_compression_responses_total{{encoding=\"{}\"}} {}\n", kEncodings[i],
+                       load(compression_responses_[i]));
   }
   out += "# HELP rampart_compression_input_bytes_total Body bytes given to encoders.\n";
   out += "# TYPE rampart_compression_input_bytes_total counter\n";

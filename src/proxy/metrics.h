@@ -102,7 +102,7 @@ class Metrics {
   std::atomic<uint64_t> bytes_received_{0};
   std::atomic<uint64_t> bytes_sent_{0};
   static constexpr std::array<std::string_view, 5> kCacheResults = {"hit", "miss", "stale",
-                                                                     "revalidated", "bypass"};
+                                                                    "revalidated", "bypass"};
   std::array<std::atomic<uint64_t>, kCacheResults.size()> cache_results_{};
   const CacheStores* cache_stores_ = nullptr;
   static constexpr std::array<std::string_view, 3> kEncodings = {"gzip", "br", "zstd"};

@@ -40,7 +40,9 @@ void AddVaryAcceptEncoding(http::HeaderMap& headers) {
   headers.Add("Vary", "Accept-Encoding");
 }
 
-bool NoTransform(const http::HeaderMap& headers) { return headers.HasToken("Cache-Control", "no-transform"); }
+bool NoTransform(const http::HeaderMap& headers) {
+  return headers.HasToken("Cache-Control", "no-transform");
+}
 
 }  // namespace
 
@@ -64,9 +66,9 @@ std::unique_ptr<ResponseCompression> ResponseCompression::Start(
   }
   const std::string* type = resp.headers.Get("Content-Type");
   const bool compressible =
-      type != nullptr && (config.types.empty()
-                              ? compress::IsCompressibleType(*type, compress::DefaultCompressibleTypes())
-                              : compress::IsCompressibleType(*type, config.types));
+      type != nullptr && (config.types.empty() ? compress::IsCompressibleType(
+                                                     *type, compress::DefaultCompressibleTypes())
+                                               : compress::IsCompressibleType(*type, config.types));
   if (!compressible) return nullptr;
   if (resp.framing == http::BodyFraming::kContentLength && resp.content_length < config.min_size) {
     return nullptr;
@@ -84,16 +86,19 @@ std::unique_ptr<ResponseCompression> ResponseCompression::Start(
   }
   const compress::Encoding encoding = compress::ChooseEncoding(accept, offered);
   if (encoding == compress::Encoding::kIdentity) return nullptr;
-  std::unique_ptr<compress::Encoder> encoder = compress::MakeEncoder(encoding, LevelFor(config, encoding));
+  std::unique_ptr<compress::Encoder> encoder =
+      compress::MakeEncoder(encoding, LevelFor(config, encoding));
   if (encoder == nullptr) return nullptr;
   resp.headers.Set("Content-Encoding", compress::EncodingToken(encoding));
   resp.headers.Remove("Content-Length");
   // The encoded bytes are another representation: a strong validator would be a lie (nginx
   // does the same).
-  if (const std::string* etag = resp.headers.Get("ETag"); etag != nullptr && !etag->starts_with("W/")) {
+  if (const std::string* etag = resp.headers.Get("ETag");
+      etag != nullptr && !etag->starts_with("W/")) {
     resp.headers.Set("ETag", "W/" + *etag);
   }
-  return std::unique_ptr<ResponseCompression>(new ResponseCompression(encoding, std::move(encoder)));
+  return std::unique_ptr<ResponseCompression>(
+      new ResponseCompression(encoding, std::move(encoder)));
 }
 
 bool ResponseCompression::Count(bool ok, std::string& out, size_t before) {

@@ -26,8 +26,7 @@ class ResponseCompression {
   // changed (Content-Encoding, Vary, no Content-Length, a weak ETag) and an encoder is returned;
   // otherwise null, with Vary: Accept-Encoding added when the choice depended on it.
   static std::unique_ptr<ResponseCompression> Start(const config::CompressionConfig& config,
-                                                    const http::Request& req,
-                                                    http::Response& resp);
+                                                    const http::Request& req, http::Response& resp);
 
   // Appends the encoded form of `in` to `out`; false on an encoder error.
   bool Update(std::string_view in, std::string& out);

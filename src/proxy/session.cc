@@ -160,7 +160,7 @@ void Session::Close() {
   closed_ = true;
   if (offload_ != nullptr) offload_->Abandon();  // its job may still run; it no longer wakes us
   if (cache_ticket_ != nullptr) cache_ticket_->Abandon();
-  if (ex_) DropHeldResponse();                   // never sent: not counted as sent
+  if (ex_) DropHeldResponse();  // never sent: not counted as sent
   if (ex_ && chain_) {
     // The client went away (or the connection failed) mid-exchange: still log it.
     if (ex_->status == 0) ex_->status = 499;  // nginx's "client closed request"
@@ -1634,7 +1634,7 @@ void Session::SendLocalReply() {
     // A stage answered kRespond without a reply: a bug in that stage, not the client's fault.
     ex_->SetLocalReply(500, pipeline::ErrorPage(500, ex_->request_id()));
   }
-  DropHeldResponse();  // a backend response held back for a stage never goes out now
+  DropHeldResponse();       // a backend response held back for a stage never goes out now
   if (discard_response_) {  // a refresh's response refused by a stage: not stored, not sent
     FinishExchange();
     return;

@@ -170,6 +170,9 @@ class Session final : public ClientConnection {
   // The end of the body: the encoder's last bytes, the cache's store.
   void EndResponseBody();
   int64_t WallSeconds() const;
+  // What rampart adds to a response it writes itself (from the cache or a file): Connection,
+  // X-Request-Id, HSTS.
+  void SetLocalResponseFields(http::HeaderMap& headers);
 
   // A static route's file (session_static.cc).
   void ServeStaticFile();
@@ -236,8 +239,8 @@ class Session final : public ClientConnection {
   // Cache and compression of the current exchange.
   std::unique_ptr<CacheExchange> cache_;
   std::unique_ptr<ResponseCompression> compression_;
-  event* cache_wake_ = nullptr;                  // a disk read finished, or a fill ended
-  std::shared_ptr<OffloadTicket> cache_ticket_;  // what cache_wake_ waits for
+  event* cache_wake_ = nullptr;                             // a disk read finished, or a fill ended
+  std::shared_ptr<OffloadTicket> cache_ticket_;             // what cache_wake_ waits for
   std::shared_ptr<CacheExchange::DiskLookup> disk_lookup_;  // while waiting for a disk read
   // A stale-while-revalidate refresh: the client has its answer; the backend's response goes
   // only to the cache (discard_ takes the bytes the client must not get).

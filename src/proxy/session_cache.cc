@@ -30,6 +30,20 @@ bool IsSafeMethod(const std::string& method) {
 
 int64_t Session::WallSeconds() const { return static_cast<int64_t>(std::time(nullptr)); }
 
+void Session::SetLocalResponseFields(http::HeaderMap& headers) {
+  // Unread request body bytes would be taken for the next request: such a connection ends.
+  if (!request_body_done_ || worker_.draining) close_after_ = true;
+  if (close_after_) {
+    headers.Set("Connection", "close");
+  } else if (ex_->request().version == http::Version::kHttp10) {
+    headers.Set("Connection", "keep-alive");
+  }
+  headers.Set("X-Request-Id", ex_->request_id());
+  if (conn_.tls != nullptr && !route_->hsts.empty()) {
+    headers.Set("Strict-Transport-Security", route_->hsts);
+  }
+}
+
 void Session::OnCacheWakeCb(int, short, void* arg) {
   auto* self = static_cast<Session*>(arg);
   self->OnCacheWake();
@@ -149,22 +163,14 @@ void Session::SendStoredResponse() {
   if (std::string value = cache_->CacheStatus(now); !value.empty()) {
     headers.Set("Cache-Status", value);
   }
-  if (!request_body_done_ || worker_.draining) close_after_ = true;
-  if (close_after_) {
-    headers.Set("Connection", "close");
-  } else if (req.version == http::Version::kHttp10) {
-    headers.Set("Connection", "keep-alive");
-  }
-  headers.Set("X-Request-Id", ex_->request_id());
-  if (conn_.tls != nullptr && !route_->hsts.empty()) {
-    headers.Set("Strict-Transport-Security", route_->hsts);
-  }
+  SetLocalResponseFields(headers);
   std::string head;
   head.reserve(512);
-  http::AppendResponseHead(
-      head, http::Version::kHttp11, status,
-      status == stored.status && !stored.reason.empty() ? stored.reason : http::ReasonPhrase(status),
-      headers);
+  http::AppendResponseHead(head, http::Version::kHttp11, status,
+                           status == stored.status && !stored.reason.empty()
+                               ? stored.reason
+                               : http::ReasonPhrase(status),
+                           headers);
   evbuffer* out = ClientOutput();
   evbuffer_add(out, head.data(), head.size());
   ex_->bytes_sent += head.size();

@@ -121,16 +121,7 @@ void Session::ServeStaticFile() {
     }
   }
   if (status != 304) headers.Set("Content-Length", std::to_string(length));
-  if (!request_body_done_ || worker_.draining) close_after_ = true;  // unread body bytes
-  if (close_after_) {
-    headers.Set("Connection", "close");
-  } else if (req.version == http::Version::kHttp10) {
-    headers.Set("Connection", "keep-alive");
-  }
-  headers.Set("X-Request-Id", ex_->request_id());
-  if (conn_.tls != nullptr && !route_->hsts.empty()) {
-    headers.Set("Strict-Transport-Security", route_->hsts);
-  }
+  SetLocalResponseFields(headers);
   std::string head;
   head.reserve(512);
   http::AppendResponseHead(head, http::Version::kHttp11, status, http::ReasonPhrase(status),

@@ -263,8 +263,10 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
     const char* query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
     const ApiReply reply =
         HandleCacheApi(MethodName(req), *segments, query != nullptr ? query : "", cache_stores_);
-    if (reply.status == 405) evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-    if (reply.status == 200) spdlog::info("admin: cache purge {}: {}", query != nullptr ? query : "", reply.json);
+    if (reply.status == 405)
+      evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+    if (reply.status == 200)
+      spdlog::info("admin: cache purge {}: {}", query != nullptr ? query : "", reply.json);
     ReplyJson(req, reply.status, reply.json);
     return;
   }

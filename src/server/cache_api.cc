@@ -2,8 +2,8 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <sys/queue.h>
 #include <fmt/format.h>
+#include <sys/queue.h>
 
 #include <optional>
 #include <string>

@@ -191,10 +191,10 @@ TEST(CacheConfigTest, BrotliIsAnotherNameForBr) {
 }
 
 TEST(CacheConfigTest, LowestLevelsAndPartialLevels) {
-  const Config low = Load(Route("    compression: {levels: {gzip: 1, br: 0, zstd: 1}}\n"));
+  const Config low = Load(Route("    compression: {levels: {gzip: 1, br: 1, zstd: 1}}\n"));
   const CompressionConfig& z = low.routes.at(0).compression.value();
   EXPECT_EQ(z.gzip_level, 1);
-  EXPECT_EQ(z.brotli_level, 0);
+  EXPECT_EQ(z.brotli_level, 1);
   EXPECT_EQ(z.zstd_level, 1);
   // A level not given keeps its default.
   const Config some = Load(Route("    compression: {levels: {br: 9}}\n"));
@@ -236,12 +236,12 @@ TEST(CacheConfigTest, LevelsOutOfRange) {
                            "        br: 12\n"      // 9
                            "        zstd: 0\n")),  // 10
               ElementsAre("t.yaml:8: routes[0].compression.levels.gzip: must be between 1 and 9",
-                          "t.yaml:9: routes[0].compression.levels.br: must be between 0 and 11",
+                          "t.yaml:9: routes[0].compression.levels.br: must be between 1 and 11",
                           "t.yaml:10: routes[0].compression.levels.zstd: must be between 1 and "
                           "19"));
   EXPECT_THAT(Errors(Route("    compression: {levels: {gzip: 10, br: -1, zstd: 20}}\n")),
               ElementsAre("t.yaml:6: routes[0].compression.levels.gzip: must be between 1 and 9",
-                          "t.yaml:6: routes[0].compression.levels.br: must be between 0 and 11",
+                          "t.yaml:6: routes[0].compression.levels.br: must be between 1 and 11",
                           "t.yaml:6: routes[0].compression.levels.zstd: must be between 1 and "
                           "19"));
   EXPECT_THAT(Errors(Route("    compression: {levels: {gzip: best, br: \"5\"}}\n")),

@@ -564,8 +564,9 @@ TEST(LoaderErrorTest, UnknownPool) {
 }
 
 TEST(LoaderErrorTest, RouteNeedsExactlyOneOfPoolSplitOrRedirect) {
-  EXPECT_THAT(Errors(WithOneRoute("  - match: {path: /x}\n")),
-              ElementsAre("t.yaml:7: routes[0]: needs exactly one of pool, split, redirect or static"));
+  EXPECT_THAT(
+      Errors(WithOneRoute("  - match: {path: /x}\n")),
+      ElementsAre("t.yaml:7: routes[0]: needs exactly one of pool, split, redirect or static"));
   EXPECT_THAT(Errors(WithOneRoute("  - pool: app\n    redirect: {to: /}\n")),
               ElementsAre("t.yaml:7: routes[0]: has both pool and redirect; a route needs "
                           "exactly one of pool, split, redirect or static"));

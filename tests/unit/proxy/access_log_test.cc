@@ -297,8 +297,8 @@ TEST_F(AccessLogTest, JsonLineHasEveryField) {
   EXPECT_EQ(s.at("cache"), "");  // the route has no cache
   EXPECT_EQ(s.at("user_agent"), "curl/8.0");
   EXPECT_EQ(s.at("referer"), "https://example.com/start");
-  for (const char* tls_field : {"tls_version", "tls_cipher", "sni", "ja3", "ja4",
-                                "client_cert_subject"}) {
+  for (const char* tls_field :
+       {"tls_version", "tls_cipher", "sni", "ja3", "ja4", "client_cert_subject"}) {
     EXPECT_EQ(s.at(tls_field), "") << tls_field << ": cleartext";
   }
   // No geoip stage ran: country and asn are null.
