@@ -14,6 +14,7 @@
 #include "http/http_date.h"
 #include "pipeline/local_reply.h"
 #include "proxy/session.h"
+#include "static_files/request_path.h"
 
 namespace rampart::proxy {
 
@@ -42,7 +43,12 @@ void Session::ServeStaticFile() {
     SendLocalReply();
     return;
   }
-  std::string relative(FilePath(*route_, path_));
+  std::optional<std::string> decoded = static_files::DecodeRequestPath(FilePath(*route_, path_));
+  if (!decoded) {
+    SendError(400);  // a malformed escape, or one that decodes to '/' or NUL
+    return;
+  }
+  std::string relative = std::move(*decoded);
   if (relative.empty() || relative.front() != '/') relative.insert(0, "/");
   static_files::StaticLookup file = route_->static_root->Lookup(relative);
   using Kind = static_files::StaticLookup::Kind;
