@@ -186,7 +186,11 @@ Use Decide(const Freshness& f, const CacheControl& request_cc,
                                request_headers.HasToken("Pragma", "no-cache");
   if (request_cc.no_cache || pragma_no_cache) return Use::kRevalidate;
   if (response_cc.no_cache) return Use::kRevalidate;
-  if (request_cc.max_age && f.age > *request_cc.max_age) return Use::kRevalidate;
+  // max-age=0 is how browsers ask for a revalidation (a reload): with whole-second ages a
+  // response refreshed this second would otherwise still count as young enough.
+  if (request_cc.max_age && (*request_cc.max_age == 0 || f.age > *request_cc.max_age)) {
+    return Use::kRevalidate;
+  }
   if (request_cc.min_fresh && f.lifetime - f.age < *request_cc.min_fresh) return Use::kRevalidate;
   if (f.fresh) return Use::kFresh;
 

@@ -15,13 +15,9 @@ namespace {
 constexpr char kVariantSeparator = '\x1f';
 
 // Fields of a response that belong to one transfer, never to what is stored.
-constexpr std::string_view kNotStoredFields[] = {"Connection",
-                                                 "Keep-Alive",
-                                                 "Transfer-Encoding",
-                                                 "Content-Length",
-                                                 "X-Request-Id",
-                                                 "Strict-Transport-Security",
-                                                 "Age",
+constexpr std::string_view kNotStoredFields[] = {"Connection",        "Keep-Alive",
+                                                 "Transfer-Encoding", "Content-Length",
+                                                 "X-Request-Id",      "Strict-Transport-Security",
                                                  "Cache-Status"};
 
 // Request fields a fill must not pass on: the cache asks for the whole current response.
@@ -99,6 +95,12 @@ CacheExchange::Lookup CacheExchange::Begin(const http::Request& req, std::string
   request_ = &req;
   key_ = std::move(key);
   wake_ = std::move(wake);
+  for (std::string_view name : kClientValidators) {
+    for (const http::Header& field : req.headers) {
+      if (core::EqualsIgnoreCase(field.name, name))
+        client_conditionals_.Add(field.name, field.value);
+    }
+  }
   is_head_ = req.method == "HEAD";
   if (req.method != "GET" && !is_head_) {
     log_result_ = "bypass";
@@ -123,6 +125,7 @@ std::shared_ptr<CacheExchange::DiskLookup> CacheExchange::MakeDiskLookup() const
   lookup->key = key_;
   lookup->request_headers = request_->headers;
   lookup->offered = offered_;
+  lookup->invalidations = stores_.invalidations.load(std::memory_order_acquire);
   return lookup;
 }
 
@@ -135,7 +138,10 @@ void CacheExchange::DiskLookup::Run() {
 }
 
 CacheExchange::Lookup CacheExchange::Continue(int64_t now, const DiskLookup& done) {
-  if (done.found != nullptr) {
+  // An invalidation or purge since the read began may have removed what it found.
+  const bool still_valid =
+      stores_.invalidations.load(std::memory_order_acquire) == done.invalidations;
+  if (done.found != nullptr && still_valid) {
     // Back into memory, where the next request finds it without a disk read.
     if (done.marker != nullptr) {
       stores_.memory->Put(key_, done.marker);
@@ -234,7 +240,6 @@ CacheExchange::OnHead CacheExchange::OnResponseHead(const http::Response& resp, 
     cache::UpdateStoredHeaders(updated->headers, resp.headers);
     updated->request_time = now;
     updated->response_time = now;
-    updated->headers.Remove("Age");
     Store(updated);
     stored_ = std::move(updated);
     serving_stale_ = false;
@@ -328,6 +333,7 @@ void CacheExchange::InvalidateAfterUnsafe(const http::Response& resp) {
       keys.push_back(std::string(origin) + value->substr(origin.size()));
     }
   }
+  stores_.invalidations.fetch_add(1, std::memory_order_acq_rel);
   for (const std::string& key : keys) {
     stores_.memory->RemoveIf([&key](std::string_view k) { return IsKeyOrVariant(k, key); });
     if (stores_.disk != nullptr && stores_.disk_writer != nullptr) {

@@ -62,6 +62,7 @@ class CacheExchange {
     std::vector<compress::Encoding> offered;
     std::shared_ptr<const cache::StoredResponse> marker;  // found's Vary marker, if any
     std::shared_ptr<const cache::StoredResponse> found;
+    uint64_t invalidations = 0;  // CacheStores::invalidations when the lookup began
     void Run();
   };
   std::shared_ptr<DiskLookup> MakeDiskLookup() const;
@@ -89,6 +90,9 @@ class CacheExchange {
   void Release();
 
   const std::shared_ptr<const cache::StoredResponse>& stored() const { return stored_; }
+  // The client's own conditional fields, as it sent them (a fill's upstream request loses them
+  // and gets the stored validators instead): what an answer from the store is checked against.
+  const http::HeaderMap& client_conditionals() const { return client_conditionals_; }
   // For a stored() answer: its current age in seconds.
   int64_t Age(int64_t now) const;
   bool serving_stale() const { return serving_stale_; }
@@ -118,6 +122,7 @@ class CacheExchange {
   const http::Request* request_ = nullptr;
   std::string key_;
   std::function<void()> wake_;
+  http::HeaderMap client_conditionals_;
   cache::CacheControl request_cc_;
   bool is_head_ = false;
   bool leader_ = false;         // this exchange fills key_: Release() wakes the others

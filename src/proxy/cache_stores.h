@@ -4,6 +4,8 @@
 // fill a key while the others wait. Owned by the server; outlives runtime snapshots, so a
 // reload keeps what is stored.
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,8 +20,11 @@ namespace rampart::proxy {
 struct CacheStores {
   std::unique_ptr<cache::MemoryStore> memory;
   std::unique_ptr<cache::DiskStore> disk;  // null: memory only
-  // Disk writes and removals run here, never on an event loop (one thread: in order).
+  // Disk reads, writes and removals run here, never on an event loop: one thread, so a read
+  // posted after a removal sees it, and a purge posted after a write removes it.
   std::unique_ptr<core::WorkPool> disk_writer;
+  // Bumped by every invalidation and purge: a disk read that began before one is not used.
+  std::atomic<uint64_t> invalidations{0};
   cache::FillCollapser collapser;
   // RFC 9213 targeted fields obeyed instead of Cache-Control (cache.targeted_fields).
   std::vector<std::string> targeted_fields;

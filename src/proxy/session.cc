@@ -171,7 +171,9 @@ void Session::Close() {
     upstream_ = nullptr;
   }
   if (client_ != nullptr) {
-    if (conn_.tls != nullptr && !conn_.http2_stream) tls::SendCloseNotify(client_);
+    if (conn_.tls != nullptr && !conn_.http2_stream && !client_detached_) {
+      tls::SendCloseNotify(client_);
+    }
     // Freeing one end of a pair tells the other nothing; a finishing flush sends it EOF.
     if (conn_.http2_stream) bufferevent_flush(client_, EV_WRITE, BEV_FINISHED);
     bufferevent_free(client_);
@@ -180,7 +182,7 @@ void Session::Close() {
   event_del(timer_);
   event_del(deferred_);
   event_del(cache_wake_);
-  if (!conn_.http2_stream && !handed_over_) ReleaseClient(worker_, conn_);
+  if (!conn_.http2_stream && !handed_over_ && !client_detached_) ReleaseClient(worker_, conn_);
   worker_.sessions.erase(this);
   // Delete on the next loop turn: callers up the stack may still touch members after Close().
   event_base_once(
@@ -200,7 +202,7 @@ void Session::CloseWhenFlushed() {
 void Session::StartLingeringClose() {
   // Half-close and read (discarding) for a moment, so that request bytes still in flight do
   // not make the kernel reset the connection before the client has read our response.
-  if (conn_.http2_stream) {  // a stream's pair has nothing in flight: close now
+  if (conn_.http2_stream || client_detached_) {  // nothing in flight: close now
     Close();
     return;
   }
@@ -486,6 +488,11 @@ void Session::OnClientEvent(short what) noexcept {
   if (state_ == State::kTunnel && (what & BEV_EVENT_EOF) && upstream_ != nullptr) {
     tunnel_client_eof_ = true;  // passed on as a half-close once its bytes are out
     AdvanceTunnelClose();
+    return;
+  }
+  // A stale-while-revalidate refresh goes on without the client it answered.
+  if (discard_response_ && upstream_ != nullptr) {
+    DetachClientForRefresh();
     return;
   }
   // EOF or error: the client is gone (an in-flight exchange is logged as 499 by Close).

@@ -159,6 +159,8 @@ class Session final : public ClientConnection {
   void OnCacheLookup(CacheExchange::Lookup lookup);
   void OnCacheWake() noexcept;
   void WaitForCache(bool disk);
+  // The client closed while its exchange refreshes the cache: the refresh finishes without it.
+  void DetachClientForRefresh();
   // Answers with the cache's stored response (the client's conditionals evaluated against it).
   void SendStoredResponse();
   // The backend's response head meets the cache and compression; false when it is replaced
@@ -245,6 +247,7 @@ class Session final : public ClientConnection {
   // A stale-while-revalidate refresh: the client has its answer; the backend's response goes
   // only to the cache (discard_ takes the bytes the client must not get).
   bool discard_response_ = false;
+  bool client_detached_ = false;  // the client left during a refresh (DetachClientForRefresh)
   evbuffer* discard_ = nullptr;
   std::function<void()> offload_done_;
   size_t client_input_seen_ = 0;  // input length after the last handler (see TopUpInput)

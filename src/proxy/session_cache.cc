@@ -13,8 +13,10 @@
 #include "http/h1_writer.h"
 #include "http/http_date.h"
 #include "pipeline/local_reply.h"
+#include "proxy/client_accept.h"
 #include "proxy/offload_ticket.h"
 #include "proxy/session.h"
+#include "tls/connection.h"
 
 namespace rampart::proxy {
 
@@ -42,6 +44,26 @@ void Session::SetLocalResponseFields(http::HeaderMap& headers) {
   if (conn_.tls != nullptr && !route_->hsts.empty()) {
     headers.Set("Strict-Transport-Security", route_->hsts);
   }
+}
+
+void Session::DetachClientForRefresh() {
+  // The client's connection is closed now; one end of an unconnected bufferevent pair stands
+  // in for it until the refresh is stored (the backend's read timeout bounds that).
+  bufferevent* pair[2];
+  if (bufferevent_pair_new(worker_.base, 0, pair) != 0) {
+    Close();
+    return;
+  }
+  bufferevent_free(pair[1]);
+  if (conn_.tls != nullptr && !conn_.http2_stream) tls::SendCloseNotify(client_);
+  if (conn_.http2_stream) bufferevent_flush(client_, EV_WRITE, BEV_FINISHED);
+  bufferevent_free(client_);
+  if (!conn_.http2_stream && !handed_over_) ReleaseClient(worker_, conn_);
+  client_ = pair[0];
+  client_detached_ = true;
+  client_plain_socket_ = false;
+  client_paused_ = false;
+  close_after_ = true;
 }
 
 void Session::OnCacheWakeCb(int, short, void* arg) {
@@ -105,11 +127,7 @@ void Session::WaitForCache(bool disk) {
     if (!ticket->abandoned()) lookup->Run();
     ticket->Finish();
   };
-  if (worker_.offload_pool != nullptr) {
-    worker_.offload_pool->Post(std::move(job));
-  } else {
-    job();
-  }
+  worker_.cache->disk_writer->Post(std::move(job));  // in order with writes and removals
 }
 
 void Session::OnCacheWake() noexcept {
@@ -143,7 +161,8 @@ void Session::SendStoredResponse() {
   const std::string* etag = stored.headers.Get("ETag");
   const std::string* modified = stored.headers.Get("Last-Modified");
   const auto precondition = http::EvaluatePreconditions(
-      req.method, req.headers, etag != nullptr ? std::string_view(*etag) : std::string_view(),
+      req.method, cache_->client_conditionals(),
+      etag != nullptr ? std::string_view(*etag) : std::string_view(),
       modified != nullptr ? http::ParseHttpDate(*modified) : std::nullopt);
   if (stored.status == 200 && precondition == http::Precondition::kFailed) {
     if (cache_->refreshing()) cache_->Release();  // no refresh for a refused request

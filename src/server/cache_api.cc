@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sys/queue.h>
 
+#include <future>
 #include <optional>
 #include <string>
 
@@ -73,8 +74,15 @@ ApiReply HandleCacheApi(std::string_view method, const std::vector<std::string>&
   size_t memory = 0;
   size_t disk = 0;
   if (stores != nullptr) {
+    stores->invalidations.fetch_add(1, std::memory_order_acq_rel);
     memory = stores->memory->RemoveIf(matches);
-    if (stores->disk != nullptr) disk = stores->disk->RemoveIf(matches);
+    if (stores->disk != nullptr) {
+      // Behind the writes already queued, so none of them brings a purged response back.
+      std::promise<size_t> removed;
+      std::future<size_t> done = removed.get_future();
+      stores->disk_writer->Post([&] { removed.set_value(stores->disk->RemoveIf(matches)); });
+      disk = done.get();
+    }
   }
   return {200, fmt::format("{{\"purged\":{{\"memory\":{},\"disk\":{}}}}}", memory, disk)};
 }

@@ -296,7 +296,8 @@ TEST(FreshnessDecideTest, ResponseNoCache) {
 TEST(FreshnessDecideTest, RequestMaxAge) {
   EXPECT_EQ(DecideFor(Fresh(10, 60), "max-age=10", "max-age=60"), Use::kFresh);
   EXPECT_EQ(DecideFor(Fresh(11, 60), "max-age=10", "max-age=60"), Use::kRevalidate);
-  EXPECT_EQ(DecideFor(Fresh(0, 60), "max-age=0", "max-age=60"), Use::kFresh);
+  // max-age=0 always revalidates (a browser's reload), even a response of age 0.
+  EXPECT_EQ(DecideFor(Fresh(0, 60), "max-age=0", "max-age=60"), Use::kRevalidate);
   EXPECT_EQ(DecideFor(Fresh(1, 60), "max-age=0", "max-age=60"), Use::kRevalidate);
 }
 
