@@ -108,8 +108,10 @@ NotStorable CheckStorable(std::string_view method, int status,
   }
   if (request_cc.no_store || response_cc.no_store) return NotStorable::kNoStore;
   if (response_cc.private_) return NotStorable::kPrivate;
-  if (request_headers.Get("Authorization") != nullptr && !rules.allow_authorization &&
-      !response_cc.must_revalidate && !response_cc.public_ && !response_cc.s_maxage) {
+  const bool authorised =
+      rules.authenticated_route || request_headers.Get("Authorization") != nullptr;
+  if (authorised && !rules.allow_authorization && !response_cc.must_revalidate &&
+      !response_cc.public_ && !response_cc.s_maxage) {
     return NotStorable::kAuthorization;
   }
   if (response_headers.Get("Set-Cookie") != nullptr && !rules.allow_set_cookie) {

@@ -15,6 +15,9 @@ namespace rampart::cache {
 
 // A route's storage policy.
 struct StoreRules {
+  // The route authenticates its clients (its `auth` stage: API keys, JWT in a cookie, forward
+  // auth...): its responses are treated as answers to requests with Authorization.
+  bool authenticated_route = false;
   // Store responses to requests with Authorization even without must-revalidate, public or
   // s-maxage (RFC 9111 §3.5): for routes whose Authorization does not vary the content.
   bool allow_authorization = false;

@@ -15,10 +15,11 @@ namespace {
 constexpr char kVariantSeparator = '\x1f';
 
 // Fields of a response that belong to one transfer, never to what is stored.
-constexpr std::string_view kNotStoredFields[] = {"Connection",        "Keep-Alive",
-                                                 "Transfer-Encoding", "Content-Length",
-                                                 "X-Request-Id",      "Strict-Transport-Security",
-                                                 "Cache-Status"};
+// The rate_limit stage's fields describe the client that filled the cache, not the next one.
+constexpr std::string_view kNotStoredFields[] = {
+    "Connection",      "Keep-Alive",       "Transfer-Encoding", "Content-Length",
+    "X-Request-Id",    "Cache-Status",     "RateLimit-Limit",   "RateLimit-Remaining",
+    "RateLimit-Reset", "RateLimit-Policy", "Retry-After"};
 
 // Request fields a fill must not pass on: the cache asks for the whole current response.
 constexpr std::string_view kClientValidators[] = {
@@ -34,11 +35,55 @@ bool IsKeyOrVariant(std::string_view candidate, std::string_view key) {
          (candidate.size() == key.size() || candidate[key.size()] == kVariantSeparator);
 }
 
+// Removes `key`, and its Vary variants when a marker says it has some: a scan of the store
+// only then (an unsafe request's invalidation must not walk the whole cache).
+template <typename Store>
+void RemoveKeyAndVariants(Store& store, const std::string& key) {
+  const std::shared_ptr<const cache::StoredResponse> found = store.Get(key);
+  if (found == nullptr) return;
+  if (found->vary.empty()) {
+    store.Remove(key);
+  } else {
+    store.RemoveIf([&key](std::string_view k) { return IsKeyOrVariant(k, key); });
+  }
+}
+
+// Accept-Encoding as the set of codings it accepts ("br,gzip,zstd"; "identity" for none): what
+// a backend's choice, and this route's, depend on — not the order or spelling of the list.
+std::string AcceptedCodingsKey(std::string_view value) {
+  std::vector<std::string> codings;
+  http::ForEachListToken(value, [&](std::string_view element) {
+    std::string_view coding = element.substr(0, element.find(';'));
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+      coding.remove_suffix(1);
+    const size_t q = element.find("q=");
+    if (q != std::string_view::npos && element.find(';') < q) {
+      const std::string_view weight = element.substr(q + 2);
+      if (weight.starts_with("0") && weight.find_first_not_of("0.", 0) == std::string_view::npos) {
+        return;  // q=0: refused
+      }
+    }
+    std::string name = core::ToLower(coding);
+    if (name == "x-gzip") name = "gzip";
+    if (!name.empty()) codings.push_back(std::move(name));
+  });
+  std::sort(codings.begin(), codings.end());
+  codings.erase(std::unique(codings.begin(), codings.end()), codings.end());
+  if (codings.empty()) return "identity";
+  std::string key;
+  for (const std::string& coding : codings) key += (key.empty() ? "" : ",") + coding;
+  return key;
+}
+
 }  // namespace
 
 CacheExchange::CacheExchange(const config::RouteCacheConfig& config, CacheStores& stores,
-                             std::vector<compress::Encoding> offered_encodings)
-    : config_(config), stores_(stores), offered_(std::move(offered_encodings)) {}
+                             std::vector<compress::Encoding> offered_encodings,
+                             bool authenticated_route)
+    : config_(config),
+      stores_(stores),
+      offered_(std::move(offered_encodings)),
+      authenticated_route_(authenticated_route) {}
 
 CacheExchange::~CacheExchange() { Release(); }
 
@@ -57,6 +102,7 @@ cache::StoreRules CacheExchange::Rules() const {
   cache::StoreRules rules;
   rules.allow_authorization = config_.allow_authorization;
   rules.allow_set_cookie = config_.allow_set_cookie;
+  rules.authenticated_route = authenticated_route_;
   if (config_.ttl_s) rules.default_ttl = static_cast<int64_t>(*config_.ttl_s);
   return rules;
 }
@@ -70,10 +116,10 @@ std::string CacheExchange::VariantFor(const std::vector<std::string>& vary,
                                       const std::vector<compress::Encoding>& offered) {
   return cache::VariantKey(vary, request_headers,
                            [&offered](std::string_view name, std::string_view value) {
-                             // Accept-Encoding varies by what this route would send, not by
-                             // how each browser spells its list.
+                             // With compression, Accept-Encoding varies by the set of codings
+                             // accepted, not by how each browser spells its list.
                              if (name == "accept-encoding" && !offered.empty()) {
-                               return compress::AcceptedEncodingsKey(value, offered);
+                               return AcceptedCodingsKey(value);
                              }
                              return std::string(value);
                            });
@@ -90,10 +136,13 @@ std::shared_ptr<const cache::StoredResponse> CacheExchange::FindVariant(
   return stores_.memory->Get(key_ + kVariantSeparator + VariantOf(found->vary));
 }
 
-CacheExchange::Lookup CacheExchange::Begin(const http::Request& req, std::string key, int64_t now,
-                                           bool has_body, std::function<void()> wake) {
+CacheExchange::Lookup CacheExchange::Begin(const http::Request& req, std::string url,
+                                           std::string_view partition, int64_t now, bool has_body,
+                                           std::function<void()> wake) {
   request_ = &req;
-  key_ = std::move(key);
+  url_ = std::move(url);
+  // Routes and pools keep their own responses for one URL (a header-matched route, a split).
+  key_ = url_ + kVariantSeparator + '@' + std::string(partition);
   wake_ = std::move(wake);
   for (std::string_view name : kClientValidators) {
     for (const http::Header& field : req.headers) {
@@ -167,7 +216,7 @@ CacheExchange::Lookup CacheExchange::Decide(int64_t now) {
         serving_stale_ = true;
         log_result_ = "stale";
         // One refresh per key at a time; HEAD never leads one (it would fetch no body).
-        if (is_head_ || !stores_.collapser.Join(key_, [] {})) return Lookup::kServe;
+        if (is_head_ || !stores_.collapser.Join(key_, nullptr)) return Lookup::kServe;
         leader_ = true;
         refreshing_ = true;
         filling_ = true;
@@ -237,7 +286,20 @@ CacheExchange::OnHead CacheExchange::OnResponseHead(const http::Response& resp, 
   if (resp.status == 304 && revalidating_) {
     // RFC 9111 §4.3.4: the stored response, with the 304's fields, is fresh again.
     auto updated = std::make_shared<cache::StoredResponse>(*stored_);
+    const bool varied_on_encoding = updated->headers.HasToken("Vary", "Accept-Encoding");
+    const std::string* old_etag = updated->headers.Get("ETag");
+    const std::string weak_etag =
+        old_etag != nullptr && old_etag->starts_with("W/") ? *old_etag : "";
     cache::UpdateStoredHeaders(updated->headers, resp.headers);
+    // The backend's 304 speaks of its own representation; the stored one may be rampart's
+    // encoding of it, whose weak ETag and Vary: Accept-Encoding must stay.
+    if (varied_on_encoding && !updated->headers.HasToken("Vary", "Accept-Encoding")) {
+      updated->headers.Add("Vary", "Accept-Encoding");
+    }
+    if (const std::string* etag = updated->headers.Get("ETag");
+        !weak_etag.empty() && etag != nullptr && "W/" + *etag == weak_etag) {
+      updated->headers.Set("ETag", weak_etag);
+    }
     updated->request_time = now;
     updated->response_time = now;
     Store(updated);
@@ -252,7 +314,10 @@ CacheExchange::OnHead CacheExchange::OnResponseHead(const http::Response& resp, 
       "GET", resp.status, request_->headers, request_cc_, resp.headers, response_cc, Rules());
   const bool too_large = resp.framing == http::BodyFraming::kContentLength &&
                          resp.content_length > config_.max_object_size;
-  if (why != cache::NotStorable::kNone || too_large) return OnHead::kPass;
+  if (why != cache::NotStorable::kNone || too_large) {
+    Release();  // nothing will be stored: the waiting requests fetch for themselves now
+    return OnHead::kPass;
+  }
   pending_ = std::make_unique<cache::StoredResponse>();
   pending_->status = resp.status;
   pending_->reason = resp.reason;
@@ -271,6 +336,7 @@ void CacheExchange::Append(std::string_view bytes) {
   if (pending_->body.size() + bytes.size() > config_.max_object_size) {
     capturing_ = false;  // too large after all: sent, not stored
     pending_.reset();
+    Release();
     return;
   }
   pending_->body.append(bytes);
@@ -317,30 +383,30 @@ bool CacheExchange::ServeStaleOnError(int64_t now) {
 
 void CacheExchange::InvalidateAfterUnsafe(const http::Response& resp) {
   if (resp.status < 200 || resp.status >= 400) return;
-  std::vector<std::string> keys = {key_};
-  // The origin part of key_ ("http://host"): Location and Content-Location count only when
+  std::vector<std::string> urls = {url_};
+  // The origin part of the URL ("http://host"): Location and Content-Location count only when
   // they name the same origin (RFC 9111 §4.4), relative or absolute.
-  const size_t origin_end = key_.find('/', key_.find("://") + 3);
-  const std::string_view origin = std::string_view(key_).substr(0, origin_end);
+  const size_t origin_end = url_.find('/', url_.find("://") + 3);
+  const std::string_view origin = std::string_view(url_).substr(0, origin_end);
   for (std::string_view name : {"Location", "Content-Location"}) {
     const std::string* value = resp.headers.Get(name);
     if (value == nullptr || value->empty()) continue;
     if (value->front() == '/' && !value->starts_with("//")) {
-      keys.push_back(std::string(origin) + *value);
+      urls.push_back(std::string(origin) + *value);
     } else if (value->size() > origin.size() &&
                core::EqualsIgnoreCase(std::string_view(*value).substr(0, origin.size()), origin) &&
                (*value)[origin.size()] == '/') {
-      keys.push_back(std::string(origin) + value->substr(origin.size()));
+      urls.push_back(std::string(origin) + value->substr(origin.size()));
     }
   }
   stores_.invalidations.fetch_add(1, std::memory_order_acq_rel);
-  for (const std::string& key : keys) {
-    stores_.memory->RemoveIf([&key](std::string_view k) { return IsKeyOrVariant(k, key); });
+  const std::string partition = key_.substr(url_.size());
+  for (const std::string& url : urls) {
+    const std::string key = url + partition;
+    RemoveKeyAndVariants(*stores_.memory, key);
     if (stores_.disk != nullptr && stores_.disk_writer != nullptr) {
       cache::DiskStore* disk = stores_.disk.get();
-      stores_.disk_writer->Post([disk, key] {
-        disk->RemoveIf([&key](std::string_view k) { return IsKeyOrVariant(k, key); });
-      });
+      stores_.disk_writer->Post([disk, key] { RemoveKeyAndVariants(*disk, key); });
     }
   }
 }

@@ -40,19 +40,22 @@ class CacheExchange {
                    // answer with stored() instead
   };
 
+  // `authenticated_route`: the route has an `auth` stage (its responses are treated as answers
+  // to requests with Authorization).
   CacheExchange(const config::RouteCacheConfig& config, CacheStores& stores,
-                std::vector<compress::Encoding> offered_encodings);
+                std::vector<compress::Encoding> offered_encodings, bool authenticated_route);
   ~CacheExchange();  // Release()s
 
   CacheExchange(const CacheExchange&) = delete;
   CacheExchange& operator=(const CacheExchange&) = delete;
 
-  // The primary key: scheme, host (lower case), normalised path and query.
+  // The URL a response is stored for: scheme, host (lower case), normalised path and query.
   static std::string KeyFor(bool tls, const http::Request& req, std::string_view path);
 
-  // First look for `req`. `wake` is how a collapsed follower is woken (thread-safe, cheap).
-  Lookup Begin(const http::Request& req, std::string key, int64_t now, bool has_body,
-               std::function<void()> wake);
+  // First look for `req`. The key is `url` within `partition` (the route and the pool: each
+  // keeps its own responses). `wake` is how a collapsed follower is woken (thread-safe, cheap).
+  Lookup Begin(const http::Request& req, std::string url, std::string_view partition, int64_t now,
+               bool has_body, std::function<void()> wake);
   // After kReadDisk: the blocking disk read runs on the offload pool with copies of what it
   // needs (the exchange may end meanwhile), then Continue on the worker.
   struct DiskLookup {
@@ -119,8 +122,10 @@ class CacheExchange {
   const config::RouteCacheConfig& config_;
   CacheStores& stores_;
   std::vector<compress::Encoding> offered_;
+  bool authenticated_route_ = false;
   const http::Request* request_ = nullptr;
-  std::string key_;
+  std::string url_;
+  std::string key_;  // url_, '\x1f', '@', the partition
   std::function<void()> wake_;
   http::HeaderMap client_conditionals_;
   cache::CacheControl request_cc_;

@@ -159,7 +159,8 @@ void Session::Close() {
   if (closed_) return;
   closed_ = true;
   if (offload_ != nullptr) offload_->Abandon();  // its job may still run; it no longer wakes us
-  if (cache_ticket_ != nullptr) cache_ticket_->Abandon();
+  if (disk_ticket_ != nullptr) disk_ticket_->Abandon();
+  if (collapse_ticket_ != nullptr) collapse_ticket_->Abandon();
   if (ex_) DropHeldResponse();  // never sent: not counted as sent
   if (ex_ && chain_) {
     // The client went away (or the connection failed) mid-exchange: still log it.
@@ -853,7 +854,7 @@ void Session::AfterRequestStages() {
 }
 
 void Session::ProceedToBackend() {
-  ChoosePool();
+  if (pool_ == nullptr) ChoosePool();  // a cached route chose it for its key already
   if (!request_body_done_ &&
       (chain_->wants_buffered_body() || ex_->request().framing == http::BodyFraming::kChunked)) {
     state_ = State::kBufferingBody;
@@ -1706,10 +1707,11 @@ void Session::FinishExchange() {
     offload_.reset();
   }
   offload_done_ = nullptr;
-  if (cache_ticket_ != nullptr) {
-    cache_ticket_->Abandon();
-    cache_ticket_.reset();
+  for (auto* ticket : {&disk_ticket_, &collapse_ticket_}) {
+    if (*ticket != nullptr) (*ticket)->Abandon();
+    ticket->reset();
   }
+  event_del(cache_wake_);  // a wake already under way belongs to the exchange that ended
   disk_lookup_.reset();
   cache_.reset();  // releases a fill it led: the requests waiting for it go on
   compression_.reset();

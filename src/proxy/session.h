@@ -241,8 +241,9 @@ class Session final : public ClientConnection {
   // Cache and compression of the current exchange.
   std::unique_ptr<CacheExchange> cache_;
   std::unique_ptr<ResponseCompression> compression_;
-  event* cache_wake_ = nullptr;                             // a disk read finished, or a fill ended
-  std::shared_ptr<OffloadTicket> cache_ticket_;             // what cache_wake_ waits for
+  event* cache_wake_ = nullptr;                     // a disk read finished, or a fill ended
+  std::shared_ptr<OffloadTicket> disk_ticket_;      // a disk read's, while it runs
+  std::shared_ptr<OffloadTicket> collapse_ticket_;  // the collapser's wake, while it may come
   std::shared_ptr<CacheExchange::DiskLookup> disk_lookup_;  // while waiting for a disk read
   // A stale-while-revalidate refresh: the client has its answer; the backend's response goes
   // only to the cache (discard_ takes the bytes the client must not get).

@@ -77,13 +77,17 @@ bool Session::StartCacheLookup() {
   const http::Request& req = ex_->request();
   std::vector<compress::Encoding> offered;
   if (route_->compression) offered = OfferedEncodings(*route_->compression);
-  cache_ = std::make_unique<CacheExchange>(*route_->cache, *stores, std::move(offered));
+  cache_ = std::make_unique<CacheExchange>(*route_->cache, *stores, std::move(offered),
+                                           route_->authenticated);
+  // The pool is part of the key (a split's targets keep their own responses): chosen now.
+  ChoosePool();
   // A follower's wake comes from another worker's thread: through a ticket, so that a session
-  // that has gone is never touched.
-  cache_ticket_ = std::make_shared<OffloadTicket>(cache_wake_);
-  auto wake = [ticket = cache_ticket_] { ticket->Finish(); };
+  // (or a later exchange on it) is never touched once the wait is over.
+  collapse_ticket_ = std::make_shared<OffloadTicket>(cache_wake_);
+  auto wake = [ticket = collapse_ticket_] { ticket->Finish(); };
   const auto lookup = cache_->Begin(req, CacheExchange::KeyFor(conn_.tls != nullptr, req, path_),
-                                    WallSeconds(), RequestHasBody(), std::move(wake));
+                                    route_->name + "@" + pool_->name(), WallSeconds(),
+                                    RequestHasBody(), std::move(wake));
   if (lookup == CacheExchange::Lookup::kPass || lookup == CacheExchange::Lookup::kFetch) {
     return false;  // the backend, as for any route; the cache sees the response head
   }
@@ -122,8 +126,8 @@ void Session::WaitForCache(bool disk) {
     return;
   }
   disk_lookup_ = cache_->MakeDiskLookup();
-  cache_ticket_ = std::make_shared<OffloadTicket>(cache_wake_);
-  auto job = [lookup = disk_lookup_, ticket = cache_ticket_] {
+  disk_ticket_ = std::make_shared<OffloadTicket>(cache_wake_);
+  auto job = [lookup = disk_lookup_, ticket = disk_ticket_] {
     if (!ticket->abandoned()) lookup->Run();
     ticket->Finish();
   };
@@ -132,17 +136,20 @@ void Session::WaitForCache(bool disk) {
 
 void Session::OnCacheWake() noexcept {
   if (closed_ || state_ != State::kWaitingForCache || !cache_) return;
-  const bool timed_out = cache_ticket_ == nullptr || !cache_ticket_->finished();
-  if (timed_out && disk_lookup_ != nullptr) return;  // a disk read is not timed: keep waiting
-  event_del(timer_);
-  if (cache_ticket_ != nullptr) cache_ticket_->Abandon();
-  cache_ticket_.reset();
-  state_ = State::kReadingHead;  // between states until the lookup decides
   if (disk_lookup_ != nullptr) {
+    if (disk_ticket_ == nullptr || !disk_ticket_->finished()) return;  // not timed: keep waiting
+    disk_ticket_.reset();
+    state_ = State::kReadingHead;  // between states until the lookup decides
     auto done = std::move(disk_lookup_);
     OnCacheLookup(cache_->Continue(WallSeconds(), *done));
     return;
   }
+  const bool timed_out = collapse_ticket_ == nullptr || !collapse_ticket_->finished();
+  event_del(timer_);
+  // A wake after this (a timed-out wait) must reach nothing: this exchange looks again now and
+  // never waits twice.
+  if (collapse_ticket_ != nullptr) collapse_ticket_->Abandon();
+  state_ = State::kReadingHead;
   if (timed_out) {
     spdlog::debug("{}: cache: the fill of this key took longer than lock_timeout; fetching",
                   ex_->request_id());
@@ -176,7 +183,7 @@ void Session::SendStoredResponse() {
     http::CopyNotModifiedFields(stored.headers, headers);
   } else {
     headers = stored.headers;
-    headers.Set("Content-Length", std::to_string(stored.body.size()));
+    if (stored.status != 204) headers.Set("Content-Length", std::to_string(stored.body.size()));
   }
   headers.Set("Age", std::to_string(std::max<int64_t>(0, cache_->Age(now))));
   if (std::string value = cache_->CacheStatus(now); !value.empty()) {

@@ -70,7 +70,10 @@ void Session::ServeStaticFile() {
       SendError(500);
       return;
     case Kind::kDirectoryRedirect: {
-      std::string location(req.path());
+      // One leading slash: "//host/dir" would read as another site's address.
+      std::string_view path = req.path();
+      while (path.size() > 1 && path[1] == '/') path.remove_prefix(1);
+      std::string location(path);
       location += '/';
       if (!req.query().empty()) {
         location += '?';
@@ -127,6 +130,19 @@ void Session::ServeStaticFile() {
     }
   }
   if (status != 304) headers.Set("Content-Length", std::to_string(length));
+  // The route's response stages (set_response_headers, the WAF's response-header phase) see the
+  // file's head as they would a backend's.
+  http::Response& resp = ex_->response();
+  resp.status = status;
+  resp.headers = std::move(headers);
+  resp.framing = status == 304 ? http::BodyFraming::kNone : http::BodyFraming::kContentLength;
+  resp.content_length = status == 304 ? 0 : length;
+  if (chain_->RunResponseHeaders(*ex_) == pipeline::ChainResult::kRespond && ex_->local_reply()) {
+    close(file.fd);
+    SendLocalReply();
+    return;
+  }
+  headers = std::move(resp.headers);
   SetLocalResponseFields(headers);
   std::string head;
   head.reserve(512);

@@ -49,6 +49,7 @@ struct Route {
 
   // The RFC 9111 cache in front of the backends; unset: nothing is cached.
   std::optional<config::RouteCacheConfig> cache;
+  bool authenticated = false;  // the route has an `auth` stage (the cache treats it as private)
   // Compression of responses to clients; unset: bodies are sent as the backend sent them.
   std::optional<config::CompressionConfig> compression;
   // A static directory served instead of a pool (with Cache-Control from `expires`).

@@ -378,6 +378,7 @@ BuildResult BuildRuntime(const config::Config& config, const BuildOptions& optio
     route->strip_prefix = rc.strip_prefix;
     route->preserve_host = rc.preserve_host;
     route->cache = rc.cache;
+    route->authenticated = rc.auth.has_value();
     route->compression = rc.compression;
     if (rc.static_files) {
       auto root = static_files::StaticRoot::Open(rc.static_files->root, rc.static_files->index,
