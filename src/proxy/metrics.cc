@@ -277,6 +277,17 @@ std::string Metrics::RenderPrometheus() const {
                        kEncodings[i], load(compression_output_[i]));
   }
 
+  out +=
+      "# HELP rampart_compression_ratio Encoded bytes over input bytes since start, by encoding.\n";
+  out += "# TYPE rampart_compression_ratio gauge\n";
+  for (size_t i = 0; i < kEncodings.size(); ++i) {
+    const uint64_t input = load(compression_input_[i]);
+    if (input == 0) continue;
+    out +=
+        fmt::format("rampart_compression_ratio{{encoding=\"{}\"}} {:.4f}\n", kEncodings[i],
+                    static_cast<double>(load(compression_output_[i])) / static_cast<double>(input));
+  }
+
   out += "# HELP rampart_config_reloads_total Configuration reloads, by result.\n";
   out += "# TYPE rampart_config_reloads_total counter\n";
   out += fmt::format("rampart_config_reloads_total{{result=\"ok\"}} {}\n", load(reloads_ok_));

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/cache_stores.h"
+
 namespace rampart::proxy {
 namespace {
 
@@ -253,6 +255,52 @@ TEST(MetricsTest, ConcurrentCountsFromWorkersAreExact) {
             kThreads * kPerThread);
   EXPECT_EQ(Sample(text, R"(rampart_malformed_requests_total{reason="bad_target"})"),
             kThreads * kPerThread);
+}
+
+TEST(MetricsTest, CacheResultsAndStoresAreRendered) {
+  Metrics metrics(1);
+  metrics.CountCacheResult("hit");
+  metrics.CountCacheResult("hit");
+  metrics.CountCacheResult("miss");
+  metrics.CountCacheResult("revalidated");
+  metrics.CountCacheResult("no-such-result");  // ignored, not a new label value
+  // Without stores (no cache made yet) only the counters appear.
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_EQ(Sample(text, "rampart_cache_requests_total{result=\"hit\"}"), 2);
+  EXPECT_EQ(Sample(text, "rampart_cache_requests_total{result=\"miss\"}"), 1);
+  EXPECT_EQ(Sample(text, "rampart_cache_requests_total{result=\"stale\"}"), 0);
+  EXPECT_EQ(Sample(text, "rampart_cache_requests_total{result=\"revalidated\"}"), 1);
+  EXPECT_THAT(text, Not(HasSubstr("no-such-result")));
+  EXPECT_THAT(text, Not(HasSubstr("rampart_cache_stored_bytes")));
+
+  CacheStores stores;
+  stores.memory = std::make_unique<cache::MemoryStore>(1 << 20);
+  auto response = std::make_shared<cache::StoredResponse>();
+  response->body = std::string(1000, 'x');
+  ASSERT_TRUE(stores.memory->Put("http://a/x", response));
+  metrics.SetCacheStores(&stores);
+  text = metrics.RenderPrometheus();
+  EXPECT_EQ(Sample(text, "rampart_cache_stored_entries{tier=\"memory\"}"), 1);
+  EXPECT_GE(Sample(text, "rampart_cache_stored_bytes{tier=\"memory\"}").value_or(0), 1000);
+  EXPECT_EQ(Sample(text, "rampart_cache_evictions_total{tier=\"memory\"}"), 0);
+  EXPECT_FALSE(Sample(text, "rampart_cache_stored_bytes{tier=\"disk\"}").has_value());
+}
+
+TEST(MetricsTest, CompressionBytesAndRatioPerEncoding) {
+  Metrics metrics(1);
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_FALSE(Sample(text, "rampart_compression_ratio{encoding=\"gzip\"}").has_value());
+  metrics.AddCompression("gzip", 1000, 250);
+  metrics.AddCompression("gzip", 3000, 750);
+  metrics.AddCompression("br", 100, 20);
+  text = metrics.RenderPrometheus();
+  EXPECT_EQ(Sample(text, "rampart_compression_responses_total{encoding=\"gzip\"}"), 2);
+  EXPECT_EQ(Sample(text, "rampart_compression_input_bytes_total{encoding=\"gzip\"}"), 4000);
+  EXPECT_EQ(Sample(text, "rampart_compression_output_bytes_total{encoding=\"gzip\"}"), 1000);
+  EXPECT_EQ(Sample(text, "rampart_compression_ratio{encoding=\"gzip\"}"), 0.25);
+  EXPECT_EQ(Sample(text, "rampart_compression_ratio{encoding=\"br\"}"), 0.2);
+  EXPECT_EQ(Sample(text, "rampart_compression_responses_total{encoding=\"zstd\"}"), 0);
+  EXPECT_FALSE(Sample(text, "rampart_compression_ratio{encoding=\"zstd\"}").has_value());
 }
 
 }  // namespace
