@@ -35,17 +35,14 @@ bool IsKeyOrVariant(std::string_view candidate, std::string_view key) {
          (candidate.size() == key.size() || candidate[key.size()] == kVariantSeparator);
 }
 
-// Removes `key`, and its Vary variants when a marker says it has some: a scan of the store
-// only then (an unsafe request's invalidation must not walk the whole cache).
+// Removes everything stored for `url` — every route's and pool's entry, every variant, old
+// variants a later response without Vary left behind — when this route's `key` for it is
+// stored. The store is walked only then: an unsafe request for a URL nobody cached (a flood of
+// POSTs) costs one lookup.
 template <typename Store>
-void RemoveKeyAndVariants(Store& store, const std::string& key) {
-  const std::shared_ptr<const cache::StoredResponse> found = store.Get(key);
-  if (found == nullptr) return;
-  if (found->vary.empty()) {
-    store.Remove(key);
-  } else {
-    store.RemoveIf([&key](std::string_view k) { return IsKeyOrVariant(k, key); });
-  }
+void RemoveUrl(Store& store, const std::string& key, const std::string& url) {
+  if (store.Get(key) == nullptr) return;
+  store.RemoveIf([&url](std::string_view k) { return IsKeyOrVariant(k, url); });
 }
 
 // Accept-Encoding as the set of codings it accepts ("br,gzip,zstd"; "identity" for none): what
@@ -403,10 +400,10 @@ void CacheExchange::InvalidateAfterUnsafe(const http::Response& resp) {
   const std::string partition = key_.substr(url_.size());
   for (const std::string& url : urls) {
     const std::string key = url + partition;
-    RemoveKeyAndVariants(*stores_.memory, key);
+    RemoveUrl(*stores_.memory, key, url);
     if (stores_.disk != nullptr && stores_.disk_writer != nullptr) {
       cache::DiskStore* disk = stores_.disk.get();
-      stores_.disk_writer->Post([disk, key] { RemoveKeyAndVariants(*disk, key); });
+      stores_.disk_writer->Post([disk, key, url] { RemoveUrl(*disk, key, url); });
     }
   }
 }
