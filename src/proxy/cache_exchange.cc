@@ -37,11 +37,11 @@ bool IsKeyOrVariant(std::string_view candidate, std::string_view key) {
 
 // Removes everything stored for `url` — every route's and pool's entry, every variant, old
 // variants a later response without Vary left behind — when this route's `key` for it is
-// stored. The store is walked only then: an unsafe request for a URL nobody cached (a flood of
-// POSTs) costs one lookup.
+// stored, or always on a split route (another target may hold it). The store is walked only
+// then: an unsafe request for a URL nobody cached (a flood of POSTs) costs one lookup.
 template <typename Store>
-void RemoveUrl(Store& store, const std::string& key, const std::string& url) {
-  if (store.Get(key) == nullptr) return;
+void RemoveUrl(Store& store, const std::string& key, const std::string& url, bool always) {
+  if (!always && store.Get(key) == nullptr) return;
   store.RemoveIf([&url](std::string_view k) { return IsKeyOrVariant(k, url); });
 }
 
@@ -400,10 +400,11 @@ void CacheExchange::InvalidateAfterUnsafe(const http::Response& resp) {
   const std::string partition = key_.substr(url_.size());
   for (const std::string& url : urls) {
     const std::string key = url + partition;
-    RemoveUrl(*stores_.memory, key, url);
+    RemoveUrl(*stores_.memory, key, url, split_route_);
     if (stores_.disk != nullptr && stores_.disk_writer != nullptr) {
       cache::DiskStore* disk = stores_.disk.get();
-      stores_.disk_writer->Post([disk, key, url] { RemoveUrl(*disk, key, url); });
+      stores_.disk_writer->Post(
+          [disk, key, url, always = split_route_] { RemoveUrl(*disk, key, url, always); });
     }
   }
 }

@@ -73,6 +73,10 @@ class CacheExchange {
   // A follower woken (or timed out): look again; a second miss fetches without collapsing.
   Lookup Retry(int64_t now);
 
+  // The route splits its requests among pools: an invalidation cannot tell from this pool's
+  // key whether another target stored the URL.
+  void set_split_route(bool split) { split_route_ = split; }
+
   // The upstream request of a fill: the client's own validators and Range go (the cache wants
   // the whole response), and the stored response's validators come in to revalidate it.
   void PrepareUpstreamRequest(http::HeaderMap& headers) const;
@@ -123,6 +127,7 @@ class CacheExchange {
   CacheStores& stores_;
   std::vector<compress::Encoding> offered_;
   bool authenticated_route_ = false;
+  bool split_route_ = false;
   const http::Request* request_ = nullptr;
   std::string url_;
   std::string key_;  // url_, '\x1f', '@', the partition

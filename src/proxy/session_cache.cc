@@ -81,6 +81,7 @@ bool Session::StartCacheLookup() {
                                            route_->authenticated);
   // The pool is part of the key (a split's targets keep their own responses): chosen now.
   ChoosePool();
+  cache_->set_split_route(route_->split.has_value());
   // A follower's wake comes from another worker's thread: through a ticket, so that a session
   // (or a later exchange on it) is never touched once the wait is over.
   collapse_ticket_ = std::make_shared<OffloadTicket>(cache_wake_);

@@ -8,18 +8,25 @@
 // past it; a response that must stay fresh across two requests gets max-age of at least 2 (the
 // origin's Date and rampart's clock may straddle a second). Nothing here asserts on speed.
 
+#include <brotli/decode.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <latch>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +34,7 @@
 #include <vector>
 
 #include "support/attack_records.h"
+#include "support/auth_helpers.h"
 #include "support/client.h"
 #include "support/log_file.h"
 #include "support/metrics.h"
@@ -1657,6 +1665,905 @@ TEST_F(CacheTest, PurgeRightAfterAFillIsNotUndoneByThePendingDiskWrite) {
   }
   EXPECT_EQ(served_purged, 0) << "of " << kKeys << " purged URLs were answered from the cache";
   EXPECT_EQ(origin_.Count("/race"), 2 * kKeys);
+}
+
+// --- The review fixes: collapsing, storability, keys, variants, stored fields --------------------
+
+// `n` clients, each on its own connection, released together to send GET `target` (with
+// Connection: close and `headers`); their responses in order (nullopt: none, see `errors`).
+struct ConcurrentResult {
+  std::vector<std::optional<HttpResponse>> responses;
+  std::vector<std::string> errors;
+  milliseconds elapsed{0};  // from the release to the last response
+};
+ConcurrentResult ConcurrentGets(uint16_t port, int n, const std::string& target,
+                                const HeaderList& headers = {}) {
+  ConcurrentResult result;
+  result.responses.resize(n);
+  result.errors.resize(n);
+  std::latch ready(n + 1);
+  std::vector<std::thread> threads;
+  HeaderList with_close = headers;
+  with_close.emplace_back("Connection", "close");
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      Client client;
+      const bool connected = client.Connect(port, kRequestTimeout);
+      ready.arrive_and_wait();
+      if (!connected) {
+        result.errors[i] = "connect: " + client.error();
+        return;
+      }
+      result.responses[i] = client.Get(target, with_close, Timeout(15'000));
+      if (!result.responses[i]) result.errors[i] = client.error();
+    });
+  }
+  ready.arrive_and_wait();
+  const auto start = Clock::now();
+  for (std::thread& t : threads) t.join();
+  result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  return result;
+}
+
+// Every line of `name`, joined with ", " (Vary may come on several lines).
+std::string AllValues(const HttpResponse& r, std::string_view name) {
+  std::string out;
+  for (const std::string& value : FindHeaders(r.headers, name)) {
+    out += (out.empty() ? "" : ", ") + value;
+  }
+  return out;
+}
+
+// `text` as one gzip stream (what a backend that compresses for itself sends).
+std::string Gzip(std::string_view text) {
+  z_stream zs{};
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+  std::string out(deflateBound(&zs, text.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  zs.avail_in = static_cast<uInt>(text.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+
+// A whole gzip or br body decoded; "<undecodable>" when it is not one.
+std::string Decoded(std::string_view encoding, std::string_view body) {
+  std::string out;
+  if (encoding == "gzip") {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) return "<undecodable>";
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+    zs.avail_in = static_cast<uInt>(body.size());
+    int rc = Z_OK;
+    char buf[16 * 1024];
+    while (rc == Z_OK) {
+      zs.next_out = reinterpret_cast<Bytef*>(buf);
+      zs.avail_out = sizeof buf;
+      rc = inflate(&zs, Z_NO_FLUSH);
+      out.append(buf, sizeof buf - zs.avail_out);
+    }
+    inflateEnd(&zs);
+    return rc == Z_STREAM_END ? out : "<undecodable>";
+  }
+  if (encoding == "br") {
+    BrotliDecoderState* state = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+    size_t avail_in = body.size();
+    const uint8_t* next_in = reinterpret_cast<const uint8_t*>(body.data());
+    BrotliDecoderResult rc = BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT;
+    while (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
+      uint8_t buf[16 * 1024];
+      size_t avail_out = sizeof buf;
+      uint8_t* next_out = buf;
+      rc =
+          BrotliDecoderDecompressStream(state, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+      out.append(reinterpret_cast<const char*>(buf), sizeof buf - avail_out);
+    }
+    BrotliDecoderDestroyInstance(state);
+    return rc == BROTLI_DECODER_RESULT_SUCCESS ? out : "<undecodable>";
+  }
+  return "<no decoder for " + std::string(encoding) + ">";
+}
+
+// Compares bodies, printing only their beginnings on a mismatch (they are kilobytes long).
+::testing::AssertionResult SameBody(const std::string& got, const std::string& want) {
+  if (got == want) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "got " << got.size() << " bytes starting \"" << got.substr(0, 33) << "\", expected "
+         << want.size() << " bytes starting \"" << want.substr(0, 33) << "\"";
+}
+
+// A compressible text body of about 1.2 KB (above compression's default min_size of 256).
+std::string TextBody(std::string_view tag) {
+  std::string body;
+  for (int i = 0; i < 40; ++i) {
+    body += std::string(tag) + " line " + std::to_string(i) + " of a compressible body\n";
+  }
+  return body;
+}
+
+// With a disk store every memory miss reads the disk (on the disk thread) before it joins the
+// collapser: the followers still wait for the one fill, and are answered from what it stored.
+TEST_F(CacheTest, DiskStoreConcurrentMissesAreCollapsedIntoOneBackendRequest) {
+  ScriptedReply slow = Reply("disk collapsed body\n", {{"Cache-Control", "max-age=60"}});
+  slow.delay_ms = 500;
+  origin_.Set("/dslow", slow);
+  const std::string disk = rampart_.dir() + "/c";
+  ASSERT_NO_FATAL_FAILURE(Start(kDefaultCache, {}, "cache:\n  disk_path: " + disk + "\n"));
+
+  constexpr int kClients = 8;
+  ConcurrentResult result = ConcurrentGets(rampart_.port(), kClients, "/dslow");
+  int hits = 0;
+  for (int i = 0; i < kClients; ++i) {
+    ASSERT_TRUE(result.responses[i]) << "client " << i << ": " << result.errors[i];
+    EXPECT_EQ(result.responses[i]->status, 200) << i;
+    EXPECT_EQ(result.responses[i]->body, "disk collapsed body\n") << i;
+    if (Contains(CacheStatus(*result.responses[i]), "; hit")) ++hits;
+  }
+  EXPECT_EQ(origin_.Count("/dslow"), 1) << "one fill for the eight cold misses";
+  EXPECT_EQ(hits, kClients - 1) << "the followers were answered from the fill";
+  auto after = Get("/dslow");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, "disk collapsed body\n");
+  EXPECT_HIT(*after);
+  EXPECT_EQ(origin_.Count("/dslow"), 1);
+}
+
+// lock_timeout far shorter than the fill: the followers stop waiting and fetch for themselves,
+// some clients are gone before anything is answered (some before they were even looked up, some
+// while waiting for the fill), and the leader's fill ends (waking every follower it ever had)
+// long after. Those late wakes must reach nothing: not a closed session, and not a later
+// exchange on a follower's keep-alive connection. Here that later exchange waits for another
+// URL's fill (/late-b, on a route whose lock_timeout outlasts it) when /late-a's fill ends: a
+// wake that reached it would send it to the backend early, instead of to /late-b's stored
+// response. rampart keeps answering.
+TEST_F(CacheTest, DiskStoreLateWakesAfterLockTimeoutAndEarlyClosesReachNothing) {
+  ScriptedReply slow = Reply("late a\n", {{"Cache-Control", "max-age=60"}});
+  slow.delay_ms = 800;
+  origin_.Set("/late-a", slow);
+  ScriptedReply b = Reply("late b\n", {{"Cache-Control", "max-age=60"}});
+  b.delay_ms = 400;
+  origin_.Set("/late-b", b);
+  origin_.Set("/after", Reply("after\n", {{"Cache-Control", "max-age=60"}}));
+  const std::string disk = rampart_.dir() + "/c";
+  ConfigOptions options = Options(kDefaultCache, {}, "cache:\n  disk_path: " + disk + "\n");
+  options.routes_yaml =
+      "routes:\n"
+      "  - name: late-b\n    match: {path_prefix: /late-b}\n    pool: app\n"
+      "    cache: {ttl: 60s, cache_status: true, lock_timeout: 5s}\n"
+      "  - name: main\n    match: {path_prefix: /}\n    pool: app\n"
+      "    cache: {ttl: 60s, cache_status: true, lock_timeout: 100ms}\n";
+  ASSERT_NO_FATAL_FAILURE(StartWith(options));
+  const uint16_t port = rampart_.port();
+
+  // The leader of /late-a's 800 ms fill.
+  std::optional<HttpResponse> leader;
+  std::string leader_error;
+  std::thread leader_thread([&] {
+    Client client;
+    if (!client.Connect(port, kRequestTimeout)) {
+      leader_error = client.error();
+      return;
+    }
+    leader = client.Get("/late-a", {{"Connection", "close"}}, kRequestTimeout);
+    if (!leader) leader_error = client.error();
+  });
+  if (!origin_.WaitForCount("/late-a", 1, Timeout(3'000))) {
+    leader_thread.join();
+    FAIL() << "the leader's request did not reach the origin: " << leader_error;
+  }
+  const auto t0 = Clock::now();  // /late-a's fill ends at about t0 + 800 ms
+  // The followers' own fetches are quick: they are done long before the leader's fill.
+  origin_.Set("/late-a", Reply("late a\n", {{"Cache-Control", "max-age=60"}}));
+
+  constexpr int kStaying = 4;
+  constexpr int kClosing = 4;
+  std::vector<std::optional<HttpResponse>> first(kStaying);
+  std::vector<std::optional<HttpResponse>> second(kStaying);
+  std::vector<std::string> errors(kStaying);
+  std::latch go(kStaying + kClosing);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kStaying; ++i) {
+    threads.emplace_back([&, i] {
+      Client client;  // keep-alive: its next exchange comes while /late-a's fill is still on
+      const bool connected = client.Connect(port, kRequestTimeout);
+      go.arrive_and_wait();
+      if (!connected) {
+        errors[i] = "connect: " + client.error();
+        return;
+      }
+      first[i] = client.Get("/late-a", {}, kRequestTimeout);
+      if (!first[i]) {
+        errors[i] = "/late-a: " + client.error();
+        return;
+      }
+      // /late-b's fill runs from about t0 + 600 ms to t0 + 1000 ms; the others wait for it,
+      // across the end of /late-a's fill.
+      std::this_thread::sleep_until(t0 + milliseconds(600 + 40 * i));
+      second[i] = client.Get("/late-b", {}, kRequestTimeout);
+      if (!second[i]) errors[i] = "/late-b: " + client.error();
+    });
+  }
+  for (int i = 0; i < kClosing; ++i) {
+    threads.emplace_back([&, i] {
+      Client client;
+      const bool connected = client.Connect(port, kRequestTimeout);
+      go.arrive_and_wait();
+      if (!connected) return;
+      client.Send(BuildRequest("GET", "/late-a", port));
+      // Gone before any answer: at once, or once rampart has read the disk and is waiting for
+      // the fill (its session ends while the fill still holds its wake).
+      if (i % 2 == 1) SleepMs(40);
+      client.Close();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  leader_thread.join();
+
+  ASSERT_TRUE(leader) << leader_error;
+  EXPECT_EQ(leader->status, 200);
+  EXPECT_EQ(leader->body, "late a\n");
+  int late_b_hits = 0;
+  for (int i = 0; i < kStaying; ++i) {
+    ASSERT_TRUE(first[i]) << i << ": " << errors[i];
+    EXPECT_EQ(first[i]->status, 200) << i;
+    EXPECT_EQ(first[i]->body, "late a\n") << i;
+    ASSERT_TRUE(second[i]) << i << ": " << errors[i];
+    EXPECT_EQ(second[i]->status, 200) << i;
+    EXPECT_EQ(second[i]->body, "late b\n") << i;
+    if (Contains(CacheStatus(*second[i]), "; hit")) ++late_b_hits;
+  }
+  // The leader, and at least one follower that stopped waiting after 100 ms; never more than
+  // one request per client.
+  EXPECT_GE(origin_.Count("/late-a"), 2);
+  EXPECT_LE(origin_.Count("/late-a"), 1 + kStaying + kClosing);
+  EXPECT_EQ(origin_.Count("/late-b"), 1)
+      << "a follower waiting for /late-b's fill was woken by the end of /late-a's";
+  EXPECT_EQ(late_b_hits, kStaying - 1);
+
+  SleepMs(300);  // anything still pending from the fills has fired
+  EXPECT_TRUE(rampart_.running());
+  EXPECT_FALSE(rampart_.WaitExit(Timeout(100)).has_value()) << "rampart exited:\n"
+                                                            << rampart_.Log();
+  auto hit = Get("/late-a");
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->status, 200);
+  EXPECT_EQ(hit->body, "late a\n");
+  EXPECT_HIT(*hit);
+  auto after = Get("/after");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(after->body, "after\n");
+  EXPECT_EQ(origin_.Count("/after"), 1);
+  auto health = HttpGet(rampart_.admin_port(), "/healthz", {}, kRequestTimeout);
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+// A fill whose response cannot be stored (private, or Set-Cookie) lets its followers go as soon
+// as its head says so: they fetch for themselves instead of waiting out lock_timeout (5 s here)
+// one after another.
+TEST_F(CacheTest, AFillThatStoresNothingReleasesItsWaiters) {
+  ScriptedReply priv = Reply("private body\n", {{"Cache-Control", "private, max-age=60"}});
+  priv.delay_ms = 500;
+  origin_.Set("/priv", priv);
+  ScriptedReply cookie =
+      Reply("cookie body\n", {{"Cache-Control", "max-age=60"}, {"Set-Cookie", "sid=abc"}});
+  cookie.delay_ms = 500;
+  origin_.Set("/cookie", cookie);
+  ASSERT_NO_FATAL_FAILURE(Start("{ttl: 60s, cache_status: true, lock_timeout: 5s}"));
+
+  constexpr int kClients = 5;
+  for (const char* path : {"/priv", "/cookie"}) {
+    SCOPED_TRACE(path);
+    ConcurrentResult result = ConcurrentGets(rampart_.port(), kClients, path);
+    for (int i = 0; i < kClients; ++i) {
+      ASSERT_TRUE(result.responses[i]) << "client " << i << ": " << result.errors[i];
+      EXPECT_EQ(result.responses[i]->status, 200) << i;
+      EXPECT_FALSE(Contains(CacheStatus(*result.responses[i]), "; hit")) << i;
+      EXPECT_FALSE(Contains(CacheStatus(*result.responses[i]), "stored")) << i;
+    }
+    EXPECT_EQ(result.responses[0]->body,
+              std::string(path) == "/priv" ? "private body\n" : "cookie body\n");
+    EXPECT_EQ(origin_.Count(path), kClients) << "every client's own request reached the origin";
+    // The leader's 500 ms, then the followers' own 500 ms side by side: about 1 s. Waiting out
+    // lock_timeout would take over 5 s.
+    EXPECT_LT(result.elapsed.count(), 4'000) << "the followers were not released";
+  }
+}
+
+// A backend that sends each response's head at once and its body `body_delay` later, one
+// connection per request (Connection: close). The time between a fill's head and its end is
+// what the cache's followers must not wait for when nothing will be stored.
+class SlowBodyOrigin {
+ public:
+  SlowBodyOrigin(std::string head_fields, std::string body, milliseconds body_delay)
+      : head_fields_(std::move(head_fields)), body_(std::move(body)), delay_(body_delay) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        listen(fd_, 64) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "SlowBodyOrigin: cannot listen";
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { AcceptLoop(); });
+  }
+  ~SlowBodyOrigin() {
+    stop_ = true;
+    if (acceptor_.joinable()) acceptor_.join();
+    std::lock_guard lock(mu_);
+    for (std::thread& t : connections_) t.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  SlowBodyOrigin(const SlowBodyOrigin&) = delete;
+  SlowBodyOrigin& operator=(const SlowBodyOrigin&) = delete;
+
+  uint16_t port() const { return port_; }
+  int count() const { return count_; }
+
+ private:
+  void AcceptLoop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int conn = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn < 0) continue;
+      std::lock_guard lock(mu_);
+      connections_.emplace_back([this, conn] { Serve(conn); });
+    }
+  }
+  void Serve(int conn) {
+    std::string in;
+    const Deadline deadline = DeadlineIn(kRequestTimeout);
+    while (in.find("\r\n\r\n") == std::string::npos && !stop_ && Clock::now() < deadline) {
+      pollfd p{conn, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = read(conn, buf, sizeof buf);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    if (in.find("\r\n\r\n") != std::string::npos) {
+      ++count_;
+      const std::string head = "HTTP/1.1 200 OK\r\n" + head_fields_ +
+                               "Content-Length: " + std::to_string(body_.size()) +
+                               "\r\nConnection: close\r\n\r\n";
+      WriteAll(conn, head);
+      const Deadline body_at = Clock::now() + delay_;
+      while (!stop_ && Clock::now() < body_at) std::this_thread::sleep_for(milliseconds(10));
+      WriteAll(conn, body_);
+    }
+    close(conn);
+  }
+  static void WriteAll(int conn, std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = send(conn, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  std::string head_fields_;
+  std::string body_;
+  milliseconds delay_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> count_{0};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<std::thread> connections_;  // guarded by mu_
+};
+
+// The same with a body that comes 2 s after the head: released at the head, the followers' own
+// fetches run alongside the leader's (about 2 s in all); released only when the leader's body
+// has ended, they would take about 4 s.
+TEST_F(CacheTest, AFillThatStoresNothingReleasesItsWaitersAtTheHeadNotTheEnd) {
+  SlowBodyOrigin slow("Cache-Control: max-age=60\r\nSet-Cookie: sid=slow\r\n", "slow body\n",
+                      milliseconds(2'000));
+  ASSERT_NE(slow.port(), 0);
+  ConfigOptions options = Options("{ttl: 60s, cache_status: true, lock_timeout: 10s}");
+  options.backend_ports = {slow.port()};
+  ASSERT_NO_FATAL_FAILURE(StartWith(options));
+  constexpr int kClients = 4;
+  ConcurrentResult result = ConcurrentGets(rampart_.port(), kClients, "/slow-body");
+  for (int i = 0; i < kClients; ++i) {
+    ASSERT_TRUE(result.responses[i]) << "client " << i << ": " << result.errors[i];
+    EXPECT_EQ(result.responses[i]->status, 200) << i;
+    EXPECT_EQ(result.responses[i]->body, "slow body\n") << i;
+    EXPECT_EQ(result.responses[i]->Header("Set-Cookie"), "sid=slow") << i;
+  }
+  EXPECT_EQ(slow.count(), kClients);
+  EXPECT_LT(result.elapsed.count(), 3'000)
+      << "the followers waited for the end of a response that was never going to be stored";
+}
+
+// A route with `auth` answers per user: without public (or s-maxage, must-revalidate) or
+// allow_authorization, nothing is stored, whatever header carries the credentials.
+TEST_F(CacheTest, RoutesWithAuthStoreOnlyPublicResponsesOrWithAllowAuthorization) {
+  constexpr char kAliceKey[] = "ak-cache-alice-0a1b2c3d4e5f6a7b";
+  constexpr char kBobKey[] = "ak-cache-bob-9f8e7d6c5b4a3f2e";
+  const std::string keys = rampart_.dir() + "/keys.txt";
+  WriteFile(keys, ApiKeyLine("alice", kAliceKey) + "\n" + ApiKeyLine("bob", kBobKey) + "\n");
+  auto route = [&](const std::string& name, const std::string& cache) {
+    return "  - name: " + name + "\n    match: {path_prefix: /" + name +
+           "}\n    pool: app\n    auth: {api_key: {file: " + keys + "}}\n    cache: " + cache +
+           "\n";
+  };
+  ConfigOptions options = Options();
+  options.routes_yaml = "routes:\n" + route("priv", "{ttl: 60s, cache_status: true}") +
+                        route("pub", "{ttl: 60s, cache_status: true}") +
+                        route("allow", "{ttl: 60s, cache_status: true, allow_authorization: true}");
+  origin_.Set("/priv", Reply("per user\n"));  // fresh by the route's ttl alone
+  origin_.Set("/pub", Reply("public\n", {{"Cache-Control", "public, max-age=60"}}));
+  origin_.Set("/allow", Reply("shared\n"));
+  ASSERT_NO_FATAL_FAILURE(StartWith(options));
+  const HeaderList alice = {{"X-Api-Key", kAliceKey}};
+  const HeaderList bob = {{"X-Api-Key", kBobKey}};
+
+  auto priv_alice = Get("/priv", alice);
+  ASSERT_TRUE(priv_alice);
+  EXPECT_EQ(priv_alice->status, 200);
+  EXPECT_FALSE(Contains(CacheStatus(*priv_alice), "stored")) << CacheStatus(*priv_alice);
+  auto priv_bob = Get("/priv", bob);
+  ASSERT_TRUE(priv_bob);
+  EXPECT_EQ(priv_bob->status, 200);
+  EXPECT_FORWARDED(*priv_bob);
+  EXPECT_EQ(origin_.Count("/priv"), 2) << "alice's answer was not stored for bob";
+
+  auto pub_alice = Get("/pub", alice);
+  ASSERT_TRUE(pub_alice);
+  EXPECT_EQ(pub_alice->status, 200);
+  EXPECT_TRUE(Contains(CacheStatus(*pub_alice), "stored")) << CacheStatus(*pub_alice);
+  auto pub_bob = Get("/pub", bob);
+  ASSERT_TRUE(pub_bob);
+  EXPECT_EQ(pub_bob->body, "public\n");
+  EXPECT_HIT(*pub_bob);
+  EXPECT_EQ(origin_.Count("/pub"), 1);
+  // auth still runs before the cache: no key, no stored answer.
+  auto pub_anonymous = Get("/pub");
+  ASSERT_TRUE(pub_anonymous);
+  EXPECT_EQ(pub_anonymous->status, 401);
+  EXPECT_NE(pub_anonymous->body, "public\n");
+  EXPECT_EQ(origin_.Count("/pub"), 1);
+
+  auto allow_alice = Get("/allow", alice);
+  ASSERT_TRUE(allow_alice);
+  EXPECT_EQ(allow_alice->status, 200);
+  auto allow_bob = Get("/allow", bob);
+  ASSERT_TRUE(allow_bob);
+  EXPECT_EQ(allow_bob->body, "shared\n");
+  EXPECT_HIT(*allow_bob);
+  EXPECT_EQ(origin_.Count("/allow"), 1);
+  // The origin saw authenticated requests only.
+  for (const RecordedHeaders& r : origin_.AllRequests()) {
+    EXPECT_TRUE(r.Header("X-Api-Key").has_value()) << r.target;
+  }
+}
+
+// Two routes for one URL (matched by a header), and a split's two pools: each keeps its own
+// responses, as two different backends would answer.
+class CacheKeysTest : public CacheTest {
+ protected:
+  void StartTwoPools() {
+    ConfigOptions options = Options();
+    const std::string cache = "    cache: {ttl: 60s, cache_status: true}\n";
+    options.pools_yaml = "pools:\n  app:\n    servers:\n      - address: " + origin_.address() +
+                         "\n  beta:\n    servers:\n      - address: " + beta_.address() + "\n";
+    options.routes_yaml =
+        "routes:\n"
+        "  - name: split\n    match: {path_prefix: /split/}\n"
+        "    split:\n      to:\n        - {pool: beta, header: X-Beta, value: \"1\"}\n"
+        "        - {pool: app, weight: 1}\n" +
+        cache +
+        "  - name: beta\n    match:\n      path_prefix: /\n      headers: {X-Beta: \"1\"}\n"
+        "    pool: beta\n" +
+        cache + "  - name: main\n    match: {path_prefix: /}\n    pool: app\n" + cache;
+    ASSERT_NO_FATAL_FAILURE(StartWith(options));
+  }
+  // Two requests per group, interleaved: each group gets its own backend's body, once fetched.
+  void ExpectEachGroupItsOwn(const std::string& target) {
+    const HeaderList beta_group = {{"X-Beta", "1"}};
+    for (int round = 0; round < 2; ++round) {
+      SCOPED_TRACE("round " + std::to_string(round));
+      auto app = Get(target);
+      ASSERT_TRUE(app);
+      EXPECT_EQ(app->status, 200);
+      EXPECT_EQ(app->body, "app body\n");
+      auto beta = Get(target, beta_group);
+      ASSERT_TRUE(beta);
+      EXPECT_EQ(beta->status, 200);
+      EXPECT_EQ(beta->body, "beta body\n");
+      if (round == 1) {
+        EXPECT_HIT(*app);
+        EXPECT_HIT(*beta);
+      }
+    }
+    EXPECT_EQ(origin_.Count(target), 1);
+    EXPECT_EQ(beta_.Count(target), 1);
+  }
+
+  ScriptedOrigin beta_;  // declared after origin_ and rampart_: destroyed before rampart stops
+};
+
+TEST_F(CacheKeysTest, RoutesMatchedByAHeaderKeepTheirOwnResponses) {
+  for (ScriptedOrigin* o : {&origin_, &beta_}) {
+    o->Set("/page",
+           Reply(o == &origin_ ? "app body\n" : "beta body\n", {{"Cache-Control", "max-age=60"}}));
+  }
+  ASSERT_NO_FATAL_FAILURE(StartTwoPools());
+  ASSERT_NO_FATAL_FAILURE(ExpectEachGroupItsOwn("/page"));
+  // A purge of the URL takes both routes' responses.
+  auto purge = Purge("url=" + QueryEncode(Url("/page")));
+  ASSERT_TRUE(purge);
+  EXPECT_EQ(purge->status, 200);
+  EXPECT_TRUE(Contains(purge->body, "\"memory\":2")) << purge->body;
+  ASSERT_TRUE(Get("/page"));
+  ASSERT_TRUE(Get("/page", {{"X-Beta", "1"}}));
+  EXPECT_EQ(origin_.Count("/page"), 2);
+  EXPECT_EQ(beta_.Count("/page"), 2);
+}
+
+TEST_F(CacheKeysTest, ASplitsPoolsKeepTheirOwnResponses) {
+  for (ScriptedOrigin* o : {&origin_, &beta_}) {
+    o->Set("/split/page",
+           Reply(o == &origin_ ? "app body\n" : "beta body\n", {{"Cache-Control", "max-age=60"}}));
+  }
+  ASSERT_NO_FATAL_FAILURE(StartTwoPools());
+  ASSERT_NO_FATAL_FAILURE(ExpectEachGroupItsOwn("/split/page"));
+}
+
+// docs/configuration.md: "a successful response to POST ... removes the stored responses of its
+// URL". With keys per route and pool, a POST through one route leaves the URL's response stored
+// by another route (or a split's other pool) in place.
+TEST_F(CacheKeysTest, AnUnsafeRequestInvalidatesItsUrlInEveryRouteAndPool) {
+  for (ScriptedOrigin* o : {&origin_, &beta_}) {
+    o->Set("/split/doc",
+           Reply(o == &origin_ ? "app v1\n" : "beta v1\n", {{"Cache-Control", "max-age=60"}}));
+  }
+  ASSERT_NO_FATAL_FAILURE(StartTwoPools());
+  ASSERT_TRUE(Get("/split/doc"));
+  ASSERT_TRUE(Get("/split/doc", {{"X-Beta", "1"}}));
+  for (ScriptedOrigin* o : {&origin_, &beta_}) {
+    o->Set("/split/doc",
+           Reply(o == &origin_ ? "app v2\n" : "beta v2\n", {{"Cache-Control", "max-age=60"}}));
+  }
+  auto post = Send("POST", "/split/doc", {}, "x=1");  // through pool app
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  auto app = Get("/split/doc");
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->body, "app v2\n");
+  auto beta = Get("/split/doc", {{"X-Beta", "1"}});
+  ASSERT_TRUE(beta);
+  EXPECT_EQ(beta->body, "beta v2\n") << "the URL's response stored through pool beta survived "
+                                        "a successful POST to the URL: "
+                                     << CacheStatus(*beta);
+  EXPECT_EQ(origin_.Count("/split/doc"), 3);  // GET, POST, GET
+  EXPECT_EQ(beta_.Count("/split/doc"), 2);
+}
+
+// The same when the pool the POST goes through never stored the URL: the copy the other pool's
+// clients are answered from is the one that must go.
+TEST_F(CacheKeysTest, AnUnsafeRequestInvalidatesOtherPoolsCopiesAlsoWhenItsOwnPoolStoredNone) {
+  beta_.Set("/split/doc", Reply("beta v1\n", {{"Cache-Control", "max-age=60"}}));
+  origin_.Set("/split/doc", Reply("posted\n"));
+  ASSERT_NO_FATAL_FAILURE(StartTwoPools());
+  const HeaderList beta_group = {{"X-Beta", "1"}};
+  auto stored = Get("/split/doc", beta_group);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->body, "beta v1\n");
+  auto hit = Get("/split/doc", beta_group);
+  ASSERT_TRUE(hit);
+  EXPECT_HIT(*hit);
+  beta_.Set("/split/doc", Reply("beta v2\n", {{"Cache-Control", "max-age=60"}}));
+  auto post = Send("POST", "/split/doc", {}, "x=1");  // through pool app, which stored nothing
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  EXPECT_EQ(post->body, "posted\n");
+  auto after = Get("/split/doc", beta_group);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, "beta v2\n")
+      << "pool beta's copy survived a successful POST to the URL: " << CacheStatus(*after);
+  EXPECT_EQ(origin_.Count("/split/doc"), 1);  // the POST
+  EXPECT_EQ(beta_.Count("/split/doc"), 2);
+}
+
+// A backend that compresses for itself (Content-Encoding: gzip, Vary: Accept-Encoding) on a route
+// whose own compression offers only br: the gzip client's stored variant is for clients that
+// accept gzip, never for one that sent no Accept-Encoding (to which this route, offering only
+// br, would also choose identity).
+TEST_F(CacheTest, ABackendsGzipVariantIsNotServedToAClientWithoutAcceptEncoding) {
+  const std::string text = TextBody("precompressed");
+  const std::string gzipped = Gzip(text);
+  ASSERT_FALSE(gzipped.empty());
+  origin_.Set("/pre", Reply(gzipped, {{"Cache-Control", "max-age=60"},
+                                      {"Content-Type", "text/plain"},
+                                      {"Content-Encoding", "gzip"},
+                                      {"Vary", "Accept-Encoding"}}));
+  ASSERT_NO_FATAL_FAILURE(Start(kDefaultCache, {"compression: {algorithms: [br]}"}));
+
+  auto gzip = Get("/pre", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(gzip);
+  EXPECT_EQ(gzip->status, 200);
+  EXPECT_EQ(gzip->Header("Content-Encoding"), "gzip");
+  EXPECT_TRUE(SameBody(Decoded("gzip", gzip->body), text));
+  EXPECT_TRUE(Contains(CacheStatus(*gzip), "stored")) << CacheStatus(*gzip);
+  EXPECT_EQ(origin_.Count("/pre"), 1);
+
+  // What the backend would answer a client that accepts no coding.
+  origin_.Set("/pre", Reply(text, {{"Cache-Control", "max-age=60"},
+                                   {"Content-Type", "text/plain"},
+                                   {"Vary", "Accept-Encoding"}}));
+  auto identity = Get("/pre");
+  ASSERT_TRUE(identity);
+  EXPECT_EQ(identity->status, 200);
+  EXPECT_FALSE(identity->Header("Content-Encoding").has_value())
+      << "a client without Accept-Encoding got " << *identity->Header("Content-Encoding");
+  EXPECT_TRUE(SameBody(identity->body, text));
+  EXPECT_EQ(origin_.Count("/pre"), 2) << "fetched for the identity variant";
+  auto requests = origin_.Requests("/pre");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].Header("Accept-Encoding"), "gzip");
+  EXPECT_FALSE(requests[1].Header("Accept-Encoding").has_value());
+
+  // Both variants now answer from the store, each to its own clients.
+  auto gzip_hit = Get("/pre", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(gzip_hit);
+  EXPECT_EQ(gzip_hit->Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gzip_hit->body, gzipped);
+  EXPECT_HIT(*gzip_hit);
+  auto identity_hit = Get("/pre", {{"Accept-Encoding", "identity"}});
+  ASSERT_TRUE(identity_hit);
+  EXPECT_FALSE(identity_hit->Header("Content-Encoding").has_value());
+  EXPECT_TRUE(SameBody(identity_hit->body, text));
+  EXPECT_HIT(*identity_hit);
+  EXPECT_EQ(origin_.Count("/pre"), 2);
+}
+
+// The variants rampart's compression makes (br, gzip, identity) all go with a successful POST to
+// their URL; a POST to another URL takes none of them.
+TEST_F(CacheTest, UnsafeMethodInvalidatesEveryEncodingVariantAndNothingElse) {
+  const std::string v1 = TextBody("v1");
+  origin_.Set("/doc", Reply(v1, {{"Cache-Control", "max-age=60"}, {"Content-Type", "text/plain"}}));
+  origin_.Set("/other", Reply("other\n", {{"Cache-Control", "max-age=60"}}));
+  origin_.Set("/unrelated", Reply("posted\n"));
+  ASSERT_NO_FATAL_FAILURE(Start(kDefaultCache, {"compression: {algorithms: [br, gzip]}"}));
+  const HeaderList gzip = {{"Accept-Encoding", "gzip"}};
+  const HeaderList br = {{"Accept-Encoding", "br"}};
+  const HeaderList none = {};
+  // Fills, then hits: three variants of /doc, and /other.
+  for (int round = 0; round < 2; ++round) {
+    for (const HeaderList* h : {&gzip, &br, &none}) {
+      auto r = Get("/doc", *h);
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200);
+      const std::string coding = r->Header("Content-Encoding").value_or("");
+      EXPECT_TRUE(SameBody(coding.empty() ? r->body : Decoded(coding, r->body), v1));
+      EXPECT_TRUE(HeaderHasToken(r->headers, "Vary", "Accept-Encoding"));
+      if (round == 1) EXPECT_HIT(*r);
+    }
+    ASSERT_TRUE(Get("/other"));
+  }
+  EXPECT_EQ(origin_.Count("/doc"), 3);
+  EXPECT_EQ(origin_.Count("/other"), 1);
+
+  auto unrelated = Send("POST", "/unrelated", {}, "x=1");
+  ASSERT_TRUE(unrelated);
+  EXPECT_EQ(unrelated->status, 200);
+  for (const HeaderList* h : {&gzip, &br, &none}) {
+    auto r = Get("/doc", *h);
+    ASSERT_TRUE(r);
+    EXPECT_HIT(*r);
+  }
+  EXPECT_EQ(origin_.Count("/doc"), 3) << "a POST to another URL removed nothing of /doc";
+
+  const std::string v2 = TextBody("v2");
+  origin_.Set("/doc", Reply(v2, {{"Cache-Control", "max-age=60"}, {"Content-Type", "text/plain"}}));
+  auto post = Send("POST", "/doc", {}, "x=1");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  for (const HeaderList* h : {&gzip, &br, &none}) {
+    auto r = Get("/doc", *h);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_FORWARDED(*r);
+    const std::string coding = r->Header("Content-Encoding").value_or("");
+    EXPECT_TRUE(SameBody(coding.empty() ? r->body : Decoded(coding, r->body), v2))
+        << "Accept-Encoding: " << (h->empty() ? "(none)" : (*h)[0].second);
+  }
+  EXPECT_EQ(origin_.Count("/doc"), 3 + 1 + 3);
+  auto other = Get("/other");
+  ASSERT_TRUE(other);
+  EXPECT_HIT(*other);
+  EXPECT_EQ(origin_.Count("/other"), 1);
+}
+
+// A URL whose response was stored with Vary (here compression's Vary: Accept-Encoding) and later
+// without (a body under min_size is not compressed, so it gets no Vary): the response without
+// Vary replaces the Vary marker, and the earlier variants stay in the store under their own
+// keys. A POST must remove them too: once the URL's responses vary again, an old variant must not
+// come back.
+TEST_F(CacheTest, UnsafeMethodInvalidatesVariantsStoredBeforeAResponseWithoutVary) {
+  const std::string v1 = TextBody("v1");
+  const HeaderList fields = {{"Cache-Control", "max-age=60"}, {"Content-Type", "text/plain"}};
+  origin_.Set("/shifty", Reply(v1, fields));
+  ASSERT_NO_FATAL_FAILURE(Start(kDefaultCache, {"compression: {algorithms: [gzip]}"}));
+  const HeaderList gzip = {{"Accept-Encoding", "gzip"}};
+
+  auto first = Get("/shifty", gzip);  // stored as the gzip variant
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->Header("Content-Encoding"), "gzip");
+  EXPECT_TRUE(SameBody(Decoded("gzip", first->body), v1));
+
+  origin_.Set("/shifty", Reply("tiny\n", fields));  // under min_size: no compression, no Vary
+  auto small = Get("/shifty");                      // the identity variant is missing: fetched
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->body, "tiny\n");
+  EXPECT_FALSE(small->Header("Vary").has_value());
+  EXPECT_EQ(origin_.Count("/shifty"), 2);
+
+  auto post = Send("POST", "/shifty", {}, "x=1");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+
+  const std::string v2 = TextBody("v2");
+  origin_.Set("/shifty", Reply(v2, fields));
+  auto identity = Get("/shifty");  // stores a Vary marker again, and the identity variant
+  ASSERT_TRUE(identity);
+  EXPECT_TRUE(SameBody(identity->body, v2));
+  EXPECT_EQ(origin_.Count("/shifty"), 4);
+  auto after = Get("/shifty", gzip);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->Header("Content-Encoding"), "gzip");
+  EXPECT_TRUE(SameBody(Decoded("gzip", after->body), v2))
+      << "the gzip variant stored before the POST answered after it: " << CacheStatus(*after);
+  EXPECT_EQ(origin_.Count("/shifty"), 5);
+}
+
+// The rate_limit stage's fields describe the request that filled the cache; a hit neither
+// carries them nor runs the response stages again. The limiter still counts every hit.
+TEST_F(CacheTest, RateLimitFieldsAreNotStored) {
+  origin_.Set("/rl", Reply("limited\n", {{"Cache-Control", "max-age=60"}}));
+  origin_.Set("/tight/x", Reply("tight\n", {{"Cache-Control", "max-age=60"}}));
+  ConfigOptions options = Options();
+  const std::string cache = "    cache: {ttl: 60s, cache_status: true}\n";
+  options.routes_yaml =
+      "routes:\n"
+      "  - name: tight\n    match: {path_prefix: /tight/}\n    pool: app\n"
+      "    rate_limit: {key: client_ip, rate: 1/h, burst: 3}\n" +
+      cache +
+      "  - name: main\n    match: {path_prefix: /}\n    pool: app\n"
+      "    rate_limit: {key: client_ip, rate: 100/s, burst: 100}\n" +
+      cache;
+  ASSERT_NO_FATAL_FAILURE(StartWith(options));
+  constexpr std::string_view kFields[] = {"RateLimit-Limit", "RateLimit-Remaining",
+                                          "RateLimit-Reset", "RateLimit-Policy", "Retry-After"};
+
+  auto fill = Get("/rl");
+  ASSERT_TRUE(fill);
+  EXPECT_EQ(fill->status, 200);
+  EXPECT_EQ(fill->Header("RateLimit-Limit"), "100") << "the filler's own fields";
+  EXPECT_TRUE(fill->Header("RateLimit-Remaining").has_value());
+  auto hit = Get("/rl");
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->body, "limited\n");
+  EXPECT_HIT(*hit);
+  for (std::string_view name : kFields) {
+    EXPECT_FALSE(hit->Header(name).has_value()) << name << ": " << hit->Header(name).value_or("");
+  }
+  EXPECT_EQ(origin_.Count("/rl"), 1);
+
+  auto tight_fill = Get("/tight/x");
+  ASSERT_TRUE(tight_fill);
+  EXPECT_EQ(tight_fill->Header("RateLimit-Remaining"), "2");
+  for (int i = 0; i < 2; ++i) {
+    auto tight_hit = Get("/tight/x");
+    ASSERT_TRUE(tight_hit);
+    EXPECT_EQ(tight_hit->status, 200);
+    EXPECT_HIT(*tight_hit);
+    EXPECT_FALSE(tight_hit->Header("RateLimit-Remaining").has_value())
+        << "hit " << i << " carries the filler's RateLimit-Remaining: "
+        << tight_hit->Header("RateLimit-Remaining").value_or("");
+  }
+  auto refused = Get("/tight/x");  // the fourth request of a burst of 3: hits were counted
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(refused->Header("RateLimit-Remaining"), "0");
+  EXPECT_TRUE(refused->Header("Retry-After").has_value());
+  EXPECT_EQ(origin_.Count("/tight/x"), 1);
+}
+
+// The backend's 304 speaks of its own representation (strong ETag "x", Vary: Origin); the stored
+// variants are rampart's br and gzip encodings of it: after the revalidation they keep their weak
+// ETag and Vary: Accept-Encoding, and their encoded bodies.
+TEST_F(CacheTest, RevalidationOfAnEncodedVariantKeepsItsWeakETagAndVary) {
+  const std::string text = TextBody("etag");
+  origin_.Set("/enc", Reply(text, {{"Cache-Control", "max-age=1"},
+                                   {"Content-Type", "text/plain"},
+                                   {"ETag", "\"x\""}}));
+  ASSERT_NO_FATAL_FAILURE(Start(kDefaultCache, {"compression: {algorithms: [br, gzip]}"}));
+  const HeaderList codings[] = {{{"Accept-Encoding", "br"}}, {{"Accept-Encoding", "gzip"}}};
+  for (const HeaderList& h : codings) {
+    auto r = Get("/enc", h);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->Header("Content-Encoding"), h[0].second);
+    EXPECT_EQ(r->Header("ETag"), "W/\"x\"");
+  }
+  EXPECT_EQ(origin_.Count("/enc"), 2);
+  SleepMs(2'500);
+  origin_.Set("/enc", Reply("a body the 304 never sends\n", {{"Cache-Control", "max-age=60"},
+                                                             {"Content-Type", "text/plain"},
+                                                             {"ETag", "\"x\""},
+                                                             {"Vary", "Origin"}}));
+  for (const HeaderList& h : codings) {
+    const std::string coding = h[0].second;
+    SCOPED_TRACE(coding);
+    const int before = origin_.Count("/enc");
+    auto revalidated = Get("/enc", h);
+    ASSERT_TRUE(revalidated);
+    EXPECT_EQ(revalidated->status, 200);
+    EXPECT_TRUE(Contains(CacheStatus(*revalidated), "fwd-status=304")) << CacheStatus(*revalidated);
+    auto requests = origin_.Requests("/enc");
+    ASSERT_EQ(static_cast<int>(requests.size()), before + 1);
+    EXPECT_EQ(requests.back().Header("If-None-Match"), "W/\"x\"");
+    EXPECT_EQ(requests.back().replied_status, 304);
+    for (int i = 0; i < 2; ++i) {  // the revalidated answer, then a hit
+      auto r = i == 0 ? revalidated : Get("/enc", h);
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->Header("Content-Encoding"), coding);
+      EXPECT_TRUE(SameBody(Decoded(coding, r->body), text));
+      EXPECT_EQ(r->Header("ETag"), "W/\"x\"") << "the 304's strong ETag replaced the weak one";
+      EXPECT_TRUE(HeaderHasToken(r->headers, "Vary", "Accept-Encoding")) << AllValues(*r, "Vary");
+      EXPECT_EQ(r->Header("Cache-Control"), "max-age=60") << "the 304's fields are merged";
+      if (i == 1) EXPECT_HIT(*r);
+    }
+    EXPECT_EQ(origin_.Count("/enc"), before + 1);
+  }
+  // The client's own validator (the weak ETag it was given) still matches the stored variant.
+  auto not_modified = Get("/enc", {{"Accept-Encoding", "br"}, {"If-None-Match", "W/\"x\""}});
+  ASSERT_TRUE(not_modified);
+  EXPECT_EQ(not_modified->status, 304);
+  EXPECT_EQ(origin_.Count("/enc"), 4);
+}
+
+// A stored 204 has no body and no Content-Length (RFC 9110 §8.6): a hit sends its head only,
+// and the keep-alive connection stays in step for the next request.
+TEST_F(CacheTest, AStored204IsServedWithoutContentLengthOrBody) {
+  origin_.Set("/nothing", Reply("", {{"Cache-Control", "max-age=60"}}, 204));
+  origin_.Set("/next", Reply("next\n", {{"Cache-Control", "max-age=60"}}));
+  ASSERT_NO_FATAL_FAILURE(Start());
+  Client client;
+  ASSERT_TRUE(client.Connect(rampart_.port()));
+  auto fill = client.Get("/nothing", {}, kRequestTimeout);
+  ASSERT_TRUE(fill) << client.error();
+  EXPECT_EQ(fill->status, 204);
+  EXPECT_TRUE(Contains(CacheStatus(*fill), "stored")) << CacheStatus(*fill);
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    auto hit = client.Get("/nothing", {}, kRequestTimeout);
+    ASSERT_TRUE(hit) << client.error();
+    EXPECT_EQ(hit->status, 204);
+    EXPECT_HIT(*hit);
+    EXPECT_FALSE(hit->Header("Content-Length").has_value())
+        << "Content-Length: " << hit->Header("Content-Length").value_or("");
+    EXPECT_FALSE(hit->Header("Transfer-Encoding").has_value());
+    EXPECT_TRUE(hit->body.empty());
+    EXPECT_TRUE(hit->raw.ends_with("\r\n\r\n")) << "bytes after the head";
+    auto next = client.Get("/next", {}, kRequestTimeout);
+    ASSERT_TRUE(next) << client.error();
+    EXPECT_EQ(next->status, 200);
+    EXPECT_EQ(next->body, "next\n");
+  }
+  EXPECT_TRUE(client.buffered().empty()) << "stray bytes: " << client.buffered();
+  EXPECT_EQ(origin_.Count("/nothing"), 1);
+  EXPECT_EQ(origin_.Count("/next"), 1);
 }
 
 }  // namespace

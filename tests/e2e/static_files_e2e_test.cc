@@ -829,5 +829,99 @@ TEST_F(StaticFilesTest, CheckRefusesARootThatIsNotADirectory) {
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
 }
 
+// --- the route's response stages, and redirects -----------------------------------------------
+
+// set_response_headers runs on a file's head as on a backend's: on 200, 206, 304 and HEAD alike.
+// A route without it gets none of them.
+TEST_F(StaticFilesTest, SetResponseHeadersApplyToFileResponses) {
+  ASSERT_NO_FATAL_FAILURE(StartStatic(R"(  - name: headed
+    match: {path_prefix: /headed/}
+    strip_prefix: true
+    set_response_headers: {Content-Security-Policy: "default-src 'self'", X-Frame-Options: DENY}
+    static: {root: )" + www_ + R"(}
+)"));
+  const std::string etag = ExpectedETag(www_ + "/digits.txt");
+  Client c = Connect();
+  auto expect_headers = [](const std::optional<HttpResponse>& r, const std::string& what) {
+    ASSERT_TRUE(r) << what;
+    EXPECT_EQ(r->Header("Content-Security-Policy"), "default-src 'self'") << what;
+    EXPECT_EQ(r->Header("X-Frame-Options"), "DENY") << what;
+    EXPECT_EQ(r->HeaderCount("X-Frame-Options"), 1u) << what;
+  };
+
+  auto full = c.Get("/headed/digits.txt");
+  ASSERT_TRUE(full) << c.error();
+  EXPECT_EQ(full->status, 200);
+  EXPECT_EQ(full->body, "0123456789abcdefghijklmnopqrstuvwxyz");
+  EXPECT_EQ(full->Header("ETag"), etag);
+  expect_headers(full, "200");
+
+  auto part = c.Get("/headed/digits.txt", {{"Range", "bytes=0-9"}});
+  ASSERT_TRUE(part) << c.error();
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, "0123456789");
+  EXPECT_EQ(part->Header("Content-Range"), "bytes 0-9/36");
+  expect_headers(part, "206");
+
+  auto not_modified = c.Get("/headed/digits.txt", {{"If-None-Match", etag}});
+  ASSERT_TRUE(not_modified) << c.error();
+  EXPECT_EQ(not_modified->status, 304);
+  EXPECT_TRUE(not_modified->body.empty());
+  expect_headers(not_modified, "304");
+
+  auto index = c.Get("/headed/");  // a directory's index file
+  ASSERT_TRUE(index) << c.error();
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->body, kIndexHtml);
+  expect_headers(index, "index");
+
+  auto head = c.Request("HEAD", "/headed/digits.txt", {}, {});
+  ASSERT_TRUE(head) << c.error();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->Header("Content-Length"), "36");
+  expect_headers(head, "HEAD");
+
+  // The connection is still in step, and the other static routes are untouched.
+  auto plain = c.Get("/digits.txt");
+  ASSERT_TRUE(plain) << c.error();
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_EQ(plain->body, "0123456789abcdefghijklmnopqrstuvwxyz");
+  EXPECT_FALSE(plain->Header("Content-Security-Policy").has_value());
+  EXPECT_FALSE(plain->Header("X-Frame-Options").has_value());
+  EXPECT_EQ(origin_.RequestCount(), 0u);
+}
+
+// A directory asked for with leading slashes ("//evil.example/../sub" normalises to /sub): the
+// redirect to the slash must not be a protocol-relative "//host/..." that a browser would follow
+// to another site.
+TEST_F(StaticFilesTest, DirectoryRedirectsNeverStartWithTwoSlashes) {
+  ASSERT_NO_FATAL_FAILURE(StartStatic());
+  int redirects = 0;
+  for (const std::string target :
+       {"//evil.example/../sub", "//sub", "///sub", "//evil.example/%2e%2e/sub?x=1", "//assets/sub",
+        "/.//evil.example/../sub"}) {
+    SCOPED_TRACE(target);
+    auto r = Raw("GET", target);
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->status, 200);
+    if (r->status < 300 || r->status >= 400) continue;
+    ++redirects;
+    const std::string location = r->Header("Location").value_or("");
+    EXPECT_TRUE(location.starts_with("/")) << location;
+    EXPECT_FALSE(location.starts_with("//")) << location;
+    EXPECT_EQ(location.find('\\'), std::string::npos) << location;
+  }
+  EXPECT_GT(redirects, 0) << "none of the targets was redirected: nothing was checked";
+  auto r = Raw("GET", "//sub");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 301);
+  EXPECT_EQ(r->Header("Location"), "/sub/");
+  r = Raw("GET", "//evil.example/../sub");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 301);
+  EXPECT_FALSE(r->Header("Location").value_or("//").starts_with("//"))
+      << r->Header("Location").value_or("(none)");
+}
+
 }  // namespace
 }  // namespace rampart::test
