@@ -1,5 +1,7 @@
 #include "cache/structured_field.h"
 
+#include "http/char_class.h"
+
 namespace rampart::cache {
 
 namespace {
@@ -8,30 +10,8 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLcAlpha(char c) { return c >= 'a' && c <= 'z'; }
 bool IsAlpha(char c) { return IsLcAlpha(c) || (c >= 'A' && c <= 'Z'); }
 
-// RFC 9110 tchar.
-bool IsTchar(char c) {
-  if (IsAlpha(c) || IsDigit(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+// RFC 9110 tchar: the HTTP parser's table.
+bool IsTchar(char c) { return http::internal::IsTchar(c); }
 
 bool IsBase64(char c) { return IsAlpha(c) || IsDigit(c) || c == '+' || c == '/' || c == '='; }
 
