@@ -11,9 +11,6 @@ namespace rampart::proxy {
 
 namespace {
 
-// Separates a primary key from its Vary variant: no URL contains it.
-constexpr char kVariantSeparator = '\x1f';
-
 // Fields of a response that belong to one transfer, never to what is stored.
 // The rate_limit stage's fields describe the client that filled the cache, not the next one.
 constexpr std::string_view kNotStoredFields[] = {
@@ -29,12 +26,6 @@ bool IsErrorStatus(int status) {
   return status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-// key, or key's variants ("key\x1f...").
-bool IsKeyOrVariant(std::string_view candidate, std::string_view key) {
-  return candidate.starts_with(key) &&
-         (candidate.size() == key.size() || candidate[key.size()] == kVariantSeparator);
-}
-
 // Removes everything stored for `url` — every route's and pool's entry, every variant, old
 // variants a later response without Vary left behind — when this route's `key` for it is
 // stored, or always on a split route (another target may hold it). The store is walked only
@@ -42,7 +33,7 @@ bool IsKeyOrVariant(std::string_view candidate, std::string_view key) {
 template <typename Store>
 void RemoveUrl(Store& store, const std::string& key, const std::string& url, bool always) {
   if (!always && store.Get(key) == nullptr) return;
-  store.RemoveIf([&url](std::string_view k) { return IsKeyOrVariant(k, url); });
+  store.RemoveIf([&url](std::string_view k) { return IsKeyOrBeneath(k, url); });
 }
 
 // Accept-Encoding as the set of codings it accepts ("br,gzip,zstd"; "identity" for none): what
@@ -130,7 +121,7 @@ std::shared_ptr<const cache::StoredResponse> CacheExchange::FindVariant(
     const std::shared_ptr<const cache::StoredResponse>& found) const {
   if (found == nullptr || found->vary.empty()) return found;
   // A Vary marker: the responses live under the key of each variant.
-  return stores_.memory->Get(key_ + kVariantSeparator + VariantOf(found->vary));
+  return stores_.memory->Get(key_ + kCacheKeySeparator + VariantOf(found->vary));
 }
 
 CacheExchange::Lookup CacheExchange::Begin(const http::Request& req, std::string url,
@@ -139,7 +130,7 @@ CacheExchange::Lookup CacheExchange::Begin(const http::Request& req, std::string
   request_ = &req;
   url_ = std::move(url);
   // Routes and pools keep their own responses for one URL (a header-matched route, a split).
-  key_ = url_ + kVariantSeparator + '@' + std::string(partition);
+  key_ = url_ + kCacheKeySeparator + '@' + std::string(partition);
   wake_ = std::move(wake);
   for (std::string_view name : kClientValidators) {
     for (const http::Header& field : req.headers) {
@@ -179,7 +170,8 @@ void CacheExchange::DiskLookup::Run() {
   found = disk->Get(key);
   if (found != nullptr && !found->vary.empty()) {
     marker = std::move(found);
-    found = disk->Get(key + kVariantSeparator + VariantFor(marker->vary, request_headers, offered));
+    found =
+        disk->Get(key + kCacheKeySeparator + VariantFor(marker->vary, request_headers, offered));
   }
 }
 
@@ -191,7 +183,7 @@ CacheExchange::Lookup CacheExchange::Continue(int64_t now, const DiskLookup& don
     // Back into memory, where the next request finds it without a disk read.
     if (done.marker != nullptr) {
       stores_.memory->Put(key_, done.marker);
-      stores_.memory->Put(key_ + kVariantSeparator + done.found->variant, done.found);
+      stores_.memory->Put(key_ + kCacheKeySeparator + done.found->variant, done.found);
     } else {
       stores_.memory->Put(key_, done.found);
     }
@@ -357,7 +349,7 @@ void CacheExchange::Store(std::shared_ptr<const cache::StoredResponse> response)
     marker->status = 0;
     marker->vary = response->vary;
     entries.emplace_back(key_, std::move(marker));
-    entries.emplace_back(key_ + kVariantSeparator + response->variant, response);
+    entries.emplace_back(key_ + kCacheKeySeparator + response->variant, response);
   }
   for (const auto& [key, value] : entries) stores_.memory->Put(key, value);
   if (stores_.disk != nullptr && stores_.disk_writer != nullptr) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cache/disk_store.h"
@@ -16,6 +17,16 @@
 #include "core/work_pool.h"
 
 namespace rampart::proxy {
+
+// Keys are "<url>\x1f@<route>@<pool>", and a Vary variant's "<that key>\x1f<variant>": no URL
+// holds the separator, so everything stored for a URL starts with "<url>\x1f".
+inline constexpr char kCacheKeySeparator = '\x1f';
+
+// `candidate` is `key` itself or one of the keys stored beneath it.
+inline bool IsKeyOrBeneath(std::string_view candidate, std::string_view key) {
+  return candidate.starts_with(key) &&
+         (candidate.size() == key.size() || candidate[key.size()] == kCacheKeySeparator);
+}
 
 struct CacheStores {
   std::unique_ptr<cache::MemoryStore> memory;

@@ -15,8 +15,6 @@ namespace rampart::server {
 
 namespace {
 
-constexpr char kVariantSeparator = '\x1f';  // as in proxy/cache_exchange.cc
-
 std::string Error(std::string_view message) {
   std::string out = "{\"error\":\"";
   core::AppendJsonEscaped(out, message);
@@ -68,8 +66,9 @@ ApiReply HandleCacheApi(std::string_view method, const std::vector<std::string>&
   const bool exact = url.has_value();
   auto matches = [&](std::string_view candidate) {
     if (!candidate.starts_with(*key)) return false;
-    // An exact URL also takes its Vary variants ("<key>\x1f<variant>"), and nothing longer.
-    return !exact || candidate.size() == key->size() || candidate[key->size()] == kVariantSeparator;
+    // An exact URL also takes what is stored beneath it (routes, pools, Vary variants), and
+    // nothing longer.
+    return !exact || proxy::IsKeyOrBeneath(candidate, *key);
   };
   size_t memory = 0;
   size_t disk = 0;
