@@ -25,7 +25,8 @@ declare -A ALLOWED=(
   [stages]="stages auth bot modsec signatures geo state pipeline net http config core"
   [upstream]="net http config core"
   [proxy]="tls routing upstream pipeline net cache compress static_files http config core"
-  [server]="acme proxy cache tls stages auth bot modsec signatures geo state routing upstream pipeline net http config core"
+  [review]="net core"
+  [server]="review acme proxy cache tls stages auth bot modsec signatures geo state routing upstream pipeline net http config core"
 )
 # Third-party headers and the only folder (or file) allowed to include them. A key ending in "/"
 # is a header directory (<modsecurity/...>); a value is a file, or a folder or file-name prefix

@@ -18,6 +18,8 @@
 #include "proxy/worker_context.h"
 #include "server/admin_access.h"
 #include "server/cache_api.h"
+#include "server/dashboard_api.h"
+#include "server/dashboard_page.h"
 #include "server/upstream_report.h"
 #include "stages/auth/auth_counters.h"
 #include "stages/bot/bot_counters.h"
@@ -26,8 +28,8 @@ namespace rampart::server {
 
 namespace {
 
-// Neither /healthz nor the /api/ endpoints take a body; this only bounds what a client can make
-// the main thread buffer.
+// Only POST /api/tune takes a body (a few request ids); this bounds what a client can make the
+// main thread buffer.
 constexpr ev_ssize_t kMaxRequestBody = 64 * 1024;
 
 constexpr const char* kJson = "application/json";
@@ -169,6 +171,13 @@ std::optional<std::vector<std::string>> DecodedSegments(std::string_view path) {
 
 std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
+std::string RequestBody(evhttp_request* req) {
+  evbuffer* in = evhttp_request_get_input_buffer(req);
+  std::string body(evbuffer_get_length(in), '\0');
+  evbuffer_copyout(in, body.data(), body.size());
+  return body;
+}
+
 }  // namespace
 
 Admin::~Admin() {
@@ -213,6 +222,20 @@ void Admin::Handle(evhttp_request* req) {
     }
     return;
   }
+  if (p == "/dashboard") {
+    if (!IsGetOrHead(req)) {
+      ReplyMethodNotAllowed(req, kGetOrHead, /*json=*/false);
+      return;
+    }
+    const DashboardPage page = RenderDashboardPage();
+    evkeyvalq* headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Security-Policy", page.content_security_policy.c_str());
+    evhttp_add_header(headers, "Cache-Control", "no-store");
+    evhttp_add_header(headers, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(headers, "Referrer-Policy", "no-referrer");
+    Reply(req, 200, "text/html; charset=utf-8", page.html);
+    return;
+  }
   if (p == "/metrics") {
     if (!IsGetOrHead(req)) {
       ReplyMethodNotAllowed(req, kGetOrHead, /*json=*/false);
@@ -255,6 +278,25 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
     if (reply.status == 405) {
       evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
                         segments->size() == 2 ? kGetOrHead : "PUT, POST, DELETE");
+    }
+    ReplyJson(req, reply.status, reply.json);
+    return;
+  }
+  if (segments && segments->size() >= 2 && (*segments)[1] == "attacks") {
+    const char* query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const ApiReply reply = HandleAttacksApi(
+        MethodName(req), *segments, query != nullptr ? query : "", attack_window_, *runtime);
+    if (reply.status == 405) {
+      evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", kGetOrHead);
+    }
+    ReplyJson(req, reply.status, reply.json);
+    return;
+  }
+  if (segments && segments->size() == 2 && (*segments)[1] == "tune") {
+    const ApiReply reply =
+        HandleTuneApi(MethodName(req), RequestBody(req), attack_window_, *runtime);
+    if (reply.status == 405) {
+      evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
     }
     ReplyJson(req, reply.status, reply.json);
     return;

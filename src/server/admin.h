@@ -1,7 +1,8 @@
 #pragma once
 // The admin listener: /healthz, Prometheus /metrics (the process counters, every upstream
-// server's state, bans, rate-limit and shared-state counters) and the /api/ endpoints (the
-// upstreams' state, drain and enable; bans: admin_access.h). Served by
+// server's state, bans, rate-limit and shared-state counters), the /dashboard page, and the
+// /api/ endpoints (the upstreams' state, drain and enable; bans: admin_access.h; cache purge:
+// cache_api.h; the attack log and exclusion proposals: dashboard_api.h). Served by
 // libevent's evhttp on the main thread — it carries no client traffic, so the strict data-path
 // parser is not needed here. /api/ requires "Authorization: Bearer <token>", the token read
 // from admin.token_file; without a token file it answers 403.
@@ -10,6 +11,7 @@
 
 #include "core/result.h"
 #include "net/address.h"
+#include "server/attack_log_window.h"
 
 struct event_base;
 struct evhttp;
@@ -72,6 +74,8 @@ class Admin {
   evhttp* http_ = nullptr;
   bool draining_ = false;
   proxy::CacheStores* cache_stores_ = nullptr;
+  // The dashboard's parsed view of the attack log, kept between requests.
+  AttackLogWindow attack_window_;
 };
 
 }  // namespace rampart::server

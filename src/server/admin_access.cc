@@ -1,10 +1,7 @@
 #include "server/admin_access.h"
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/queue.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +10,7 @@
 
 #include "core/strings.h"
 #include "net/ip_range_set.h"
+#include "server/query_params.h"
 #include "state/store.h"
 
 namespace rampart::server {
@@ -40,25 +38,6 @@ std::string BanJson(const state::Ban& ban, Clock::time_point now) {
   out += "\"}";
   return out;
 }
-
-// The query's parameters, decoded and freed with this object (an evkeyvalq's list head points
-// into itself, so it is parsed in place and never copied).
-class QueryParams {
- public:
-  explicit QueryParams(std::string_view query) {
-    TAILQ_INIT(&params_);
-    ok_ = query.empty() || evhttp_parse_query_str(std::string(query).c_str(), &params_) == 0;
-  }
-  ~QueryParams() { evhttp_clear_headers(&params_); }
-  QueryParams(const QueryParams&) = delete;
-  QueryParams& operator=(const QueryParams&) = delete;
-  bool ok() const { return ok_; }
-  const evkeyval* first() const { return params_.tqh_first; }
-
- private:
-  evkeyvalq params_{};
-  bool ok_ = false;
-};
 
 }  // namespace
 

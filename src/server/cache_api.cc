@@ -1,15 +1,13 @@
 #include "server/cache_api.h"
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <fmt/format.h>
-#include <sys/queue.h>
 
 #include <future>
 #include <optional>
 #include <string>
 
 #include "core/strings.h"
+#include "server/query_params.h"
 
 namespace rampart::server {
 
@@ -36,18 +34,6 @@ std::optional<std::string> KeyOf(std::string_view url) {
   return key;
 }
 
-// The one value of `name` in the query, decoded; nullopt when absent or unparsable.
-std::optional<std::string> QueryValue(std::string_view query, const char* name) {
-  evkeyvalq params;
-  TAILQ_INIT(&params);
-  std::optional<std::string> value;
-  if (evhttp_parse_query_str(std::string(query).c_str(), &params) == 0) {
-    if (const char* found = evhttp_find_header(&params, name)) value = found;
-  }
-  evhttp_clear_headers(&params);
-  return value;
-}
-
 }  // namespace
 
 ApiReply HandleCacheApi(std::string_view method, const std::vector<std::string>& segments,
@@ -56,8 +42,9 @@ ApiReply HandleCacheApi(std::string_view method, const std::vector<std::string>&
     return {404, Error("no such API endpoint")};
   }
   if (method != "POST") return {405, Error("method not allowed; allowed: POST")};
-  const auto url = QueryValue(query, "url");
-  const auto prefix = QueryValue(query, "prefix");
+  const QueryParams params(query);
+  const auto url = params.Get("url");
+  const auto prefix = params.Get("prefix");
   if (url.has_value() == prefix.has_value()) {
     return {400, Error("give exactly one of url= or prefix= (an absolute http(s) URL)")};
   }

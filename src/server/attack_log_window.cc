@@ -1,0 +1,117 @@
+#include "server/attack_log_window.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace rampart::server {
+
+namespace {
+
+// Reads at most this much per Refresh, so one call on a fast-growing log stays short; the
+// next call goes on where it stopped.
+constexpr uint64_t kReadChunk = 4 * 1024 * 1024;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+void AttackLogWindow::Reset(const std::string& path, ino_t inode) {
+  path_ = path;
+  inode_ = inode;
+  window_start_ = 0;
+  read_to_ = 0;
+  window_bytes_ = 0;
+  records_.clear();
+  bad_lines_ = 0;
+}
+
+core::Status AttackLogWindow::Refresh(const std::string& path) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) {
+      Reset(path, 0);
+      return {};
+    }
+    return core::MakeError("cannot open attack log '" + path + "': " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return core::MakeError("cannot stat attack log '" + path + "': " + std::strerror(errno));
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  if (path != path_ || st.st_ino != inode_ || size < read_to_) {
+    Reset(path, st.st_ino);
+    if (size > kWindowBytes) window_start_ = read_to_ = size - kWindowBytes;
+  }
+  const bool mid_line_start = read_to_ > 0 && read_to_ == window_start_;
+  const uint64_t end = std::min(size, read_to_ + kReadChunk);
+  if (end <= read_to_) return {};
+  std::string buffer(end - read_to_, '\0');
+  size_t got = 0;
+  while (got < buffer.size()) {
+    const ssize_t n = ::pread(fd.get(), buffer.data() + got, buffer.size() - got,
+                              static_cast<off_t>(read_to_ + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return core::MakeError("cannot read attack log '" + path + "': " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  buffer.resize(got);
+  std::string_view text = buffer;
+  // A window that starts inside the file starts inside a line: skip to the next whole one.
+  if (mid_line_start) {
+    const size_t newline = text.find('\n');
+    if (newline == std::string_view::npos) return {};
+    text.remove_prefix(newline + 1);
+    read_to_ += newline + 1;
+  }
+  // A last line without its newline is still being written: leave it for the next look.
+  const size_t last_newline = text.rfind('\n');
+  if (last_newline == std::string_view::npos) return {};
+  text = text.substr(0, last_newline + 1);
+  read_to_ += text.size();
+  Append(text);
+  return {};
+}
+
+void AttackLogWindow::Append(std::string_view lines) {
+  while (!lines.empty()) {
+    const size_t newline = lines.find('\n');
+    const std::string_view line = lines.substr(0, newline);
+    lines.remove_prefix(newline == std::string_view::npos ? lines.size() : newline + 1);
+    if (line.empty()) continue;
+    auto record = review::ParseAttackRecord(line);
+    if (!record.ok()) {
+      ++bad_lines_;
+      continue;
+    }
+    window_bytes_ += line.size() + 1;
+    records_.push_back(std::move(record).value());
+  }
+  // Keep about kWindowBytes of records: the oldest go first.
+  while (window_bytes_ > kWindowBytes && !records_.empty()) {
+    window_bytes_ -= std::min(window_bytes_, records_.front().line.size() + 1);
+    window_start_ += records_.front().line.size() + 1;
+    records_.pop_front();
+  }
+}
+
+}  // namespace rampart::server
