@@ -269,6 +269,15 @@ class DashboardTest : public ProxyTest {
         "c.dispatchEvent(new Event('change', {bubbles: true})); } c.checked }"));
   }
 
+  // Where the tests of the records' views start: the records produced, the dashboard open and
+  // logged in, auto-refresh off.
+  void ProduceRecordsAndLogIn() {
+    ASSERT_NO_FATAL_FAILURE(ProduceRecords());
+    ASSERT_NO_FATAL_FAILURE(OpenDashboard());
+    ASSERT_NO_FATAL_FAILURE(LogIn());
+    ASSERT_NO_FATAL_FAILURE(StopAutoRefresh());
+  }
+
   int Loads() { return static_cast<int>(EvalNumber("Number(document.body.dataset.loads)")); }
 
   // Sets every filter (those not in `filters` to empty), clicks #apply and waits for the load.
@@ -493,10 +502,7 @@ TEST_F(DashboardTest, LoginThenOverviewMatchesTheAttackLogAndMetrics) {
 TEST_F(DashboardTest, FiltersShowExactlyTheMatchingRecords) {
   REQUIRE_CRS();
   REQUIRE_CHROMIUM();
-  ASSERT_NO_FATAL_FAILURE(ProduceRecords());
-  ASSERT_NO_FATAL_FAILURE(OpenDashboard());
-  ASSERT_NO_FATAL_FAILURE(LogIn());
-  ASSERT_NO_FATAL_FAILURE(StopAutoRefresh());
+  ASSERT_NO_FATAL_FAILURE(ProduceRecordsAndLogIn());
 
   struct Case {
     std::map<std::string, std::string> filters;
@@ -559,10 +565,7 @@ TEST_F(DashboardTest, FiltersShowExactlyTheMatchingRecords) {
 TEST_F(DashboardTest, FalsePositiveProposesTheNarrowestExclusion) {
   REQUIRE_CRS();
   REQUIRE_CHROMIUM();
-  ASSERT_NO_FATAL_FAILURE(ProduceRecords());
-  ASSERT_NO_FATAL_FAILURE(OpenDashboard());
-  ASSERT_NO_FATAL_FAILURE(LogIn());
-  ASSERT_NO_FATAL_FAILURE(StopAutoRefresh());
+  ASSERT_NO_FATAL_FAILURE(ProduceRecordsAndLogIn());
   EXPECT_FALSE(EvalBool(IsVisibleJs("detail")));
 
   // Open the false positive.

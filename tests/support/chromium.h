@@ -10,11 +10,9 @@
 // the tab's current URL and title. The usual oracle is elsewhere anyway: the test's origin
 // receiving the page's request.
 //
-// Owned by one test, used on its main thread. The destructor kills the whole process group and
-// removes the temporary profile; when the test has failed it prints where the tab was and the
-// end of Chromium's log.
-
-#include <sys/types.h>
+// Owned by one test, used on its main thread. The process, its group and its temporary profile
+// are support/chromium_process.h's; when the test has failed the destructor first prints where
+// the tab was and the end of Chromium's log.
 
 #include <cstdint>
 #include <functional>
@@ -22,23 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "support/chromium_process.h"
 #include "support/common.h"
 
 namespace rampart::test {
-
-inline constexpr char kChromiumBinary[] = "/usr/bin/chromium";
-
-// Whether kChromiumBinary exists and is executable.
-bool ChromiumAvailable();
-
-// Skips the calling test when there is no Chromium to drive.
-#define REQUIRE_CHROMIUM()                                                                      \
-  do {                                                                                          \
-    if (!::rampart::test::ChromiumAvailable()) {                                                \
-      GTEST_SKIP() << ::rampart::test::kChromiumBinary                                          \
-                   << " not found: the browser tests need Chromium (apt-get install chromium)"; \
-    }                                                                                           \
-  } while (0)
 
 // Where the tab is, as DevTools reports it. Titles come HTML-escaped there.
 struct BrowserPage {
@@ -65,14 +50,11 @@ class HeadlessChromium {
                    Timeout timeout = Timeout(60'000)) const;
 
   // What Chromium wrote to stdout and stderr so far.
-  std::string Log() const;
+  std::string Log() const { return process_.Log(); }
   const std::string& error() const { return error_; }
 
  private:
-  void Stop();
-
-  std::string dir_;  // holds the profile and the log
-  pid_t pid_ = -1;   // also the process group's id
+  ChromiumProcess process_;
   uint16_t devtools_port_ = 0;
   std::string error_;
 };

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <poll.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,39 +11,13 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
-
-extern char** environ;
 
 namespace rampart::test {
 namespace {
-
-std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The last `n` lines of Chromium's log, without its complaints about the missing D-Bus.
-std::string LogTail(const std::string& log, size_t n) {
-  std::vector<std::string> lines;
-  std::istringstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("dbus") == std::string::npos) lines.push_back(line);
-  }
-  std::string out;
-  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) {
-    out += lines[i] + "\n";
-  }
-  return out;
-}
 
 // A readable line for one Runtime.RemoteObject argument of a console call.
 std::string RemoteObjectText(const JsonValue& object) {
@@ -188,81 +160,27 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
 
 bool DevToolsBrowser::Start(const std::vector<std::string>& extra_flags, Timeout timeout) {
   const Deadline deadline = DeadlineIn(timeout);
-  signal(SIGPIPE, SIG_IGN);  // a browser that died fails the write, not the test binary
-  const char* base = std::getenv("TMPDIR");
-  std::string templ =
-      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/rampart-devtools-XXXXXX";
-  if (mkdtemp(templ.data()) == nullptr) {
-    error_ = "mkdtemp " + templ + ": " + strerror(errno);
-    return false;
-  }
-  dir_ = templ;
-
-  std::vector<std::string> args = {
-      kChromiumBinary, "--headless=new",
-      "--no-sandbox",  // tests may run as root
-      "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-      // Nothing but the test's own requests.
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--window-size=1400,900", "--user-data-dir=" + dir_ + "/profile", "--remote-debugging-pipe"};
-  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  // Its own HOME, so that nothing is written to the user's.
-  std::vector<std::string> env_storage = {"HOME=" + dir_};
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "HOME=", 5) != 0) env_storage.emplace_back(*e);
-  }
-  std::vector<char*> envp;
-  for (std::string& entry : env_storage) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-
+  signal(SIGPIPE, SIG_IGN);    // a browser that died fails the write, not the test binary
   int commands[2] = {-1, -1};  // we write [1], Chromium reads [0] as its fd 3
   int replies[2] = {-1, -1};   // Chromium writes [1] as its fd 4, we read [0]
-  const int log_fd =
-      open((dir_ + "/chromium.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || devnull < 0 || pipe2(commands, O_CLOEXEC) != 0 ||
-      pipe2(replies, O_CLOEXEC) != 0) {
-    error_ = std::string("open/pipe: ") + strerror(errno);
-    for (int fd : {log_fd, devnull, commands[0], commands[1], replies[0], replies[1]}) {
+  if (pipe2(commands, O_CLOEXEC) != 0 || pipe2(replies, O_CLOEXEC) != 0) {
+    error_ = std::string("pipe: ") + strerror(errno);
+    for (int fd : {commands[0], commands[1], replies[0], replies[1]}) {
       if (fd >= 0) close(fd);
     }
     return false;
   }
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    // Child: only async-signal-safe calls from here on. Its own process group, so that the
-    // destructor ends the browser and every renderer, GPU and utility process it starts.
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a crashed test leaves no browser behind
-    if (getppid() != parent) _exit(127);
-    // Move the pipe ends above 4 first: one of them may already sit on 3 or 4. dup2 onto 3 and
-    // 4 then clears close-on-exec there.
-    const int in = fcntl(commands[0], F_DUPFD_CLOEXEC, 10);
-    const int out = fcntl(replies[1], F_DUPFD_CLOEXEC, 10);
-    if (in < 0 || out < 0) _exit(127);
-    dup2(devnull, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    if (dup2(in, 3) != 3 || dup2(out, 4) != 4) _exit(127);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  close(log_fd);
-  close(devnull);
-  close(commands[0]);
+  std::vector<std::string> flags = {"--window-size=1400,900", "--remote-debugging-pipe"};
+  flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+  const bool started = process_.Start(flags, {commands[0], replies[1]});
+  close(commands[0]);  // the child's ends: only Chromium holds them now
   close(replies[1]);
   to_browser_ = commands[1];
   from_browser_ = replies[0];
-  if (pid < 0) {
-    error_ = std::string("fork: ") + strerror(errno);
+  if (!started) {
+    error_ = process_.error();
     return false;
   }
-  setpgid(pid, pid);  // also here, so that the group exists whichever runs first
-  pid_ = pid;
   fcntl(from_browser_, F_SETFL, fcntl(from_browser_, F_GETFL) | O_NONBLOCK);
 
   // A page of our own, attached in flat mode: its commands go over this same pipe with a
@@ -305,7 +223,8 @@ int DevToolsBrowser::Send(std::string_view method, std::string_view params_json,
   message += "}";
   message.push_back('\0');
   if (!WriteAll(to_browser_, message)) {
-    error_ = std::string("writing to the browser: ") + strerror(errno) + "\n" + LogTail(Log(), 30);
+    error_ =
+        std::string("writing to the browser: ") + strerror(errno) + "\n" + process_.LogTail(30);
     return 0;
   }
   return id;
@@ -332,7 +251,7 @@ bool DevToolsBrowser::Pump(Deadline deadline) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    error_ = n == 0 ? "the browser closed the DevTools pipe (did it exit?)\n" + LogTail(Log(), 30)
+    error_ = n == 0 ? "the browser closed the DevTools pipe (did it exit?)\n" + process_.LogTail(30)
                     : std::string("reading from the browser: ") + strerror(errno);
     close(from_browser_);
     from_browser_ = -1;
@@ -505,39 +424,19 @@ bool DevToolsBrowser::Screenshot(const std::string& path, Timeout timeout) {
   return true;
 }
 
-std::string DevToolsBrowser::Log() const {
-  return dir_.empty() ? "" : ReadWhole(dir_ + "/chromium.log");
-}
-
 void DevToolsBrowser::Stop() {
   for (int* fd : {&to_browser_, &from_browser_}) {
     if (*fd >= 0) close(*fd);
     *fd = -1;
   }
-  if (pid_ > 0) {
-    kill(-pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-  }
-  if (!dir_.empty()) {
-    // A process of the group may still be on its way out and write a file meanwhile.
-    for (int attempt = 0; attempt < 20; ++attempt) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-      if (!ec) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    dir_.clear();
-  }
+  process_.Stop();
 }
 
 DevToolsBrowser::~DevToolsBrowser() {
-  if (::testing::Test::HasFailure() && !dir_.empty()) {
+  if (::testing::Test::HasFailure() && process_.has_directory()) {
     std::cerr << "--- chromium: the page's console:\n";
     for (const std::string& line : console_) std::cerr << "  " << line << "\n";
-    std::cerr << "--- the end of its log:\n" << LogTail(Log(), 30) << "---\n";
+    std::cerr << "--- the end of its log:\n" << process_.LogTail(30) << "---\n";
   }
   Stop();
 }

@@ -13,11 +13,9 @@
 // entries (CSP violations are reported there) and uncaught exceptions for ConsoleMessages(),
 // and Page.loadEventFired for Navigate().
 //
-// Owned by one test, used on its main thread only. The destructor kills Chromium's whole
-// process group and removes the temporary profile; when the test has failed it first prints
-// the page's console messages and the end of Chromium's log.
-
-#include <sys/types.h>
+// Owned by one test, used on its main thread only. The process, its group and its temporary
+// profile are support/chromium_process.h's; when the test has failed the destructor first
+// prints the page's console messages and the end of Chromium's log.
 
 #include <cstdint>
 #include <optional>
@@ -25,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "support/chromium.h"
+#include "support/chromium_process.h"
 #include "support/common.h"
 #include "support/json.h"
 
@@ -70,7 +68,7 @@ class DevToolsBrowser {
   std::vector<std::string> ConsoleMessages() const { return console_; }
 
   // What Chromium wrote to stdout and stderr so far.
-  std::string Log() const;
+  std::string Log() const { return process_.Log(); }
   const std::string& error() const { return error_; }
 
  private:
@@ -89,8 +87,7 @@ class DevToolsBrowser {
   void HandleEvent(const JsonValue& message);
   void Stop();
 
-  std::string dir_;  // holds the profile and the log
-  pid_t pid_ = -1;   // also the process group's id
+  ChromiumProcess process_;
   int to_browser_ = -1;
   int from_browser_ = -1;
   std::string inbox_;               // bytes read but not yet split into messages

@@ -6,25 +6,26 @@
 #include "review/exclusion.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/strings.h"
+#include "review_test_util.h"
 #include "support/json.h"
 #include "unit/modsec/modsec_test_util.h"
 
 namespace rampart::review {
 namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 LoggedRule Match(std::string id, std::string var, std::string severity = "critical",
                  std::string source = "waf") {
@@ -100,38 +101,6 @@ ProposedExclusion Exclusion(std::string route, std::string rule, std::string tar
   e.request_ids = std::move(request_ids);
   e.reason = std::move(reason);
   return e;
-}
-
-// A directory of its own under the system's temporary directory, removed with this object.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("rampart-review-" + std::to_string(::getpid()) + "-" + name))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
 }
 
 TEST(ReviewExclusion, ScopeNamesRoundTrip) {
@@ -885,7 +854,7 @@ TEST(ReviewExclusion, PlanTextShowsTheSecLangAndWhatPasses) {
 }
 
 TEST(ReviewExclusion, AppendCreatesTheFileAndIsIdempotent) {
-  TempDir dir("append");
+  TempDir dir;
   const std::string file = dir.File("blog-exclusions.conf");
   const std::vector<ProposedExclusion> first = {
       Exclusion("blog", "942100", "ARGS:comment", ExclusionScope::kPath, "/blog/post", {"r1"}),
@@ -920,7 +889,7 @@ TEST(ReviewExclusion, AppendCreatesTheFileAndIsIdempotent) {
 }
 
 TEST(ReviewExclusion, AppendContinuesAfterTheHighestIdInTheFile) {
-  TempDir dir("ids");
+  TempDir dir;
   const std::string file = dir.File("hand.conf");
   const std::string hand_written =
       "# by hand\n"
@@ -1003,7 +972,7 @@ TEST(ReviewExclusion, ProposalLoadsInModSecurityAndTheReplayMatchesIt) {
   ASSERT_EQ(plan.marked.size(), 1u);
   EXPECT_TRUE(plan.marked[0].would_pass);
 
-  TempDir dir("crs");
+  TempDir dir;
   const std::string file = dir.File("blog-exclusions.conf");
   ASSERT_TRUE(AppendExclusionFile(file, plan.exclusions, 10000).ok());
   modsec::Policy tuned;

@@ -216,6 +216,19 @@ TEST(ReviewLogReader, FollowHandsOverAPartialLineOnlyOnceComplete) {
   EXPECT_THAT(follow.Bad(), IsEmpty());
 }
 
+// The end of a follow whose file at `path` held "a" and "b" and is replaced under it (truncated,
+// or renamed away): writes "c" as the whole new file, then appends "d"; the follower hands over
+// all four in order, the new file's from its start, and no bad line.
+void ExpectFollowReadsTheNewFileFromItsStart(Follow& follow, const std::string& path) {
+  WriteFile(path, LineWithId("c") + "\n");
+  ASSERT_TRUE(follow.WaitForRecords(3));
+  AppendFile(path, LineWithId("d") + "\n");
+  ASSERT_TRUE(follow.WaitForRecords(4));
+  EXPECT_TRUE(follow.Stop().ok());
+  EXPECT_THAT(follow.Ids(), ElementsAre("a", "b", "c", "d"));
+  EXPECT_THAT(follow.Bad(), IsEmpty());
+}
+
 TEST(ReviewLogReader, FollowReadsATruncatedFileFromItsStart) {
   TempDir dir;
   const std::string path = dir.File("attack.log");
@@ -229,13 +242,7 @@ TEST(ReviewLogReader, FollowReadsATruncatedFileFromItsStart) {
   Follow follow(path, /*from_start=*/true);
   ASSERT_TRUE(follow.WaitForRecords(2));
   // Shorter than what was read: the follower sees the file shrink.
-  WriteFile(path, LineWithId("c") + "\n");
-  ASSERT_TRUE(follow.WaitForRecords(3));
-  AppendFile(path, LineWithId("d") + "\n");
-  ASSERT_TRUE(follow.WaitForRecords(4));
-  EXPECT_TRUE(follow.Stop().ok());
-  EXPECT_THAT(follow.Ids(), ElementsAre("a", "b", "c", "d"));
-  EXPECT_THAT(follow.Bad(), IsEmpty());
+  ExpectFollowReadsTheNewFileFromItsStart(follow, path);
 }
 
 TEST(ReviewLogReader, FollowFinishesARotatedFileAndOpensTheNewOne) {
@@ -251,13 +258,7 @@ TEST(ReviewLogReader, FollowFinishesARotatedFileAndOpensTheNewOne) {
   const std::string b = LineWithId("b") + "\n";
   ASSERT_EQ(write(writer, b.data(), b.size()), static_cast<ssize_t>(b.size()));
   close(writer);
-  WriteFile(path, LineWithId("c") + "\n");
-  ASSERT_TRUE(follow.WaitForRecords(3));
-  AppendFile(path, LineWithId("d") + "\n");
-  ASSERT_TRUE(follow.WaitForRecords(4));
-  EXPECT_TRUE(follow.Stop().ok());
-  EXPECT_THAT(follow.Ids(), ElementsAre("a", "b", "c", "d"));
-  EXPECT_THAT(follow.Bad(), IsEmpty());
+  ExpectFollowReadsTheNewFileFromItsStart(follow, path);
 }
 
 TEST(ReviewLogReader, FollowWaitsForTheFileToAppear) {

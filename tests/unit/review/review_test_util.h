@@ -1,7 +1,7 @@
 #pragma once
 // Test helpers for the review module: a temporary directory removed with its contents, file
-// writing, attack-log lines, and waiting for an outcome another thread produces (polling with a
-// generous guard, never asserting on how long it took). Used on the test thread.
+// reading and writing, attack-log lines, and waiting for an outcome another thread produces
+// (polling with a generous guard, never asserting on how long it took). Used on the test thread.
 
 #include <stdlib.h>
 
@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -39,6 +40,14 @@ class TempDir {
 inline void WriteFile(const std::string& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
+}
+
+// A whole file; "" when it cannot be read.
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 inline void AppendFile(const std::string& path, std::string_view content) {

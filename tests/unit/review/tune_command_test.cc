@@ -2,51 +2,22 @@
 // its exit codes.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "review/commands.h"
+#include "review_test_util.h"
 #include "support/json.h"
 
 namespace rampart::review {
 namespace {
 
-// A directory of its own under the system's temporary directory, removed with this object.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("rampart-tune-" + std::to_string(::getpid()) + "-" + name))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 // One attack-log line in the format the proxy writes.
 std::string LogLine(const std::string& request_id, const std::string& route, const std::string& uri,
@@ -97,7 +68,7 @@ std::string WriteLog(const TempDir& dir) {
 }
 
 TEST(ReviewTuneCommand, ProposesAndAppendsAndSecondRunAddsNothing) {
-  TempDir dir("e2e");
+  TempDir dir;
   const std::string log = WriteLog(dir);
   const std::string out_file = dir.File("blog-exclusions.conf");
   TuneCommandOptions options;
@@ -147,7 +118,7 @@ TEST(ReviewTuneCommand, ProposesAndAppendsAndSecondRunAddsNothing) {
 }
 
 TEST(ReviewTuneCommand, WithoutOutItOnlyPrints) {
-  TempDir dir("print");
+  TempDir dir;
   TuneCommandOptions options;
   options.files = {WriteLog(dir)};
   options.selection.request_ids = {"fp-1"};
@@ -160,7 +131,7 @@ TEST(ReviewTuneCommand, WithoutOutItOnlyPrints) {
 }
 
 TEST(ReviewTuneCommand, JsonIsOneDocumentOnStandardOutput) {
-  TempDir dir("json");
+  TempDir dir;
   TuneCommandOptions options;
   options.files = {WriteLog(dir)};
   options.selection.request_ids = {"fp-1"};
@@ -185,7 +156,7 @@ TEST(ReviewTuneCommand, JsonIsOneDocumentOnStandardOutput) {
 }
 
 TEST(ReviewTuneCommand, ReadsEveryFileInOrder) {
-  TempDir dir("files");
+  TempDir dir;
   const std::string a = dir.File("a.log");
   const std::string b = dir.File("b.log");
   WriteFile(a, LogLine("r1", "blog", "/blog/post", WafRule("942100", "ARGS:a")));
@@ -199,7 +170,7 @@ TEST(ReviewTuneCommand, ReadsEveryFileInOrder) {
 }
 
 TEST(ReviewTuneCommand, NothingToProposeExitsOne) {
-  TempDir dir("nothing");
+  TempDir dir;
   const std::string log = dir.File("attack.log");
   WriteFile(log,
             LogLine("s1", "blog", "/blog/post",
@@ -216,7 +187,7 @@ TEST(ReviewTuneCommand, NothingToProposeExitsOne) {
 }
 
 TEST(ReviewTuneCommand, UsageErrorsExitTwo) {
-  TempDir dir("errors");
+  TempDir dir;
   const std::string log = WriteLog(dir);
   TuneCommandOptions options;
   options.files = {log};
