@@ -11,10 +11,6 @@ namespace rampart::server {
 
 namespace {
 
-// Reads at most this much per Refresh, so one call on a fast-growing log stays short; the
-// next call goes on where it stopped.
-constexpr uint64_t kReadChunk = 4 * 1024 * 1024;
-
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
@@ -39,6 +35,7 @@ void AttackLogWindow::Reset(const std::string& path, ino_t inode) {
   window_bytes_ = 0;
   records_.clear();
   bad_lines_ = 0;
+  skipping_line_ = false;
 }
 
 core::Status AttackLogWindow::Refresh(const std::string& path) {
@@ -55,14 +52,16 @@ core::Status AttackLogWindow::Refresh(const std::string& path) {
     return core::MakeError("cannot stat attack log '" + path + "': " + std::strerror(errno));
   }
   const auto size = static_cast<uint64_t>(st.st_size);
-  if (path != path_ || st.st_ino != inode_ || size < read_to_) {
+  if (path != path_ || st.st_ino != inode_ || size < read_to_) Reset(path, st.st_ino);
+  // More new bytes than the window holds (a first look at a large log, or a burst): the newest
+  // records are what the dashboard is for, so start again from the tail.
+  if (size - read_to_ > kWindowBytes) {
     Reset(path, st.st_ino);
-    if (size > kWindowBytes) window_start_ = read_to_ = size - kWindowBytes;
+    window_start_ = read_to_ = size - kWindowBytes;
+    skipping_line_ = true;  // the tail starts inside a line
   }
-  const bool mid_line_start = read_to_ > 0 && read_to_ == window_start_;
-  const uint64_t end = std::min(size, read_to_ + kReadChunk);
-  if (end <= read_to_) return {};
-  std::string buffer(end - read_to_, '\0');
+  if (size == read_to_) return {};
+  std::string buffer(size - read_to_, '\0');
   size_t got = 0;
   while (got < buffer.size()) {
     const ssize_t n = ::pread(fd.get(), buffer.data() + got, buffer.size() - got,
@@ -76,19 +75,28 @@ core::Status AttackLogWindow::Refresh(const std::string& path) {
   }
   buffer.resize(got);
   std::string_view text = buffer;
-  // A window that starts inside the file starts inside a line: skip to the next whole one.
-  if (mid_line_start) {
+  if (skipping_line_) {
     const size_t newline = text.find('\n');
-    if (newline == std::string_view::npos) return {};
+    if (newline == std::string_view::npos) {
+      read_to_ += text.size();
+      return {};
+    }
     text.remove_prefix(newline + 1);
     read_to_ += newline + 1;
+    skipping_line_ = false;
   }
-  // A last line without its newline is still being written: leave it for the next look.
+  // A last line without its newline is still being written: it waits for the next look, unless
+  // it is longer than any record can be — then it is a bad line, skipped up to its newline, so
+  // one broken write never stops the window from following the log.
   const size_t last_newline = text.rfind('\n');
-  if (last_newline == std::string_view::npos) return {};
-  text = text.substr(0, last_newline + 1);
-  read_to_ += text.size();
-  Append(text);
+  const size_t complete = last_newline == std::string_view::npos ? 0 : last_newline + 1;
+  Append(text.substr(0, complete));
+  read_to_ += complete;
+  if (text.size() - complete > kMaxLineBytes) {
+    ++bad_lines_;
+    read_to_ += text.size() - complete;
+    skipping_line_ = true;
+  }
   return {};
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // AttackLogWindow: the dashboard's view of the attack log — the records in the last
 // kWindowBytes of the file, parsed once and then kept up to date by reading only what was
-// appended since the last look. The admin listener answers on the main thread, so a dashboard
-// refreshing every few seconds must not re-parse a large log each time; older history is what
-// `rampart logs` is for. A truncated or rotated file (another inode) is read again from its tail.
+// appended since the last look (or, when more than the window was appended, the tail again). The
+// admin listener answers on the main thread, so a dashboard refreshing every few seconds must not
+// re-parse a large log each time; older history is what `rampart logs` is for. A truncated or
+// rotated file (another inode) is read again from its tail.
 
 #include <sys/types.h>
 
@@ -18,6 +19,8 @@ namespace rampart::server {
 class AttackLogWindow {
  public:
   static constexpr uint64_t kWindowBytes = 16 * 1024 * 1024;
+  // A record is at most 64 KiB (proxy/attack_log.h); a "line" far longer is a broken write.
+  static constexpr uint64_t kMaxLineBytes = 1024 * 1024;
 
   // Brings the window up to date with `path` (which may have changed on a reload). An error
   // when the file cannot be read; a missing file is an empty log.
@@ -41,6 +44,7 @@ class AttackLogWindow {
   uint64_t window_bytes_ = 0;  // bytes of the records held
   std::deque<review::AttackRecord> records_;
   uint64_t bad_lines_ = 0;
+  bool skipping_line_ = false;  // the next bytes up to a newline are not part of a record
 };
 
 }  // namespace rampart::server

@@ -82,21 +82,43 @@ TEST_F(AttackLogWindowTest, KeepsOnlyTheNewestWindowOfALargeLog) {
     std::ofstream out(path_);
     for (size_t i = 0; i < count; ++i) out << Record(std::to_string(i), "/" + padding) << "\n";
   }
-  // Large files are read in pieces: refresh until nothing new comes.
-  size_t last = SIZE_MAX;
-  for (int i = 0; i < 20 && window_.records().size() != last; ++i) {
-    last = window_.records().size();
-    ASSERT_TRUE(window_.Refresh(path_).ok());
-  }
+  ASSERT_TRUE(window_.Refresh(path_).ok());
   const auto& records = window_.records();
   ASSERT_FALSE(records.empty());
   EXPECT_LT(records.size(), count);
   EXPECT_GT(window_.skipped_bytes(), 0u);
-  EXPECT_EQ(records.back().request_id, std::to_string(count - 1)) << "the newest is kept";
+  EXPECT_EQ(records.back().request_id, std::to_string(count - 1)) << "the newest, at once";
   // Contiguous: every record from the first kept to the newest.
   const size_t first = std::stoul(records.front().request_id);
   EXPECT_EQ(first + records.size(), count);
   EXPECT_EQ(window_.bad_lines(), 0u) << "the window starts at a whole line";
+}
+
+TEST_F(AttackLogWindowTest, ABurstLargerThanTheWindowJumpsToTheNewest) {
+  Append(Record("old") + "\n");
+  EXPECT_EQ(Ids(), std::vector<std::string>{"old"});
+  const std::string padding(4000, 'x');
+  const size_t count = AttackLogWindow::kWindowBytes / 4000 + 100;
+  {
+    std::ofstream out(path_, std::ios::app);
+    for (size_t i = 0; i < count; ++i) out << Record(std::to_string(i), "/" + padding) << "\n";
+  }
+  const std::vector<std::string> ids = Ids();
+  ASSERT_FALSE(ids.empty());
+  EXPECT_NE(ids.front(), "old") << "the old record is outside the window now";
+  EXPECT_EQ(ids.back(), std::to_string(count - 1));
+}
+
+TEST_F(AttackLogWindowTest, AHugeBrokenLineIsSkippedAndTheLogStillFollowed) {
+  Append(Record("a") + "\n");
+  EXPECT_EQ(Ids(), std::vector<std::string>{"a"});
+  // A write that never ends its line, far longer than any record.
+  Append(std::string(AttackLogWindow::kMaxLineBytes + 4096, 'x'));
+  EXPECT_EQ(Ids(), std::vector<std::string>{"a"});
+  EXPECT_EQ(window_.bad_lines(), 1u);
+  Append(std::string(1000, 'y') + "\n" + Record("b") + "\n");
+  EXPECT_EQ(Ids(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(window_.bad_lines(), 1u) << "the rest of the broken line is not a second bad line";
 }
 
 }  // namespace
