@@ -112,6 +112,9 @@ void AttackLogWindow::Append(std::string_view lines) {
       continue;
     }
     window_bytes_ += line.size() + 1;
+    // The filters and the summary never read the parsed headers, and the page shows the record
+    // from `line`: keeping them would double the window's memory.
+    record->headers = {};
     records_.push_back(std::move(record).value());
   }
   // Keep about kWindowBytes of records: the oldest go first.
