@@ -27,6 +27,16 @@ constexpr std::string_view kCutMarker = "\xe2\x80\xa6";
 // a file by it, so its text must not change.
 constexpr std::string_view kMarkerPrefix = "# rampart tune: ";
 
+// What the WAF logs for a variable whose name cannot be told apart from attacker text.
+constexpr std::string_view kAmbiguousVariable = "(ambiguous)";
+
+// The chained condition every path-scoped exclusion carries. libmodsecurity's REQUEST_FILENAME is
+// the decoded path with its dot segments left in, so "/blog/../admin" begins with "/blog/": the
+// exclusion must not apply to a path holding a "." or ".." segment (measured with 3.0.9: the
+// chained ctl takes effect on "/blog/post", not on "/blog/./post" or "/blog/x/../post").
+constexpr std::string_view kNoDotSegmentCondition =
+    "  SecRule REQUEST_FILENAME \"!@rx (?:^|/)\\.\\.?(?:/|$)\" ";
+
 // Request ids listed in an exclusion's comment before "and N more".
 constexpr size_t kMaxIdsInComment = 10;
 
@@ -44,12 +54,42 @@ bool IsCollectionName(std::string_view s) {
   });
 }
 
+// Collections: a target naming one without a key takes the rule off every variable in it.
+bool IsCollection(std::string_view name) {
+  // clang-format off
+  static constexpr std::string_view kCollections[] = {
+      "ARGS", "ARGS_GET", "ARGS_POST", "ARGS_NAMES", "ARGS_GET_NAMES", "ARGS_POST_NAMES",
+      "REQUEST_HEADERS", "REQUEST_HEADERS_NAMES", "REQUEST_COOKIES", "REQUEST_COOKIES_NAMES",
+      "RESPONSE_HEADERS", "RESPONSE_HEADERS_NAMES", "FILES", "FILES_NAMES", "FILES_SIZES",
+      "FILES_TMPNAMES", "FILES_TMP_CONTENT", "MULTIPART_PART_HEADERS", "MATCHED_VARS",
+      "MATCHED_VARS_NAMES", "XML", "GEO", "ENV", "IP", "SESSION", "USER", "GLOBAL", "RESOURCE",
+      "RULE"};
+  // clang-format on
+  return std::any_of(std::begin(kCollections), std::end(kCollections),
+                     [&](std::string_view c) { return core::EqualsIgnoreCase(name, c); });
+}
+
 // A key goes into `ctl:ruleRemoveTargetById=<id>;<collection>:<key>` inside a double-quoted
 // action list: ',' would end the action, ';' split the ctl argument, quotes end the string, and
-// spaces or control bytes break the line. Only characters that mean nothing there are allowed.
+// spaces or control bytes break the line. '@' is refused too: libmodsecurity 3.0.9 reads it as
+// the start of an operator and rejects the whole file ("Expecting an action, got: @b"). Only
+// characters measured to load and mean nothing there are allowed.
 bool IsSafeKeyChar(char c) {
   return IsAsciiLetter(c) || IsAsciiDigit(c) || c == '_' || c == '.' || c == '-' || c == '[' ||
-         c == ']' || c == '/' || c == '@' || c == '$';
+         c == ']' || c == '/' || c == '$';
+}
+
+// Whether `path` has a "." or ".." segment (what kNoDotSegmentCondition refuses).
+bool HasDotSegment(std::string_view path) {
+  size_t start = 0;
+  while (true) {
+    const size_t slash = path.find('/', start);
+    const std::string_view segment = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (segment == "." || segment == "..") return true;
+    if (slash == std::string_view::npos) return false;
+    start = slash + 1;
+  }
 }
 
 // RFC 3986 pchar without pct-encoded (handled by the caller), plus '/'.
@@ -70,6 +110,9 @@ struct TargetDecision {
   std::string why;
 };
 
+// The advice that ends the note of a variable no exclusion is proposed for.
+constexpr std::string_view kByHand = "; exclude it by hand if it must go";
+
 TargetDecision ClassifyVariable(std::string_view var) {
   if (var.empty()) {
     return {TargetKind::kWholeRule,
@@ -77,22 +120,37 @@ TargetDecision ClassifyVariable(std::string_view var) {
   }
   const size_t colon = var.find(':');
   const std::string_view collection = var.substr(0, colon);
+  const std::string_view key =
+      colon == std::string_view::npos ? std::string_view() : var.substr(colon + 1);
+  if (var == kAmbiguousVariable || key == kAmbiguousVariable) {
+    return {TargetKind::kUnnameable,
+            "the variable could not be read unambiguously from the log; exclude by hand after "
+            "checking the request"};
+  }
   if (core::EqualsIgnoreCase(collection, "TX")) {
     return {TargetKind::kWholeRule,
             "it matched " + std::string(var) +
                 ", a value CRS computes itself, which ctl:ruleRemoveTargetById cannot name"};
   }
   if (var.find(kCutMarker) != std::string_view::npos) {
-    return {TargetKind::kUnnameable, "the variable's name was cut in the log"};
+    return {TargetKind::kUnnameable,
+            "the variable's name was cut in the log" + std::string(kByHand)};
   }
   if (!IsCollectionName(collection)) {
-    return {TargetKind::kUnnameable, "it is not a variable a target can name"};
-  }
-  if (colon == std::string_view::npos) return {};
-  const std::string_view key = var.substr(colon + 1);
-  if (key.empty() || !std::all_of(key.begin(), key.end(), IsSafeKeyChar)) {
     return {TargetKind::kUnnameable,
-            "the variable's name holds characters a ctl target cannot carry"};
+            "it is not a variable a target can name" + std::string(kByHand)};
+  }
+  if (colon == std::string_view::npos) {
+    if (!IsCollection(collection)) return {};
+    return {TargetKind::kUnnameable,
+            "the log names the whole " + std::string(collection) +
+                " collection, and a target without a key would take the rule off all of it" +
+                std::string(kByHand)};
+  }
+  if (key.empty() || !std::all_of(key.begin(), key.end(), IsSafeKeyChar)) {
+    return {
+        TargetKind::kUnnameable,
+        "the variable's name holds characters a ctl target cannot carry" + std::string(kByHand)};
   }
   return {};
 }
@@ -107,6 +165,9 @@ std::optional<std::string> PathProblem(std::string_view path) {
   }
   if (!std::all_of(path.begin(), path.end(), IsPathChar)) {
     return "holds characters a rule cannot match safely";
+  }
+  if (HasDotSegment(path)) {
+    return "has a \".\" or \"..\" segment, which the exclusion refuses to apply to";
   }
   return std::nullopt;
 }
@@ -196,6 +257,7 @@ std::string MatchLabel(const LoggedRule& rule) {
 bool Covers(const ProposedExclusion& e, const AttackRecord& record,
             std::string_view request_filename, const LoggedRule& match) {
   if (e.route != record.route || e.rule_id != match.id || !IsWafMatch(match)) return false;
+  if (e.scope != ExclusionScope::kRoute && HasDotSegment(request_filename)) return false;
   switch (e.scope) {
     case ExclusionScope::kPath:
       if (request_filename != e.path) return false;
@@ -375,10 +437,18 @@ core::Status CheckSelection(const std::vector<AttackRecord>& records,
     return core::MakeError("scope prefix needs a URI prefix (--uri) to exclude under");
   }
   for (const std::string& id : selection.request_ids) {
-    const bool found = std::any_of(records.begin(), records.end(),
-                                   [&](const AttackRecord& r) { return r.request_id == id; });
-    if (!found) {
+    const auto found = std::count_if(records.begin(), records.end(),
+                                     [&](const AttackRecord& r) { return r.request_id == id; });
+    if (found == 0) {
       return core::MakeError("request id " + PrintableText(id) + " is not in the attack log read");
+    }
+    if (found > 1) {
+      // A client (through a trusted proxy) may repeat an X-Request-Id: marking every record
+      // that carries it could mark an attack.
+      return core::MakeError("request id " + PrintableText(id) + " matches " +
+                             std::to_string(found) +
+                             " records in the logs read; mark them by --rule/--route/--uri "
+                             "instead");
     }
   }
   return {};
@@ -449,6 +519,64 @@ void AppendAffectedText(std::string& out, const std::vector<AffectedRecord>& rec
   }
 }
 
+// What the plan lets through, after its SecLang.
+void AppendReplayText(std::string& out, const TunePlan& plan) {
+  const auto passing =
+      static_cast<size_t>(std::count_if(plan.marked.begin(), plan.marked.end(),
+                                        [](const AffectedRecord& r) { return r.would_pass; }));
+  out += "\nmarked as false positives: " + std::to_string(plan.marked.size()) + " (" +
+         std::to_string(passing) + " would pass)\n";
+  AppendAffectedText(out, plan.marked);
+  out += "\nother records it reaches: " + std::to_string(plan.also_affected.size()) + "\n";
+  AppendAffectedText(out, plan.also_affected);
+  if (!plan.notes.empty()) {
+    out += "\nnotes:\n";
+    for (const std::string& note : plan.notes) out += "  - " + PrintableText(note) + "\n";
+  }
+}
+
+// The plan as JSON, each exclusion with its id (null: not written, the file already held it),
+// `seclang` as given, and "file" when it was written to one.
+std::string PlanJson(const TunePlan& plan, const std::vector<std::optional<uint32_t>>& ids,
+                     const std::string& seclang, const std::string* file) {
+  std::string out = "{\"exclusions\":[";
+  for (size_t i = 0; i < plan.exclusions.size(); ++i) {
+    const ProposedExclusion& e = plan.exclusions[i];
+    if (i > 0) out += ',';
+    out += "{\"id\":";
+    out += i < ids.size() && ids[i] ? std::to_string(*ids[i]) : std::string("null");
+    out += ",\"route\":";
+    AppendJsonString(out, e.route);
+    out += ",\"rule\":";
+    AppendJsonString(out, e.rule_id);
+    out += ",\"target\":";
+    AppendJsonString(out, e.target);
+    out += ",\"scope\":";
+    AppendJsonString(out, ExclusionScopeName(e.scope));
+    out += ",\"path\":";
+    AppendJsonString(out, e.path);
+    out += ",\"request_ids\":";
+    AppendJsonStrings(out, e.request_ids);
+    out += ",\"reason\":";
+    AppendJsonString(out, e.reason);
+    out += '}';
+  }
+  out += "],\"seclang\":";
+  AppendJsonString(out, seclang);
+  if (file != nullptr) {
+    out += ",\"file\":";
+    AppendJsonString(out, *file);
+  }
+  out += ",\"marked\":";
+  AppendAffectedJson(out, plan.marked);
+  out += ",\"also_affected\":";
+  AppendAffectedJson(out, plan.also_affected);
+  out += ",\"notes\":";
+  AppendJsonStrings(out, plan.notes);
+  out += '}';
+  return out;
+}
+
 // The highest `id:N` in a rule file's text (0 when none). Comment lines are skipped: they hold
 // request ids from the log, which a client may have chosen.
 uint64_t HighestRuleId(std::string_view text) {
@@ -504,8 +632,10 @@ core::Result<std::string> ReadWholeFile(const std::string& path, bool* exists) {
 }
 
 // Replaces `path` with `text` through a temporary file in the same directory and a rename, so a
-// reader (or a reload) sees the old file or the new one, never half a rule.
-core::Status ReplaceFile(const std::string& path, const std::string& text, mode_t mode) {
+// reader (or a reload) sees the old file or the new one, never half a rule. The new file keeps
+// `original`'s owner, group and mode (nullptr: a new file, mode 0644, owned by us).
+core::Status ReplaceFile(const std::string& path, const std::string& text,
+                         const struct stat* original) {
   std::string temp = path + ".rampart-tune-XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0)
@@ -526,6 +656,15 @@ core::Status ReplaceFile(const std::string& path, const std::string& text, mode_
     }
     written += static_cast<size_t>(n);
   }
+  if (original != nullptr && ::fchown(fd, original->st_uid, original->st_gid) != 0) {
+    // Without the privilege to give a file away, keep at least its group (allowed when we are
+    // in it) and its mode; the file then belongs to whoever ran `rampart tune`.
+    if (errno != EPERM) return fail("set the owner of");
+    const int kept_group = ::fchown(fd, static_cast<uid_t>(-1), original->st_gid);
+    static_cast<void>(kept_group);
+  }
+  // After fchown, which may clear set-id bits.
+  const mode_t mode = original != nullptr ? (original->st_mode & 07777) : 0644;
   if (::fchmod(fd, mode) != 0) return fail("set the mode of");
   if (::fsync(fd) != 0) return fail("sync");
   if (::close(fd) != 0) {
@@ -651,8 +790,7 @@ core::Result<TunePlan> PlanExclusions(const std::vector<AttackRecord>& records,
           break;
         case TargetKind::kUnnameable:
           // Removing the whole rule instead would be broader than asked: say so and stop.
-          notes.Add("left alone: rule " + label + ": " + target.why +
-                    "; exclude it by hand if it must go");
+          notes.Add("left alone: rule " + label + ": " + target.why);
           break;
       }
     }
@@ -700,18 +838,22 @@ std::string RenderExclusions(const std::vector<ProposedExclusion>& exclusions, u
     }
     out += '\n';
     if (e.target.empty() && !e.reason.empty()) out += "# " + PrintableText(e.reason) + "\n";
+    const std::string actions = "id:" + std::to_string(id++) + ",phase:1,pass,nolog,";
     switch (e.scope) {
       case ExclusionScope::kPath:
-        out += "SecRule REQUEST_FILENAME \"@streq " + e.path + "\" ";
+        out += "SecRule REQUEST_FILENAME \"@streq " + e.path + "\" \"" + actions + "chain\"\n";
+        out += kNoDotSegmentCondition;
+        out += '"';
         break;
       case ExclusionScope::kPrefix:
-        out += "SecRule REQUEST_FILENAME \"@beginsWith " + e.path + "\" ";
+        out += "SecRule REQUEST_FILENAME \"@beginsWith " + e.path + "\" \"" + actions + "chain\"\n";
+        out += kNoDotSegmentCondition;
+        out += '"';
         break;
       case ExclusionScope::kRoute:
-        out += "SecAction ";
+        out += "SecAction \"" + actions;
         break;
     }
-    out += "\"id:" + std::to_string(id++) + ",phase:1,pass,nolog,";
     if (e.target.empty()) {
       out += "ctl:ruleRemoveById=" + e.rule_id;
     } else {
@@ -722,9 +864,8 @@ std::string RenderExclusions(const std::vector<ProposedExclusion>& exclusions, u
   return out;
 }
 
-core::Result<size_t> AppendExclusionFile(const std::string& path,
-                                         const std::vector<ProposedExclusion>& exclusions,
-                                         uint32_t first_id) {
+core::Result<AppendedExclusions> AppendExclusionFile(
+    const std::string& path, const std::vector<ProposedExclusion>& exclusions, uint32_t first_id) {
   // Write through a symlink to the file it names, as an editor would.
   std::string target = path;
   std::error_code ec;
@@ -747,17 +888,27 @@ core::Result<size_t> AppendExclusionFile(const std::string& path,
     if (core::StartsWith(line, kMarkerPrefix)) present.emplace(line);
     start = end + 1;
   }
+  AppendedExclusions appended;
+  appended.ids.resize(exclusions.size());
   std::vector<ProposedExclusion> fresh;
-  for (const ProposedExclusion& e : exclusions) {
-    if (present.insert(MarkerLine(e)).second) fresh.push_back(e);
+  std::vector<size_t> fresh_index;  // where each of `fresh` is in `exclusions`
+  for (size_t i = 0; i < exclusions.size(); ++i) {
+    if (!present.insert(MarkerLine(exclusions[i])).second) continue;
+    fresh.push_back(exclusions[i]);
+    fresh_index.push_back(i);
   }
-  if (fresh.empty()) return size_t{0};
+  if (fresh.empty()) return appended;
 
   const uint64_t next = std::max<uint64_t>(first_id, HighestRuleId(text) + 1);
   if (next + fresh.size() - 1 > UINT32_MAX) {
     return core::MakeError(path + ": its rule ids leave no room for " +
                            std::to_string(fresh.size()) + " more");
   }
+  // RenderExclusions numbers `fresh` in order from `next`.
+  for (size_t k = 0; k < fresh_index.size(); ++k) {
+    appended.ids[fresh_index[k]] = static_cast<uint32_t>(next + k);
+  }
+  appended.seclang = RenderExclusions(fresh, static_cast<uint32_t>(next));
   std::string updated = text;
   if (!exists || updated.empty()) {
     updated = FileHeader(fresh);
@@ -765,48 +916,28 @@ core::Result<size_t> AppendExclusionFile(const std::string& path,
     updated += '\n';
   }
   updated += '\n';
-  updated += RenderExclusions(fresh, static_cast<uint32_t>(next));
+  updated += appended.seclang;
 
-  mode_t mode = 0644;
   struct stat st {};
-  if (exists && ::stat(target.c_str(), &st) == 0) mode = st.st_mode & 07777;
-  if (auto replaced = ReplaceFile(target, updated, mode); !replaced.ok()) return replaced.error();
-  return fresh.size();
+  const bool keep = exists && ::stat(target.c_str(), &st) == 0;
+  if (auto replaced = ReplaceFile(target, updated, keep ? &st : nullptr); !replaced.ok()) {
+    return replaced.error();
+  }
+  appended.added = fresh.size();
+  return appended;
 }
 
 std::string TunePlanJson(const TunePlan& plan, uint32_t first_id) {
-  std::string out = "{\"exclusions\":[";
-  uint64_t id = first_id;
+  std::vector<std::optional<uint32_t>> ids;
   for (size_t i = 0; i < plan.exclusions.size(); ++i) {
-    const ProposedExclusion& e = plan.exclusions[i];
-    if (i > 0) out += ',';
-    out += "{\"id\":" + std::to_string(id++);
-    out += ",\"route\":";
-    AppendJsonString(out, e.route);
-    out += ",\"rule\":";
-    AppendJsonString(out, e.rule_id);
-    out += ",\"target\":";
-    AppendJsonString(out, e.target);
-    out += ",\"scope\":";
-    AppendJsonString(out, ExclusionScopeName(e.scope));
-    out += ",\"path\":";
-    AppendJsonString(out, e.path);
-    out += ",\"request_ids\":";
-    AppendJsonStrings(out, e.request_ids);
-    out += ",\"reason\":";
-    AppendJsonString(out, e.reason);
-    out += '}';
+    ids.emplace_back(static_cast<uint32_t>(first_id + i));
   }
-  out += "],\"seclang\":";
-  AppendJsonString(out, RenderExclusions(plan.exclusions, first_id));
-  out += ",\"marked\":";
-  AppendAffectedJson(out, plan.marked);
-  out += ",\"also_affected\":";
-  AppendAffectedJson(out, plan.also_affected);
-  out += ",\"notes\":";
-  AppendJsonStrings(out, plan.notes);
-  out += '}';
-  return out;
+  return PlanJson(plan, ids, RenderExclusions(plan.exclusions, first_id), nullptr);
+}
+
+std::string TunePlanJson(const TunePlan& plan, const AppendedExclusions& written,
+                         const std::string& file) {
+  return PlanJson(plan, written.ids, written.seclang, &file);
 }
 
 std::string TunePlanText(const TunePlan& plan, uint32_t first_id) {
@@ -816,18 +947,25 @@ std::string TunePlanText(const TunePlan& plan, uint32_t first_id) {
   } else {
     out += RenderExclusions(plan.exclusions, first_id);
   }
-  const auto passing =
-      static_cast<size_t>(std::count_if(plan.marked.begin(), plan.marked.end(),
-                                        [](const AffectedRecord& r) { return r.would_pass; }));
-  out += "\nmarked as false positives: " + std::to_string(plan.marked.size()) + " (" +
-         std::to_string(passing) + " would pass)\n";
-  AppendAffectedText(out, plan.marked);
-  out += "\nother records it reaches: " + std::to_string(plan.also_affected.size()) + "\n";
-  AppendAffectedText(out, plan.also_affected);
-  if (!plan.notes.empty()) {
-    out += "\nnotes:\n";
-    for (const std::string& note : plan.notes) out += "  - " + PrintableText(note) + "\n";
+  AppendReplayText(out, plan);
+  return out;
+}
+
+std::string TunePlanText(const TunePlan& plan, const AppendedExclusions& written,
+                         const std::string& file) {
+  std::string out = written.seclang;
+  std::vector<std::string> already;
+  for (size_t i = 0; i < plan.exclusions.size() && i < written.ids.size(); ++i) {
+    if (!written.ids[i]) already.push_back(MarkerLine(plan.exclusions[i]));
   }
+  if (!already.empty()) {
+    if (!out.empty()) out += '\n';
+    out += written.added == 0 ? "# nothing added: the proposal is already in "
+                              : "# not added again, already in ";
+    out += PrintableText(file) + ":\n";
+    for (const std::string& line : already) out += line + "\n";
+  }
+  AppendReplayText(out, plan);
   return out;
 }
 

@@ -83,31 +83,54 @@ struct TunePlan {
 };
 
 // Builds the plan from every record read (`records`), marking those `selection` picks. Errors:
-// an empty selection, a request id not in the records, no record selected, kPrefix without a
+// an empty selection, a request id not in the records or in more than one (ids can repeat when a
+// trusted proxy passes a client's X-Request-Id on), no record selected, kPrefix without a
 // uri_prefix, the marked records spanning several routes (a proposal goes in one route's file).
+// A path with a "." or ".." segment gets no kPath exclusion, nor a prefix kPrefix, only a note.
 core::Result<TunePlan> PlanExclusions(const std::vector<AttackRecord>& records,
                                       const FalsePositiveSelection& selection,
                                       const TuneOptions& options);
 
 // The SecLang of `exclusions`: for each, a comment that names it (and the marked request ids),
-// then `SecRule REQUEST_FILENAME "@streq <path>"` (kPath), `"@beginsWith <prefix>"` (kPrefix) or
-// `SecAction` (kRoute) with "id:N,phase:1,pass,nolog,ctl:ruleRemoveTargetById=<rule>;<target>"
-// (or ctl:ruleRemoveById=<rule> for a whole rule). Ids are `first_id`, `first_id + 1`, ...
+// then `SecRule REQUEST_FILENAME "@streq <path>"` (kPath) or `"@beginsWith <prefix>"` (kPrefix)
+// with "id:N,phase:1,pass,nolog,chain" and a chained `SecRule REQUEST_FILENAME` that refuses
+// paths with "." or ".." segments (ModSecurity does not resolve them, so "/pub/../admin" begins
+// with "/pub/"), or `SecAction "id:N,phase:1,pass,nolog,` (kRoute); the last rule's actions
+// are `ctl:ruleRemoveTargetById=<rule>;<target>` (or ctl:ruleRemoveById=<rule> for a whole
+// rule). Ids are `first_id`, `first_id + 1`, ...
 std::string RenderExclusions(const std::vector<ProposedExclusion>& exclusions, uint32_t first_id);
+
+// What AppendExclusionFile wrote, so that what is shown is exactly what was written.
+struct AppendedExclusions {
+  // Per exclusion given, in the same order: the id it was written with, or nullopt when the
+  // file already held it.
+  std::vector<std::optional<uint32_t>> ids;
+  size_t added = 0;     // how many were written
+  std::string seclang;  // the SecLang appended, byte for byte ("" when none)
+};
 
 // Adds the plan's exclusions to `path` (creating it with a header comment): exclusions the file
 // already holds (same route, rule, target, scope and path, recognised by their comment) are left
-// out, and new ids start after the highest id in the file (or at `first_id`). Returns how many
-// were added.
-core::Result<size_t> AppendExclusionFile(const std::string& path,
-                                         const std::vector<ProposedExclusion>& exclusions,
-                                         uint32_t first_id);
+// out, and new ids start after the highest id in the file (or at `first_id`). The file is
+// replaced through a rename; an existing file keeps its mode, owner and group (the owner only
+// when we may give files away, i.e. as root). Returns what was written.
+core::Result<AppendedExclusions> AppendExclusionFile(
+    const std::string& path, const std::vector<ProposedExclusion>& exclusions, uint32_t first_id);
 
 // The plan as JSON: {"exclusions":[...],"seclang":"...","marked":[...],"also_affected":[...],
 // "notes":[...]} (the dashboard's POST /api/tune answer).
 std::string TunePlanJson(const TunePlan& plan, uint32_t first_id);
+// The plan as AppendExclusionFile wrote it to `file`: ids as written (null for one the file
+// already held), "seclang" the text appended, and a "file" key after "seclang".
+std::string TunePlanJson(const TunePlan& plan, const AppendedExclusions& written,
+                         const std::string& file);
 
 // The plan for a terminal: the exclusions' SecLang, then what it lets through.
 std::string TunePlanText(const TunePlan& plan, uint32_t first_id);
+// The same after AppendExclusionFile wrote to `file`: the SecLang appended, then the "# rampart
+// tune:" lines of the exclusions `file` already held, under "# not added again, already in FILE:"
+// (or "# nothing added: the proposal is already in FILE:" when none was new).
+std::string TunePlanText(const TunePlan& plan, const AppendedExclusions& written,
+                         const std::string& file);
 
 }  // namespace rampart::review

@@ -43,22 +43,30 @@ int RunTune(const TuneCommandOptions& options, std::ostream& out, std::ostream& 
     err << kCommand << plan.error().message << '\n';
     return 2;
   }
-  if (options.json) {
-    out << TunePlanJson(plan.value(), options.first_id) << '\n';
-  } else {
-    out << TunePlanText(plan.value(), options.first_id);
+  if (plan->exclusions.empty() || options.out_file.empty()) {
+    if (options.json) {
+      out << TunePlanJson(plan.value(), options.first_id) << '\n';
+    } else {
+      out << TunePlanText(plan.value(), options.first_id);
+    }
+    return plan->exclusions.empty() ? 1 : 0;
   }
-  if (plan->exclusions.empty()) return 1;
-  if (options.out_file.empty()) return 0;
 
+  // Written first, then shown: the ids in the file follow the highest one already there, and
+  // the operator must review the very text the route will load.
   auto added = AppendExclusionFile(options.out_file, plan->exclusions, options.first_id);
   if (!added.ok()) {
     err << kCommand << added.error().message << '\n';
     return 2;
   }
+  if (options.json) {
+    out << TunePlanJson(plan.value(), added.value(), options.out_file) << '\n';
+  } else {
+    out << TunePlanText(plan.value(), added.value(), options.out_file);
+  }
   // With --json, standard output holds only the JSON document.
   std::ostream& report = options.json ? err : out;
-  const size_t n = added.value();
+  const size_t n = added->added;
   report << "added " << n << (n == 1 ? " exclusion" : " exclusions") << " to " << options.out_file;
   if (n < plan->exclusions.size()) {
     report << " (" << plan->exclusions.size() - n << " already there)";

@@ -6,6 +6,8 @@
 #include "review/exclusion.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -301,19 +303,14 @@ TEST(ReviewExclusion, LoggedScoreIsTheStartingPoint) {
 }
 
 TEST(ReviewExclusion, UnsafeVariableGetsANoteAndNoExclusion) {
-  const std::vector<std::string> unsafe = {"ARGS:a b",
-                                           "ARGS:x,y",
-                                           "ARGS:q\"",
-                                           "ARGS:q'",
-                                           "ARGS:semi;col",
-                                           "ARGS:",
-                                           "ARGS:new\nline",
-                                           "REQUEST_HEADERS:X:Y",
-                                           "ARGS:%41",
-                                           "ARGS:caf\xc3\xa9",
-                                           "ARGS:long\xe2\x80\xa6[300 bytes]",
-                                           "NOT A VAR",
-                                           "ARGS:a|b"};
+  const std::vector<std::string> unsafe = {
+      "ARGS:a b", "ARGS:x,y", "ARGS:q\"", "ARGS:q'", "ARGS:semi;col", "ARGS:", "ARGS:new\nline",
+      "REQUEST_HEADERS:X:Y", "ARGS:%41", "ARGS:caf\xc3\xa9", "ARGS:long\xe2\x80\xa6[300 bytes]",
+      "NOT A VAR", "ARGS:a|b",
+      // libmodsecurity 3.0.9 refuses the whole file.
+      "ARGS:a@b",
+      // Keyless collections: the rule off all of them.
+      "ARGS", "REQUEST_HEADERS", "request_cookies", "XML", "(ambiguous)", "ARGS:(ambiguous)"};
   for (const std::string& var : unsafe) {
     const std::vector<AttackRecord> records = {
         Record("r1", "blog", "/blog/post", {Match("942100", var)}),
@@ -331,10 +328,34 @@ TEST(ReviewExclusion, UnsafeVariableGetsANoteAndNoExclusion) {
   EXPECT_TRUE(AnyNoteContains(MustPlan(cut, Ids({"r1"})), "cut in the log"));
 }
 
+TEST(ReviewExclusion, KeylessCollectionAndAmbiguousVariableNotesSayWhy) {
+  const std::vector<AttackRecord> records = {
+      Record(
+          "r1", "blog", "/blog/post",
+          {Match("942100", "ARGS"), Match("941100", "(ambiguous)"), Match("932100", "ARGS:a@b")}),
+  };
+  const TunePlan plan = MustPlan(records, Ids({"r1"}));
+  EXPECT_TRUE(plan.exclusions.empty());
+  EXPECT_TRUE(AnyNoteContains(plan,
+                              "left alone: rule 942100 on ARGS: the log names the whole ARGS "
+                              "collection, and a target without a key would take the rule off "
+                              "all of it; exclude it by hand if it must go"))
+      << NotesOf(plan);
+  EXPECT_TRUE(AnyNoteContains(plan,
+                              "left alone: rule 941100 on (ambiguous): the variable could not be "
+                              "read unambiguously from the log; exclude by hand after checking "
+                              "the request"))
+      << NotesOf(plan);
+  EXPECT_TRUE(AnyNoteContains(plan,
+                              "left alone: rule 932100 on ARGS:a@b: the variable's name holds "
+                              "characters a ctl target cannot carry"))
+      << NotesOf(plan);
+}
+
 TEST(ReviewExclusion, SafeKeysAreKeptAsLogged) {
-  for (const std::string var :
-       {"ARGS:user[name]", "ARGS:a.b-c_d", "REQUEST_COOKIES:__utm$x", "ARGS:/path@x",
-        "REQUEST_HEADERS:User-Agent", "REQUEST_URI", "ARGS_NAMES:q", "XML"}) {
+  for (const std::string var : {"ARGS:user[name]", "ARGS:a.b-c_d", "REQUEST_COOKIES:__utm$x",
+                                "ARGS:/path/x", "REQUEST_HEADERS:User-Agent", "REQUEST_URI",
+                                "ARGS_NAMES:q", "REQUEST_BODY", "XML:/xml/a"}) {
     const std::vector<AttackRecord> records = {
         Record("r1", "blog", "/blog/post", {Match("942100", var)}),
     };
@@ -444,6 +465,12 @@ TEST(ReviewExclusion, Errors) {
             std::string::npos);
   EXPECT_EQ(PlanError(records, Ids({"r1", "nope"})),
             "request id nope is not in the attack log read");
+  // A repeated request id (a trusted proxy passing a client's X-Request-Id on) marks nothing.
+  std::vector<AttackRecord> repeated = records;
+  repeated.push_back(Record("r1", "blog", "/blog/admin", {Match("942100", "ARGS:a")}));
+  EXPECT_EQ(PlanError(repeated, Ids({"r1"})),
+            "request id r1 matches 2 records in the logs read; mark them by --rule/--route/--uri "
+            "instead");
   FalsePositiveSelection no_match;
   no_match.route = "api";
   EXPECT_EQ(PlanError(records, no_match), "no record in the attack log matches the selection");
@@ -478,6 +505,20 @@ TEST(ReviewExclusion, PathsThatCannotBeWrittenGetANote) {
     route.scope = ExclusionScope::kRoute;
     EXPECT_EQ(MustPlan(records, Ids({"r1"}), route).exclusions.size(), 1u) << path;
   }
+  // A path with dot segments: ModSecurity does not resolve them, and the exclusion refuses them.
+  for (const std::string path : {"/blog/../admin", "/blog/./post", "/blog/x/..", "./blog"}) {
+    const std::vector<AttackRecord> records = {
+        Record("r1", "blog", path, {Match("942100", "ARGS:a")}),
+    };
+    const TunePlan plan = MustPlan(records, Ids({"r1"}));
+    EXPECT_TRUE(plan.exclusions.empty()) << path;
+    EXPECT_TRUE(AnyNoteContains(plan, "has a \".\" or \"..\" segment")) << NotesOf(plan);
+  }
+  // Dots inside a segment are plain names.
+  const std::vector<AttackRecord> dotted = {
+      Record("r1", "blog", "/blog/.well-known/a..b/x.", {Match("942100", "ARGS:a")}),
+  };
+  EXPECT_EQ(MustPlan(dotted, Ids({"r1"})).exclusions.size(), 1u);
   // An encoded path's note says why.
   const std::vector<AttackRecord> encoded = {
       Record("r1", "blog", "/blog/caf%C3%A9", {Match("942100", "ARGS:a")}),
@@ -492,6 +533,10 @@ TEST(ReviewExclusion, PrefixScopeCoversThePrefixOnly) {
       Record("u1", "blog", "/blog/new", {Match("942100", "ARGS:a")}),
       Record("u2", "blog", "/blogs/x", {Match("942100", "ARGS:a")}),
       Record("u3", "blog", "/blog/new", {Match("942100", "ARGS:b")}),
+      // Under the prefix as text, not once resolved: the chained condition refuses them.
+      Record("u4", "blog", "/blog/../admin", {Match("942100", "ARGS:a")}),
+      Record("u5", "blog", "/blog/./new", {Match("942100", "ARGS:a")}),
+      Record("u6", "blog", "/blog/%2e%2e/admin", {Match("942100", "ARGS:a")}),
   };
   FalsePositiveSelection selection = Ids({"r1", "r2"});
   selection.uri_prefix = "/blog/";
@@ -513,6 +558,15 @@ TEST(ReviewExclusion, PrefixScopeCoversThePrefixOnly) {
   EXPECT_TRUE(refused.exclusions.empty());
   EXPECT_TRUE(AnyNoteContains(refused, "no exclusion under the prefix /blog/a b"))
       << NotesOf(refused);
+
+  selection.uri_prefix = "/blog/../";  // a prefix with a dot segment would never apply
+  const std::vector<AttackRecord> dotted = {
+      Record("d1", "blog", "/blog/../x", {Match("942100", "ARGS:a")}),
+  };
+  const TunePlan dot_refused = MustPlan(dotted, selection, options);
+  EXPECT_TRUE(dot_refused.exclusions.empty());
+  EXPECT_TRUE(AnyNoteContains(dot_refused, "no exclusion under the prefix /blog/../"))
+      << NotesOf(dot_refused);
 }
 
 TEST(ReviewExclusion, RouteScopeCoversTheRouteOnly) {
@@ -534,7 +588,9 @@ TEST(ReviewExclusion, RouteScopeCoversTheRouteOnly) {
 // variables, TX and empty variables, outcome rules, outbound rules and other stages' matches.
 std::vector<AttackRecord> VariedLog(std::mt19937& random) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> routes = {
-      {"blog", {"/blog/post", "/blog/edit", "/blog/a b", "/blog/caf%C3%A9", "/blog/"}},
+      {"blog",
+       {"/blog/post", "/blog/edit", "/blog/a b", "/blog/caf%C3%A9", "/blog/", "/blog/./post",
+        "/blog/x/../edit"}},
       {"shop", {"/shop/cart", "/shop/search", "/shop/cart/items"}},
   };
   const std::vector<LoggedRule> pool = {
@@ -574,6 +630,9 @@ bool CoveredByOracle(const std::vector<ProposedExclusion>& exclusions, const Att
   for (const ProposedExclusion& e : exclusions) {
     if (m.source != "waf" || e.route != r.route || e.rule_id != m.id) continue;
     const std::string path(r.path());
+    const bool dot_segment =
+        path.find("/./") != std::string::npos || path.find("/../") != std::string::npos;
+    if (e.scope != ExclusionScope::kRoute && dot_segment) continue;
     if (e.scope == ExclusionScope::kPath && path != e.path) continue;
     if (e.scope == ExclusionScope::kPrefix && path.rfind(e.path, 0) != 0) continue;
     if (!e.target.empty()) {
@@ -737,14 +796,16 @@ TEST(ReviewExclusion, RenderWritesTheExactSecLang) {
       "# rampart tune: route=blog rule=942100 target=ARGS:comment scope=path "
       "path=/blog/post\n"
       "# false positives: r1, r2\n"
-      "SecRule REQUEST_FILENAME \"@streq /blog/post\" "
-      "\"id:10000,phase:1,pass,nolog,ctl:ruleRemoveTargetById=942100;ARGS:comment\"\n"
+      "SecRule REQUEST_FILENAME \"@streq /blog/post\" \"id:10000,phase:1,pass,nolog,chain\"\n"
+      "  SecRule REQUEST_FILENAME \"!@rx (?:^|/)\\.\\.?(?:/|$)\" "
+      "\"ctl:ruleRemoveTargetById=942100;ARGS:comment\"\n"
       "\n"
       "# rampart tune: route=blog rule=920420 target=* scope=prefix path=/blog/\n"
       "# false positives: r3\n"
       "# the whole rule: because\n"
-      "SecRule REQUEST_FILENAME \"@beginsWith /blog/\" "
-      "\"id:10001,phase:1,pass,nolog,ctl:ruleRemoveById=920420\"\n"
+      "SecRule REQUEST_FILENAME \"@beginsWith /blog/\" \"id:10001,phase:1,pass,nolog,chain\"\n"
+      "  SecRule REQUEST_FILENAME \"!@rx (?:^|/)\\.\\.?(?:/|$)\" "
+      "\"ctl:ruleRemoveById=920420\"\n"
       "\n"
       "# rampart tune: route=blog rule=942100 target=ARGS:comment scope=route path=\n"
       "# false positives: r4\n"
@@ -862,7 +923,9 @@ TEST(ReviewExclusion, AppendCreatesTheFileAndIsIdempotent) {
   };
   auto added = AppendExclusionFile(file, first, 10000);
   ASSERT_TRUE(added.ok()) << added.error().message;
-  EXPECT_EQ(added.value(), 2u);
+  EXPECT_EQ(added->added, 2u);
+  EXPECT_EQ(added->ids, (std::vector<std::optional<uint32_t>>{10000, 10001}));
+  EXPECT_EQ(added->seclang, RenderExclusions(first, 10000));
   const std::string created = ReadFile(file);
   EXPECT_EQ(created.rfind("# CRS exclusions written by `rampart tune`", 0), 0u) << created;
   EXPECT_NE(created.find("route blog's waf.before_crs"), std::string::npos) << created;
@@ -875,7 +938,9 @@ TEST(ReviewExclusion, AppendCreatesTheFileAndIsIdempotent) {
   again[0].request_ids = {"r9"};
   added = AppendExclusionFile(file, again, 10000);
   ASSERT_TRUE(added.ok()) << added.error().message;
-  EXPECT_EQ(added.value(), 0u);
+  EXPECT_EQ(added->added, 0u);
+  EXPECT_EQ(added->ids, (std::vector<std::optional<uint32_t>>{std::nullopt, std::nullopt}));
+  EXPECT_EQ(added->seclang, "");
   EXPECT_EQ(ReadFile(file), created);
 
   // One new among old ones: only it, with the next id, after the existing text as it was.
@@ -883,9 +948,11 @@ TEST(ReviewExclusion, AppendCreatesTheFileAndIsIdempotent) {
       Exclusion("blog", "942100", "ARGS:comment", ExclusionScope::kPath, "/blog/edit", {"r5"}));
   added = AppendExclusionFile(file, again, 10000);
   ASSERT_TRUE(added.ok()) << added.error().message;
-  EXPECT_EQ(added.value(), 1u);
+  EXPECT_EQ(added->added, 1u);
+  EXPECT_EQ(added->ids, (std::vector<std::optional<uint32_t>>{std::nullopt, std::nullopt, 10002}));
   const std::string grown = ReadFile(file);
   EXPECT_EQ(grown, created + "\n" + RenderExclusions({again[2]}, 10002));
+  EXPECT_EQ(grown, created + "\n" + added->seclang);
 }
 
 TEST(ReviewExclusion, AppendContinuesAfterTheHighestIdInTheFile) {
@@ -902,7 +969,9 @@ TEST(ReviewExclusion, AppendContinuesAfterTheHighestIdInTheFile) {
   };
   auto added = AppendExclusionFile(file, one, 10000);
   ASSERT_TRUE(added.ok()) << added.error().message;
-  EXPECT_EQ(added.value(), 1u);
+  EXPECT_EQ(added->added, 1u);
+  EXPECT_EQ(added->ids, std::vector<std::optional<uint32_t>>{10008});
+  EXPECT_EQ(added->seclang, RenderExclusions(one, 10008));
   EXPECT_EQ(ReadFile(file), hand_written + "\n\n" + RenderExclusions(one, 10008));
 
   // An id in a comment (request ids come from the log, and clients may choose them) is no id.
@@ -931,6 +1000,27 @@ TEST(ReviewExclusion, AppendContinuesAfterTheHighestIdInTheFile) {
   EXPECT_FALSE(refused.ok());
 }
 
+TEST(ReviewExclusion, AppendKeepsTheFilesOwnerGroupAndMode) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a file to another owner needs root";
+  TempDir dir;
+  const std::string file = dir.File("blog-exclusions.conf");
+  WriteFile(file, "# the web team's file\n");
+  ASSERT_EQ(::chown(file.c_str(), 4242, 4343), 0);
+  ASSERT_EQ(::chmod(file.c_str(), 0640), 0);
+  const std::vector<ProposedExclusion> one = {
+      Exclusion("blog", "942100", "ARGS:a", ExclusionScope::kRoute, "", {"r1"}),
+  };
+  auto added = AppendExclusionFile(file, one, 10000);
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  ASSERT_EQ(added->added, 1u);
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 4242u);
+  EXPECT_EQ(st.st_gid, 4343u);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_NE(ReadFile(file).find("ARGS:a"), std::string::npos);
+}
+
 // From real CRS blocks to a proposal and back through the real CRS: the exclusion file loads,
 // lets the marked request through, and the replay says of every other logged request exactly
 // what libmodsecurity then does with it.
@@ -951,6 +1041,9 @@ TEST(ReviewExclusion, ProposalLoadsInModSecurityAndTheReplayMatchesIt) {
       {"other-var", "/blog/post?q=" + sqli, false},
       {"other-path", "/blog/other?comment=" + sqli, false},
       {"longer-path", "/blog/post/x?comment=" + sqli, false},
+      // REQUEST_FILENAME keeps dot segments: these must not be let through.
+      {"dot-segment", "/blog/./post?comment=" + sqli, false},
+      {"dot-dot-segment", "/blog/x/../post?comment=" + sqli, false},
   };
   const auto base = tu::MustCompile(modsec::Policy{});
   ASSERT_NE(base, nullptr);
@@ -991,6 +1084,35 @@ TEST(ReviewExclusion, ProposalLoadsInModSecurityAndTheReplayMatchesIt) {
     const bool would_pass = replayed.count(l.request_id) == 1 && replayed[l.request_id]->would_pass;
     EXPECT_EQ(would_pass, !now.verdict.has_value()) << l.request_id << " " << now.Ids();
   }
+}
+
+// libmodsecurity leaves dot segments in REQUEST_FILENAME: "/blog/./post" and "/blog/x/../post"
+// begin with "/blog/" as text. The chained condition keeps the exclusion off them.
+TEST(ReviewExclusion, PathExclusionsSkipDotSegmentsInModSecurity) {
+  RAMPART_REQUIRE_CRS();
+  namespace tu = modsec::test_util;
+  const std::string sqli = "1'%20OR%201=1--";
+  TempDir dir;
+  const std::string file = dir.File("blog-exclusions.conf");
+  const std::vector<ProposedExclusion> exclusions = {
+      Exclusion("blog", "942100", "ARGS:comment", ExclusionScope::kPrefix, "/blog/", {"r1"}),
+      Exclusion("blog", "942100", "ARGS:comment", ExclusionScope::kPath, "/other/post", {"r2"}),
+  };
+  ASSERT_TRUE(AppendExclusionFile(file, exclusions, 10000).ok());
+  modsec::Policy tuned;
+  tuned.before_crs = {file};
+  const auto policy = tu::MustCompile(tuned);
+  ASSERT_NE(policy, nullptr) << ReadFile(file);
+  auto stopped = [&](const std::string& uri) {
+    const tu::Outcome outcome = tu::RunExchange(policy, tu::Get(uri));
+    return outcome.verdict.has_value() && outcome.Ids().find("942100") != std::string::npos;
+  };
+  EXPECT_FALSE(stopped("/blog/post?comment=" + sqli));
+  EXPECT_FALSE(stopped("/other/post?comment=" + sqli));
+  EXPECT_TRUE(stopped("/blog/./post?comment=" + sqli));
+  EXPECT_TRUE(stopped("/blog/x/../post?comment=" + sqli));
+  EXPECT_TRUE(stopped("/blog/x/%2e%2e/other/post?comment=" + sqli));
+  EXPECT_TRUE(stopped("/blog/post?q=" + sqli));
 }
 
 }  // namespace

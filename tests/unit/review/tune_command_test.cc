@@ -79,13 +79,12 @@ TEST(ReviewTuneCommand, ProposesAndAppendsAndSecondRunAddsNothing) {
   const TuneRun first = Tune(options);
   EXPECT_EQ(first.status, 0) << first.err;
   EXPECT_NE(first.out.find("SecRule REQUEST_FILENAME \"@streq /blog/post\" "
-                           "\"id:10000,phase:1,pass,nolog,ctl:ruleRemoveTargetById=941100;"
+                           "\"id:10000,phase:1,pass,nolog,chain\"\n  SecRule REQUEST_FILENAME "
+                           "\"!@rx (?:^|/)\\.\\.?(?:/|$)\" \"ctl:ruleRemoveTargetById=941100;"
                            "ARGS:comment\"\n"),
             std::string::npos)
       << first.out;
-  EXPECT_NE(first.out.find("\"id:10001,phase:1,pass,nolog,ctl:ruleRemoveTargetById=942100;"
-                           "ARGS:comment\"\n"),
-            std::string::npos)
+  EXPECT_NE(first.out.find("\"id:10001,phase:1,pass,nolog,chain\"\n"), std::string::npos)
       << first.out;
   EXPECT_NE(first.out.find("marked as false positives: 2 (2 would pass)"), std::string::npos)
       << first.out;
@@ -109,12 +108,78 @@ TEST(ReviewTuneCommand, ProposesAndAppendsAndSecondRunAddsNothing) {
             std::string::npos)
       << written;
 
+  // Every line of SecLang printed is in the file, as printed.
+  const size_t seclang_end = first.out.find("\nmarked as false positives");
+  ASSERT_NE(seclang_end, std::string::npos);
+  EXPECT_NE(written.find(first.out.substr(0, seclang_end)), std::string::npos) << first.out;
+
   const TuneRun second = Tune(options);
   EXPECT_EQ(second.status, 0) << second.err;
   EXPECT_NE(second.out.find("added 0 exclusions to " + out_file + " (2 already there)"),
             std::string::npos)
       << second.out;
+  // Nothing new: no SecLang that is not in the file, only the exclusions already there.
+  EXPECT_EQ(second.out.rfind("# nothing added: the proposal is already in " + out_file +
+                                 ":\n"
+                                 "# rampart tune: route=blog rule=941100 target=ARGS:comment "
+                                 "scope=path path=/blog/post\n"
+                                 "# rampart tune: route=blog rule=942100 target=ARGS:comment "
+                                 "scope=path path=/blog/post\n\nmarked as false positives",
+                             0),
+            0u)
+      << second.out;
+  EXPECT_EQ(second.out.find("id:"), std::string::npos) << second.out;
   EXPECT_EQ(ReadFile(out_file), written);
+}
+
+TEST(ReviewTuneCommand, PrintsTheIdsAndTextWrittenNotTheFirstId) {
+  TempDir dir;
+  const std::string log = WriteLog(dir);
+  const std::string out_file = dir.File("blog-exclusions.conf");
+  // A file that already holds a higher id than --first-id, and one of the exclusions.
+  const std::string hand_written =
+      "SecAction \"id:20000,phase:1,pass,nolog\"\n"
+      "# rampart tune: route=blog rule=941100 target=ARGS:comment scope=path path=/blog/post\n";
+  WriteFile(out_file, hand_written);
+  TuneCommandOptions options;
+  options.files = {log};
+  options.selection.request_ids = {"fp-1", "fp-2"};
+  options.out_file = out_file;
+  options.first_id = 500;
+  const TuneRun run = Tune(options);
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::string written = ReadFile(out_file);
+  ASSERT_EQ(written.rfind(hand_written + "\n", 0), 0u) << written;
+  const std::string appended = written.substr(hand_written.size() + 1);
+  EXPECT_NE(appended.find("\"id:20001,phase:1,pass,nolog,chain\""), std::string::npos) << appended;
+  EXPECT_EQ(run.out.rfind(appended + "\n# not added again, already in " + out_file +
+                              ":\n# rampart tune: route=blog rule=941100 target=ARGS:comment "
+                              "scope=path path=/blog/post\n\nmarked as false positives",
+                          0),
+            0u)
+      << run.out;
+  EXPECT_EQ(run.out.find("id:500"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("added 1 exclusion to " + out_file + " (1 already there)"),
+            std::string::npos)
+      << run.out;
+
+  // As JSON: the ids and SecLang written, null for the one the file already held.
+  std::filesystem::remove(out_file);
+  WriteFile(out_file, hand_written);
+  options.json = true;
+  const TuneRun json_run = Tune(options);
+  ASSERT_EQ(json_run.status, 0) << json_run.err;
+  const auto json = test::ParseJson(json_run.out);
+  ASSERT_TRUE(json.has_value()) << json_run.out;
+  EXPECT_EQ(json->StringAt("seclang"), appended);
+  EXPECT_EQ(json->StringAt("file"), out_file);
+  const test::JsonValue* exclusions = json->Find("exclusions");
+  ASSERT_TRUE(exclusions != nullptr && exclusions->is_array());
+  ASSERT_EQ(exclusions->array.size(), 2u);
+  EXPECT_EQ(exclusions->array[0].StringAt("rule"), "941100");
+  ASSERT_NE(exclusions->array[0].Find("id"), nullptr);
+  EXPECT_EQ(exclusions->array[0].Find("id")->type, test::JsonValue::Type::kNull);
+  EXPECT_EQ(exclusions->array[1].NumberAt("id"), 20001);
 }
 
 TEST(ReviewTuneCommand, WithoutOutItOnlyPrints) {
@@ -198,6 +263,21 @@ TEST(ReviewTuneCommand, UsageErrorsExitTwo) {
   EXPECT_NE(run.err.find("rampart tune: request id nope is not in the attack log read\n"),
             std::string::npos)
       << run.err;
+
+  // A request id on two records: refused, nothing marked.
+  const std::string repeated = dir.File("repeated.log");
+  WriteFile(repeated, LogLine("dup", "blog", "/blog/post", WafRule("942100", "ARGS:comment")) +
+                          LogLine("dup", "blog", "/blog/admin", WafRule("942100", "ARGS:q")));
+  options.files = {repeated};
+  options.selection.request_ids = {"dup"};
+  run = Tune(options);
+  EXPECT_EQ(run.status, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_NE(run.err.find("rampart tune: request id dup matches 2 records in the logs read; mark "
+                         "them by --rule/--route/--uri instead\n"),
+            std::string::npos)
+      << run.err;
+  options.files = {log};
 
   options.selection = {};
   run = Tune(options);
