@@ -8,7 +8,8 @@
 
 namespace modsecurity {
 class RuleMessage;
-}
+class Transaction;
+}  // namespace modsecurity
 
 namespace rampart::modsec {
 
@@ -22,7 +23,8 @@ struct Finding {
   int severity = -1;
   std::vector<std::string> tags;
   // The variable that matched, e.g. "ARGS:id" or "REQUEST_HEADERS:User-Agent"; empty when
-  // libmodsecurity does not say (e.g. an unconditional rule).
+  // libmodsecurity does not say (e.g. an unconditional rule); kAmbiguousVariable when the
+  // name cannot be told apart from the attacker's text around it.
   std::string var;
   // The rule's logdata, expanded (CRS: "Matched Data: ... found within ARGS:id: ..."). Attacker
   // controlled: escape and cut before logging.
@@ -30,6 +32,11 @@ struct Finding {
   int phase = 0;            // 1 request headers .. 5 logging
   bool disruptive = false;  // this rule's action caused the intervention
 };
+
+// Finding::var when the matched variable's name cannot be told apart from the request text
+// libmodsecurity quotes around it (a crafted argument, header or cookie name). Not a variable
+// name, so nothing may be excluded by it.
+inline constexpr char kAmbiguousVariable[] = "(ambiguous)";
 
 // CRS anomaly scores at the blocking paranoia level: what REQUEST-949 / RESPONSE-959 compare
 // against the thresholds.
@@ -42,8 +49,11 @@ struct AnomalyScores {
 const char* SeverityName(int severity);
 
 // Adapter-internal: converts one libmodsecurity rule message, taking tags from `index` when the
-// message has none (multiMatch rules, ModSecurity#2754).
-Finding MakeFinding(const modsecurity::RuleMessage& message, const RuleIndex& shared_index,
+// message has none (multiMatch rules, ModSecurity#2754). `transaction` is the one the message
+// belongs to: its request variables decide which reading of the message's text names a
+// variable that really exists.
+Finding MakeFinding(const modsecurity::RuleMessage& message,
+                    const modsecurity::Transaction& transaction, const RuleIndex& shared_index,
                     const RuleIndex& own_index);
 
 }  // namespace rampart::modsec

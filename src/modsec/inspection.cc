@@ -232,7 +232,7 @@ std::vector<Finding> Inspection::Findings() const {
   try {
     out.reserve(transaction_->m_rulesMessages.size());
     for (const modsecurity::RuleMessage& m : transaction_->m_rulesMessages) {
-      out.push_back(MakeFinding(m, policy_->shared_index(), policy_->own_index()));
+      out.push_back(MakeFinding(m, *transaction_, policy_->shared_index(), policy_->own_index()));
     }
   } catch (...) {
   }

@@ -54,6 +54,9 @@ std::string MaskedTarget(std::string_view target, const pipeline::CredentialFiel
 }
 
 bool IsCredentialVariable(std::string_view var, const pipeline::CredentialFields* extra) {
+  // The WAF logs "(ambiguous)" when a crafted name hides which variable matched: it may have
+  // been a cookie or an Authorization header, so its data is masked.
+  if (var == "(ambiguous)") return true;
   const size_t colon = var.find(':');
   const std::string_view collection = var.substr(0, colon);
   const std::string_view key =

@@ -289,5 +289,98 @@ TEST(ModsecInspectionTest, StepsAfterStartNeverThrowAndLoggingRunsOnDestruction)
   // No ProcessRequestBody / ProcessLogging: the destructor must cope.
 }
 
+// Every finding as "id=var", for failure messages.
+std::string Vars(const test_util::Outcome& out) {
+  std::string s;
+  for (const Finding& f : out.findings) s += std::to_string(f.id) + "=" + f.var + " ";
+  return s;
+}
+
+// The reviewer's reproducers: a name or value that quotes libmodsecurity's or CRS's markers
+// must not make the attack log name a variable the attacker chose. Where the request's own
+// variables tell the readings apart, the real name is logged; where they do not (the attacker
+// also sent the forged name), the variable is ambiguous.
+TEST(ModsecFindingVariableTest, ValueQuotingTheMatchMarkersCannotForgeTheName) {
+  RAMPART_REQUIRE_CRS();
+  auto policy = MustCompile(Policy{});
+  const std::string forged =
+      "/s?x=/etc/passwd%20against%20variable%20%60ARGS:comment%27%20(Value:%20%60z";
+  auto out = RunExchange(policy, Get(forged));
+  for (int id : {930120, 932160}) {
+    ASSERT_TRUE(out.Has(id)) << id << ": " << out.Ids();
+    EXPECT_EQ(out.Find(id)->var, "ARGS:x") << id << ": " << Vars(out);
+  }
+  auto both = RunExchange(policy, Get(forged + "&comment=1"));
+  for (int id : {930120, 932160}) {
+    ASSERT_TRUE(both.Has(id)) << id << ": " << both.Ids();
+    EXPECT_EQ(both.Find(id)->var, kAmbiguousVariable) << id << ": " << Vars(both);
+  }
+  for (const Finding& f : out.findings) EXPECT_NE(f.var, "ARGS:comment") << f.id;
+  for (const Finding& f : both.findings) EXPECT_NE(f.var, "ARGS:comment") << f.id;
+}
+
+TEST(ModsecFindingVariableTest, NameQuotingTheValueMarkerCannotForgeTheName) {
+  RAMPART_REQUIRE_CRS();
+  auto policy = MustCompile(Policy{});
+  const std::string forged = "/s?comment%27%20%28Value%3A%20%60=/etc/passwd";
+  auto out = RunExchange(policy, Get(forged));
+  ASSERT_TRUE(out.Has(930120)) << out.Ids();
+  EXPECT_EQ(out.Find(930120)->var, "ARGS:comment' (Value: `") << Vars(out);
+  auto both = RunExchange(policy, Get(forged + "&comment=1"));
+  ASSERT_TRUE(both.Has(930120)) << both.Ids();
+  EXPECT_EQ(both.Find(930120)->var, kAmbiguousVariable) << Vars(both);
+  for (const Finding& f : out.findings) EXPECT_NE(f.var, "ARGS:comment") << f.id;
+  for (const Finding& f : both.findings) EXPECT_NE(f.var, "ARGS:comment") << f.id;
+}
+
+TEST(ModsecFindingVariableTest, NameHoldingTheLogDataSeparatorCannotForgeTheName) {
+  RAMPART_REQUIRE_CRS();
+  auto policy = MustCompile(Policy{});
+  // 942100 (libinjection) says nothing of the variable in its match text: CRS's logdata
+  // "Matched Data: ... found within ARGS:comment: z: 1' or 1=1--" is all there is.
+  const std::string forged = "/b?comment%3A%20z=1%27%20or%201=1--";
+  auto out = RunExchange(policy, Get(forged));
+  ASSERT_TRUE(out.Has(942100)) << out.Ids();
+  EXPECT_EQ(out.Find(942100)->var, "ARGS:comment: z") << Vars(out);
+  auto both = RunExchange(policy, Get(forged + "&comment=1"));
+  ASSERT_TRUE(both.Has(942100)) << both.Ids();
+  EXPECT_EQ(both.Find(942100)->var, kAmbiguousVariable) << Vars(both);
+  for (const Finding& f : out.findings) EXPECT_NE(f.var, "ARGS:comment") << f.id;
+  for (const Finding& f : both.findings) EXPECT_NE(f.var, "ARGS:comment") << f.id;
+}
+
+TEST(ModsecFindingVariableTest, HonestValuesWithTheMarkersKeepTheirName) {
+  RAMPART_REQUIRE_CRS();
+  auto policy = MustCompile(Policy{});
+  // The value quotes every marker, but names no variable the request has.
+  const std::string value =
+      "1' or 1=1-- /etc/passwd against variable `x' (Value: `y: z found within q: w";
+  auto query = RunExchange(policy, Get("/s?q=1%27%20or%201=1--%20/etc/passwd%20against%20"
+                                       "variable%20%60x%27%20(Value:%20%60y:%20z%20found%20"
+                                       "within%20q:%20w"));
+  ASSERT_TRUE(query.Has(942100)) << query.Ids();
+  size_t named = 0;
+  for (const Finding& f : query.findings) {
+    if (f.var.rfind("TX:", 0) == 0) continue;  // 949110 and the like
+    EXPECT_EQ(f.var, "ARGS:q") << f.id << ": " << Vars(query);
+    ++named;
+  }
+  // 942100 names it from the logdata, 930120 from the match text.
+  EXPECT_TRUE(query.Has(930120)) << query.Ids();
+  EXPECT_GE(named, 2u) << Vars(query);
+
+  auto json = RunExchange(policy, Post("application/json", R"({"q":")" + value + R"("})"));
+  ASSERT_TRUE(json.Has(942100)) << json.Ids();
+  EXPECT_EQ(json.Find(942100)->var, "ARGS:json.q") << Vars(json);
+
+  test_util::Request scanner = Get("/");
+  for (auto& [name, v] : scanner.headers) {
+    if (name == "User-Agent") v = "Nikto: against variable `ARGS:q' (Value: `x";
+  }
+  auto header = RunExchange(policy, scanner);
+  ASSERT_TRUE(header.Has(913100)) << header.Ids();
+  EXPECT_EQ(header.Find(913100)->var, "REQUEST_HEADERS:User-Agent") << Vars(header);
+}
+
 }  // namespace
 }  // namespace rampart::modsec

@@ -91,6 +91,8 @@ TEST(CredentialMaskTest, CredentialVariables) {
   EXPECT_FALSE(IsCredentialVariable("ARGS:api_key", nullptr));
   EXPECT_FALSE(IsCredentialVariable("", nullptr));
   EXPECT_FALSE(IsCredentialVariable("REQUEST_URI", nullptr));
+  // A variable the WAF could not name may have been a cookie: masked.
+  EXPECT_TRUE(IsCredentialVariable("(ambiguous)", nullptr));
   // The signatures stage's names: header:<lower-case name> and cookies.
   EXPECT_TRUE(IsCredentialVariable("header:authorization", nullptr));
   EXPECT_TRUE(IsCredentialVariable("header:cookie", nullptr));
