@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -26,12 +25,6 @@ namespace rampart::review {
 namespace {
 
 constexpr int kUsageError = 2;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A field for a line of text: "-" when empty, else printable.
 std::string Field(std::string_view value) { return value.empty() ? "-" : PrintableText(value); }
@@ -88,7 +81,7 @@ int RunLogs(const LogsOptions& options, std::ostream& out, std::ostream& err,
   }
 
   RecordFilter filter = options.filter;
-  const int64_t now = NowMs();
+  const int64_t now = NowEpochMs();
   for (const auto& [name, text, bound] : {std::tuple{"--from", &options.from, &filter.from_ms},
                                           std::tuple{"--to", &options.to, &filter.to_ms}}) {
     if (text->empty()) continue;

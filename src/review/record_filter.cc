@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include "core/strings.h"
 
@@ -79,6 +80,12 @@ bool CompiledFilter::Matches(const AttackRecord& record) const {
     return false;
   }
   return true;
+}
+
+int64_t NowEpochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::optional<int64_t> ParseTimeBound(std::string_view text, int64_t now_ms) {

@@ -47,6 +47,10 @@ class CompiledFilter {
 // is none of these.
 std::optional<int64_t> ParseTimeBound(std::string_view text, int64_t now_ms);
 
+// The wall clock in milliseconds since the epoch: the `now_ms` the commands and the dashboard
+// give ParseTimeBound.
+int64_t NowEpochMs();
+
 // The action and source names the log uses, for validation and help texts.
 const std::vector<std::string_view>& ActionNames();
 const std::vector<std::string_view>& SourceNames();

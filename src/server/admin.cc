@@ -64,13 +64,6 @@ void Reply(evhttp_request* req, int status, const char* content_type, const std:
   evbuffer_free(out);
 }
 
-std::string ErrorJson(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  core::AppendJsonEscaped(out, message);
-  out += "\"}";
-  return out;
-}
-
 void ReplyJson(evhttp_request* req, int status, const std::string& body) {
   evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
   Reply(req, status, kJson, body);
@@ -79,7 +72,7 @@ void ReplyJson(evhttp_request* req, int status, const std::string& body) {
 void ReplyMethodNotAllowed(evhttp_request* req, const char* allow, bool json) {
   evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
   if (json) {
-    ReplyJson(req, 405, ErrorJson(std::string("method not allowed; allowed: ") + allow));
+    ReplyJson(req, 405, ApiErrorJson(std::string("method not allowed; allowed: ") + allow));
   } else {
     Reply(req, 405, "text/plain", "method not allowed\n");
   }
@@ -257,7 +250,7 @@ void Admin::Handle(evhttp_request* req) {
 void Admin::HandleApi(evhttp_request* req, const std::string& path) {
   const auto runtime = runtime_.Load();
   if (!runtime || runtime->admin_token.empty()) {
-    ReplyJson(req, 403, ErrorJson("the admin API is disabled: set admin.token_file"));
+    ReplyJson(req, 403, ApiErrorJson("the admin API is disabled: set admin.token_file"));
     return;
   }
   const std::optional<std::string_view> token = BearerToken(req);
@@ -266,7 +259,7 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
                  token ? "wrong" : "no");
     evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
                       "Bearer realm=\"rampart admin\"");
-    ReplyJson(req, 401, ErrorJson("missing or wrong bearer token"));
+    ReplyJson(req, 401, ApiErrorJson("missing or wrong bearer token"));
     return;
   }
 
@@ -314,13 +307,13 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
   }
   // /api/upstreams[/<pool>[/<server>[/drain|/enable]]]
   if (!segments || segments->size() < 2 || segments->size() > 5 || (*segments)[1] != "upstreams") {
-    ReplyJson(req, 404, ErrorJson("no such API endpoint"));
+    ReplyJson(req, 404, ApiErrorJson("no such API endpoint"));
     return;
   }
   const std::vector<std::string>& s = *segments;
   const bool action = s.size() == 5;
   if (action && s[4] != "drain" && s[4] != "enable") {
-    ReplyJson(req, 404, ErrorJson("no such API endpoint"));
+    ReplyJson(req, 404, ApiErrorJson("no such API endpoint"));
     return;
   }
   if (action ? evhttp_request_get_command(req) != EVHTTP_REQ_POST : !IsGetOrHead(req)) {
@@ -335,7 +328,7 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
   }
   const upstream::Pool* pool = FindPool(runtime->pools, s[2]);
   if (pool == nullptr) {
-    ReplyJson(req, 404, ErrorJson("no pool " + Quoted(s[2])));
+    ReplyJson(req, 404, ApiErrorJson("no pool " + Quoted(s[2])));
     return;
   }
   if (s.size() == 3) {
@@ -345,7 +338,7 @@ void Admin::HandleApi(evhttp_request* req, const std::string& path) {
   const upstream::Server* server = FindServer(*pool, s[3]);
   if (server == nullptr) {
     ReplyJson(req, 404,
-              ErrorJson("pool " + Quoted(pool->name()) + " has no server " + Quoted(s[3])));
+              ApiErrorJson("pool " + Quoted(pool->name()) + " has no server " + Quoted(s[3])));
     return;
   }
   if (action) {

@@ -19,13 +19,6 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-std::string ErrorReply(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  core::AppendJsonEscaped(out, message);
-  out += "\"}";
-  return out;
-}
-
 std::string BanJson(const state::Ban& ban, Clock::time_point now) {
   const auto expires_s =
       std::chrono::duration_cast<std::chrono::seconds>(ban.expires.time_since_epoch()).count();
@@ -46,7 +39,7 @@ ApiReply HandleBansApi(std::string_view method, const std::vector<std::string>& 
   const Clock::time_point now = Clock::now();
   if (segments.size() == 2) {
     if (method != "GET" && method != "HEAD") {
-      return {405, ErrorReply("method not allowed; allowed: GET, HEAD")};
+      return {405, ApiErrorJson("method not allowed; allowed: GET, HEAD")};
     }
     std::string out = "{\"bans\":[";
     bool first = true;
@@ -58,10 +51,10 @@ ApiReply HandleBansApi(std::string_view method, const std::vector<std::string>& 
     out += "]}";
     return {200, std::move(out)};
   }
-  if (segments.size() != 3) return {404, ErrorReply("no such API endpoint")};
+  if (segments.size() != 3) return {404, ApiErrorJson("no such API endpoint")};
   // The canonical text, as the proxy writes client addresses ("::ffff:1.2.3.4" is 1.2.3.4).
   const std::optional<net::IpAddress> parsed = net::IpAddress::Parse(segments[2]);
-  if (!parsed) return {400, ErrorReply("not an IP address: " + segments[2])};
+  if (!parsed) return {400, ApiErrorJson("not an IP address: " + segments[2])};
   const std::optional<std::string> ip = parsed->ToString();
 
   if (method == "DELETE") {
@@ -74,10 +67,10 @@ ApiReply HandleBansApi(std::string_view method, const std::vector<std::string>& 
             "{\"removed\":\"" + *ip + "\",\"was_banned_here\":" + (known ? "true" : "false") + "}"};
   }
   if (method != "PUT" && method != "POST") {
-    return {405, ErrorReply("method not allowed; allowed: PUT, POST, DELETE")};
+    return {405, ApiErrorJson("method not allowed; allowed: PUT, POST, DELETE")};
   }
   const QueryParams params(query);
-  if (!params.ok()) return {400, ErrorReply("malformed query string")};
+  if (!params.ok()) return {400, ApiErrorJson("malformed query string")};
   uint64_t duration_ms = 3'600'000;  // an hour unless told
   std::string reason = "admin";
   std::optional<std::string> error;
@@ -93,7 +86,7 @@ ApiReply HandleBansApi(std::string_view method, const std::vector<std::string>& 
       error = "unknown parameter '" + std::string(key) + "' (duration, reason)";
     }
   }
-  if (error) return {400, ErrorReply(*error)};
+  if (error) return {400, ApiErrorJson(*error)};
   state::Ban ban{*ip, now + std::chrono::milliseconds(duration_ms), reason};
   store.AddBan(ban);
   spdlog::info("admin: banned {} for {} ms ({})", *ip, duration_ms, reason);

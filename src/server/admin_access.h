@@ -14,17 +14,13 @@
 #include <vector>
 
 #include "proxy/runtime.h"
+#include "server/api_reply.h"
 
 namespace rampart::state {
 class Store;
 }
 
 namespace rampart::server {
-
-struct ApiReply {
-  int status = 200;
-  std::string json;
-};
 
 // `segments`: the decoded path segments ("api", "bans"[, "<ip>"]); `method` "GET", "PUT", ...;
 // `query`: the raw query string (may be empty).

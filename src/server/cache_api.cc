@@ -13,13 +13,6 @@ namespace rampart::server {
 
 namespace {
 
-std::string Error(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  core::AppendJsonEscaped(out, message);
-  out += "\"}";
-  return out;
-}
-
 // "HTTP://Example.COM/a?b" -> "http://example.com/a?b": keys hold the scheme and host in lower
 // case. nullopt unless the URL is absolute http(s) with a path.
 std::optional<std::string> KeyOf(std::string_view url) {
@@ -39,17 +32,18 @@ std::optional<std::string> KeyOf(std::string_view url) {
 ApiReply HandleCacheApi(std::string_view method, const std::vector<std::string>& segments,
                         std::string_view query, proxy::CacheStores* stores) {
   if (segments.size() != 3 || segments[2] != "purge") {
-    return {404, Error("no such API endpoint")};
+    return {404, ApiErrorJson("no such API endpoint")};
   }
-  if (method != "POST") return {405, Error("method not allowed; allowed: POST")};
+  if (method != "POST") return {405, ApiErrorJson("method not allowed; allowed: POST")};
   const QueryParams params(query);
   const auto url = params.Get("url");
   const auto prefix = params.Get("prefix");
   if (url.has_value() == prefix.has_value()) {
-    return {400, Error("give exactly one of url= or prefix= (an absolute http(s) URL)")};
+    return {400, ApiErrorJson("give exactly one of url= or prefix= (an absolute http(s) URL)")};
   }
   const std::optional<std::string> key = KeyOf(url ? *url : *prefix);
-  if (!key) return {400, Error("expected an absolute http(s) URL such as http://example.com/a")};
+  if (!key)
+    return {400, ApiErrorJson("expected an absolute http(s) URL such as http://example.com/a")};
   const bool exact = url.has_value();
   auto matches = [&](std::string_view candidate) {
     if (!candidate.starts_with(*key)) return false;

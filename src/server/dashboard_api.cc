@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -22,26 +21,13 @@ constexpr size_t kMaxLimit = 1000;
 // Generated exclusion ids start in SecLang's local range, as `rampart tune` does.
 constexpr uint32_t kFirstExclusionId = 10'000;
 
-std::string ErrorJson(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  core::AppendJsonEscaped(out, message);
-  out += "\"}";
-  return out;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The filters of the query; `extra` names the endpoint's own parameters, which are skipped
 // here. An unknown parameter is an error: a typo must not silently widen the selection.
 core::Result<review::CompiledFilter> FilterFromQuery(const QueryParams& params,
                                                      const std::vector<std::string_view>& extra) {
   if (!params.ok()) return core::MakeError("malformed query string");
   review::RecordFilter filter;
-  const int64_t now = NowMs();
+  const int64_t now = review::NowEpochMs();
   for (const evkeyval* kv = params.first(); kv != nullptr; kv = kv->next.tqe_next) {
     const std::string_view key = kv->key;
     const std::string value = kv->value;
@@ -94,9 +80,9 @@ std::optional<size_t> ParseCount(const std::optional<std::string>& text, size_t 
 ApiReply ListRecords(const QueryParams& params, const AttackLogWindow& window,
                      const std::string& log_path) {
   auto filter = FilterFromQuery(params, {"limit"});
-  if (!filter.ok()) return {400, ErrorJson(filter.error().message)};
+  if (!filter.ok()) return {400, ApiErrorJson(filter.error().message)};
   const std::optional<size_t> limit = ParseCount(params.Get("limit"), kDefaultLimit, kMaxLimit);
-  if (!limit) return {400, ErrorJson(fmt::format("limit: expected 1 to {}", kMaxLimit))};
+  if (!limit) return {400, ApiErrorJson(fmt::format("limit: expected 1 to {}", kMaxLimit))};
   std::string out = "{\"log\":\"";
   core::AppendJsonEscaped(out, log_path);
   out += "\",\"records\":[";
@@ -117,14 +103,14 @@ ApiReply ListRecords(const QueryParams& params, const AttackLogWindow& window,
 
 ApiReply Summarise(const QueryParams& params, const AttackLogWindow& window) {
   auto filter = FilterFromQuery(params, {"top", "bucket"});
-  if (!filter.ok()) return {400, ErrorJson(filter.error().message)};
+  if (!filter.ok()) return {400, ApiErrorJson(filter.error().message)};
   review::SummaryOptions options;
   const std::optional<size_t> top = ParseCount(params.Get("top"), options.top, 100);
-  if (!top) return {400, ErrorJson("top: expected 1 to 100")};
+  if (!top) return {400, ApiErrorJson("top: expected 1 to 100")};
   options.top = *top;
   if (const auto bucket = params.Get("bucket"); bucket && !bucket->empty()) {
     const std::optional<uint64_t> ms = core::ParseDurationMs(*bucket);
-    if (!ms || *ms < 1000) return {400, ErrorJson("bucket: expected a duration such as 5m")};
+    if (!ms || *ms < 1000) return {400, ApiErrorJson("bucket: expected a duration such as 5m")};
     options.bucket_ms = static_cast<int64_t>(*ms);
   }
   std::vector<review::AttackRecord> selected;
@@ -140,8 +126,8 @@ ApiReply OneRecord(const std::string& request_id, const AttackLogWindow& window)
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
     if (it->request_id == request_id) return {200, "{\"record\":" + it->line + "}"};
   }
-  return {404, ErrorJson("no record with request id '" + request_id +
-                         "' in the attack log's recent window")};
+  return {404, ApiErrorJson("no record with request id '" + request_id +
+                            "' in the attack log's recent window")};
 }
 
 // A word for a POSIX shell: as it is when it holds only safe characters, else single-quoted.
@@ -210,16 +196,16 @@ std::optional<std::string> StringField(const nlohmann::json& body, const char* k
 ApiReply HandleAttacksApi(std::string_view method, const std::vector<std::string>& segments,
                           std::string_view query, AttackLogWindow& window,
                           const proxy::Runtime& runtime) {
-  if (segments.size() > 3) return {404, ErrorJson("no such API endpoint")};
+  if (segments.size() > 3) return {404, ApiErrorJson("no such API endpoint")};
   if (method != "GET" && method != "HEAD") {
-    return {405, ErrorJson("method not allowed; allowed: GET, HEAD")};
+    return {405, ApiErrorJson("method not allowed; allowed: GET, HEAD")};
   }
   const std::string& log_path = runtime.config.logging.attack_log;
   if (log_path.empty() || log_path == "-") {
-    return {404, ErrorJson("no attack log file: set logging.attack_log to a file")};
+    return {404, ApiErrorJson("no attack log file: set logging.attack_log to a file")};
   }
   if (const core::Status refreshed = window.Refresh(log_path); !refreshed.ok()) {
-    return {500, ErrorJson(refreshed.error().message)};
+    return {500, ApiErrorJson(refreshed.error().message)};
   }
   const QueryParams params(query);
   if (segments.size() == 2) return ListRecords(params, window, log_path);
@@ -229,18 +215,18 @@ ApiReply HandleAttacksApi(std::string_view method, const std::vector<std::string
 
 ApiReply HandleTuneApi(std::string_view method, std::string_view body, AttackLogWindow& window,
                        const proxy::Runtime& runtime) {
-  if (method != "POST") return {405, ErrorJson("method not allowed; allowed: POST")};
+  if (method != "POST") return {405, ApiErrorJson("method not allowed; allowed: POST")};
   const std::string& log_path = runtime.config.logging.attack_log;
   if (log_path.empty() || log_path == "-") {
-    return {404, ErrorJson("no attack log file: set logging.attack_log to a file")};
+    return {404, ApiErrorJson("no attack log file: set logging.attack_log to a file")};
   }
   const nlohmann::json request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!request.is_object()) return {400, ErrorJson("expected a JSON object")};
+  if (!request.is_object()) return {400, ApiErrorJson("expected a JSON object")};
   for (const auto& [key, value] : request.items()) {
     if (key != "request_ids" && key != "rules" && key != "route" && key != "uri_prefix" &&
         key != "scope") {
-      return {400, ErrorJson("unknown field '" + key +
-                             "' (request_ids, rules, route, uri_prefix, scope)")};
+      return {400, ApiErrorJson("unknown field '" + key +
+                                "' (request_ids, rules, route, uri_prefix, scope)")};
     }
   }
   review::FalsePositiveSelection selection;
@@ -249,9 +235,10 @@ ApiReply HandleTuneApi(std::string_view method, std::string_view body, AttackLog
   const auto route = StringField(request, "route");
   const auto prefix = StringField(request, "uri_prefix");
   const auto scope_name = StringField(request, "scope");
-  if (!ids || !rules) return {400, ErrorJson("request_ids and rules: expected arrays of strings")};
+  if (!ids || !rules)
+    return {400, ApiErrorJson("request_ids and rules: expected arrays of strings")};
   if (!route || !prefix || !scope_name) {
-    return {400, ErrorJson("route, uri_prefix and scope: expected strings")};
+    return {400, ApiErrorJson("route, uri_prefix and scope: expected strings")};
   }
   selection.request_ids = *ids;
   selection.rules = *rules;
@@ -260,12 +247,12 @@ ApiReply HandleTuneApi(std::string_view method, std::string_view body, AttackLog
   review::TuneOptions options;
   if (!scope_name->empty()) {
     const auto scope = review::ParseExclusionScope(*scope_name);
-    if (!scope) return {400, ErrorJson("scope: expected path, prefix or route")};
+    if (!scope) return {400, ApiErrorJson("scope: expected path, prefix or route")};
     options.scope = *scope;
   }
 
   if (const core::Status refreshed = window.Refresh(log_path); !refreshed.ok()) {
-    return {500, ErrorJson(refreshed.error().message)};
+    return {500, ApiErrorJson(refreshed.error().message)};
   }
   const std::vector<review::AttackRecord> records(window.records().begin(), window.records().end());
   // The threshold of the route the marked records are on: the first marked one tells.
@@ -279,7 +266,7 @@ ApiReply HandleTuneApi(std::string_view method, std::string_view body, AttackLog
   }
   options.inbound_threshold = InboundThreshold(runtime, marked_route);
   auto plan = review::PlanExclusions(records, selection, options);
-  if (!plan.ok()) return {400, ErrorJson(plan.error().message)};
+  if (!plan.ok()) return {400, ApiErrorJson(plan.error().message)};
   std::string out = review::TunePlanJson(plan.value(), kFirstExclusionId);
   // The plan's object, plus the command that writes it.
   if (!out.empty() && out.back() == '}') {
