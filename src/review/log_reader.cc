@@ -11,6 +11,8 @@
 #include <string_view>
 #include <thread>
 
+#include "core/unique_fd.h"
+
 namespace rampart::review {
 
 namespace {
@@ -117,33 +119,7 @@ class LineAssembler {
   uint64_t line_number_ = 0;
 };
 
-// An open file descriptor, closed when it goes away.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Close();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Close(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Close() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using Fd = core::UniqueFd;
 
 enum class ReadOutcome {
   kEnd,      // read to the end of what the file holds now
