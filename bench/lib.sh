@@ -1,10 +1,11 @@
 # shellcheck shell=bash
-# Helpers shared by bench/run.sh and bench/waf.sh; sourced, not run. See bench/README.md.
+# Helpers shared by the bench/*.sh scripts; sourced, not run. See bench/README.md.
 #
 # Expects SRC_DIR (the source tree), BUILD_DIR and TASKSET to be set by the sourcing script,
 # and uses these globals of its own: TMP (the run's mktemp -d directory), PIDS (every process
 # started, stopped on exit), PID / PORT (associative arrays keyed by target name), NGINX,
-# RAMPART_BIN.
+# RAMPART_BIN; the ModSecurity helpers at the end read RULES_DIR, UNICODE_MAP, CRS_DIR and
+# BODY_LIMIT.
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
@@ -281,4 +282,57 @@ EOF
   "$nginx" -p "$TMP/backend" -c "$TMP/backend/nginx.conf" -e "$TMP/backend/error.log" \
     >"$TMP/backend/stdout.log" 2>&1 &
   await_started backend "$TMP/backend/error.log" "backend nginx"
+}
+
+# ---------------------------------------------------------------------------------------------
+# nginx + ModSecurity with rampart's rules (bench/waf.sh, bench/eval.sh)
+
+# The unicode.mapping rampart picks (src/modsec/engine.cc): its candidates, then rules_dir's
+# ($RULES_DIR). Prints the path, or nothing.
+find_unicode_map() {
+  local f
+  for f in /etc/nginx/unicode.mapping /usr/share/nginx/docs/modsecurity/unicode.mapping \
+    "$RULES_DIR/unicode.mapping"; do
+    if [[ -f "$f" ]]; then echo "$f"; return; fi
+  done
+}
+
+# The rule set rampart composes for the route (src/modsec/policy_rules.cc, rules/README.md):
+# head (base config, unicode map, engine, body limits, generated ids 900000/900001), then
+# crs-setup.conf and CRS's REQUEST-*/RESPONSE-* files in name order without 900/999.
+setvar_action() {  # id setvar...: a phase-1 SecAction written as rampart's AppendSetVar does
+  local id="$1" line s
+  shift
+  line="SecAction \"id:$id,phase:1,pass,nolog,t:none"
+  for s in "$@"; do line+=",setvar:'$s'"; done
+  echo "$line\""
+}
+
+# write_modsec_rules FILE [PARANOIA]: the rules of a route {mode: block, paranoia: PARANOIA
+# (default 1), request_body.limit: $BODY_LIMIT}, from RULES_DIR, UNICODE_MAP and CRS_DIR.
+write_modsec_rules() {
+  local paranoia="${2:-1}"
+  {
+    echo "# rampart's rules for a route {mode: block, paranoia: $paranoia," \
+      "request_body.limit: $BODY_LIMIT}"
+    echo "Include $RULES_DIR/modsecurity.conf"
+    if [[ -n "$UNICODE_MAP" ]]; then echo "SecUnicodeMapFile $UNICODE_MAP 20127"; fi
+    echo "SecRuleEngine On"
+    echo "SecRequestBodyLimit $BODY_LIMIT"
+    echo "SecRequestBodyNoFilesLimit $BODY_LIMIT"
+    echo "SecRequestBodyLimitAction ProcessPartial"
+    echo "SecResponseBodyAccess Off"
+    echo "SecResponseBodyLimit 524288"
+    echo "SecResponseBodyLimitAction ProcessPartial"
+    setvar_action 900000 "tx.paranoia_level=$paranoia" "tx.executing_paranoia_level=$paranoia"
+    setvar_action 900001 tx.inbound_anomaly_score_threshold=5 tx.outbound_anomaly_score_threshold=4
+    echo "Include $RULES_DIR/crs-setup.conf"
+    local f
+    while read -r f; do
+      case "$(basename "$f")" in
+        REQUEST-900-* | RESPONSE-999-*) ;;
+        REQUEST-*.conf | RESPONSE-*.conf) echo "Include $f" ;;
+      esac
+    done < <(find "$CRS_DIR/rules" -maxdepth 1 -name '*.conf' | LC_ALL=C sort)
+  } >"$1"
 }

@@ -95,12 +95,7 @@ build_rampart
 
 # rampart's own rule files, for both WAFs: this tree's (rampart's waf.rules_dir).
 RULES_DIR="$SRC_DIR/rules"
-# The unicode.mapping rampart picks (src/modsec/engine.cc): its candidates, then rules_dir's.
-UNICODE_MAP=""
-for f in /etc/nginx/unicode.mapping /usr/share/nginx/docs/modsecurity/unicode.mapping \
-  "$RULES_DIR/unicode.mapping"; do
-  if [[ -f "$f" ]]; then UNICODE_MAP="$f"; break; fi
-done
+UNICODE_MAP="$(find_unicode_map)"
 
 make_tmp rampart-bench-waf
 CORPUS_TOOL="$SRC_DIR/corpus/benign/corpus.py"
@@ -273,42 +268,6 @@ EOF
   check_rampart_config "$dir"
   pin "$RAMPART_BIN" run -c "$dir/rampart.yaml" >"$dir/stdout.log" 2>&1 &
   await_started "$name" "$dir/stdout.log" rampart
-}
-
-# The rule set rampart composes for the route (src/modsec/policy_rules.cc, rules/README.md):
-# head (base config, unicode map, engine, body limits, generated ids 900000/900001), then
-# crs-setup.conf and CRS's REQUEST-*/RESPONSE-* files in name order without 900/999.
-setvar_action() {  # id setvar...: a phase-1 SecAction written as rampart's AppendSetVar does
-  local id="$1" line s
-  shift
-  line="SecAction \"id:$id,phase:1,pass,nolog,t:none"
-  for s in "$@"; do line+=",setvar:'$s'"; done
-  echo "$line\""
-}
-
-write_modsec_rules() {  # file
-  {
-    echo "# rampart's rules for a route {mode: block, paranoia: 1, request_body.limit: $BODY_LIMIT}"
-    echo "Include $RULES_DIR/modsecurity.conf"
-    if [[ -n "$UNICODE_MAP" ]]; then echo "SecUnicodeMapFile $UNICODE_MAP 20127"; fi
-    echo "SecRuleEngine On"
-    echo "SecRequestBodyLimit $BODY_LIMIT"
-    echo "SecRequestBodyNoFilesLimit $BODY_LIMIT"
-    echo "SecRequestBodyLimitAction ProcessPartial"
-    echo "SecResponseBodyAccess Off"
-    echo "SecResponseBodyLimit 524288"
-    echo "SecResponseBodyLimitAction ProcessPartial"
-    setvar_action 900000 tx.paranoia_level=1 tx.executing_paranoia_level=1
-    setvar_action 900001 tx.inbound_anomaly_score_threshold=5 tx.outbound_anomaly_score_threshold=4
-    echo "Include $RULES_DIR/crs-setup.conf"
-    local f
-    while read -r f; do
-      case "$(basename "$f")" in
-        REQUEST-900-* | RESPONSE-999-*) ;;
-        REQUEST-*.conf | RESPONSE-*.conf) echo "Include $f" ;;
-      esac
-    done < <(find "$CRS_DIR/rules" -maxdepth 1 -name '*.conf' | LC_ALL=C sort)
-  } >"$1"
 }
 
 start_nginx() {  # name modsec|plain

@@ -15,6 +15,7 @@ defined here (request_bytes): the load scripts and the replay send exactly those
 """
 
 import argparse
+import base64
 import http.client
 import json
 import re
@@ -34,12 +35,17 @@ def load(path):
             for key in ("id", "method", "target", "headers"):
                 if key not in req:
                     sys.exit(f"{path}:{n}: missing {key!r}")
+            if "body" in req and "body_base64" in req:
+                sys.exit(f"{path}:{n}: body and body_base64 are exclusive")
             if any(h[0].lower() == "content-length" for h in req["headers"]):
                 sys.exit(f"{path}:{n}: Content-Length is added from the body; leave it out")
             yield req
 
 
 def body_bytes(req):
+    """The body: `body` as UTF-8 text, or `body_base64` for a binary body (never both)."""
+    if "body_base64" in req:
+        return base64.b64decode(req["body_base64"], validate=True)
     return req.get("body", "").encode("utf-8")
 
 
