@@ -20,7 +20,9 @@
 #   rampart-crs-pl2     waf: {mode: block, profile: crs, paranoia: 2}
 #   nginx-modsec-pl1    nginx + libnginx-mod-http-modsecurity, paranoia 1
 #   nginx-modsec-pl2    the same, paranoia 2
-# Also accepted: rampart-crs-plN, rampart-plN (waf: {mode: block, paranoia: N}, no profile key)
+# Also accepted: rampart-crs-plN, rampart-plN (waf: {mode: block, paranoia: N}, no profile key),
+# rampart-detect-plN (waf: {mode: detect, paranoia: N}: for tuning, nothing is blocked and every
+# matching rule is in the attack log)
 # and nginx-modsec-plN for N in 1-4. A rampart target whose configuration `rampart check`
 # refuses (e.g. a `profile` this binary does not know) is skipped with a warning. rampart runs
 # 2 workers and waf.threads 2, trusts 127.0.0.1 (so it keeps eval.py's X-Request-Id:
@@ -75,7 +77,7 @@ case "$SPLIT" in tune | holdout | all) ;; *) die "SPLIT: tune, holdout or all, n
 want_rampart=0 want_modsec=0
 for t in "${EVAL_TARGETS[@]}"; do
   case "$t" in
-    rampart-balanced | rampart-crs-pl[1-4] | rampart-pl[1-4]) want_rampart=1 ;;
+    rampart-balanced | rampart-crs-pl[1-4] | rampart-pl[1-4] | rampart-detect-pl[1-4]) want_rampart=1 ;;
     nginx-modsec-pl[1-4]) want_modsec=1 ;;
     *) die "unknown target $t (known: $DEFAULT_TARGETS, rampart-plN, nginx-modsec-plN)" ;;
   esac
@@ -287,6 +289,8 @@ for t in "${EVAL_TARGETS[@]}"; do
     rampart-crs-pl*)
       start_rampart_target "$t" "{mode: block, profile: crs, paranoia: ${t##*-pl}}" || continue ;;
     rampart-pl*) start_rampart_target "$t" "{mode: block, paranoia: ${t##*-pl}}" || continue ;;
+    rampart-detect-pl*)  # for tuning: nothing blocked, every matching rule in the attack log
+      start_rampart_target "$t" "{mode: detect, paranoia: ${t##*-pl}}" || continue ;;
     nginx-modsec-pl*) start_nginx_modsec_target "$t" "${t##*-pl}" ;;
   esac
   check_reaches_backend "$t"

@@ -206,9 +206,16 @@ struct WafExclusionConfig {
 // A route's WAF policy: libmodsecurity with the OWASP CRS.
 struct WafConfig {
   enum class Mode : uint8_t { kOff, kDetect, kBlock };
+  // Where the defaults of the keys below come from (waf_profiles.cc): `balanced`, rampart's
+  // measured default, or `crs`, CRS's own settings untouched.
+  enum class Profile : uint8_t { kBalanced, kCrs };
   Mode mode = Mode::kBlock;
+  Profile profile = Profile::kBalanced;
   uint32_t paranoia = 1;            // blocking paranoia level, 1-4
   uint32_t executing_paranoia = 0;  // rules up to this level run and score; 0: = paranoia
+  // The level is the profile's (neither key set): `balanced` then runs only the rules above
+  // PL1 that its measurements chose (rules/profiles/balanced/precise-rules.conf).
+  bool paranoia_from_profile = false;
   uint32_t inbound_threshold = 5;
   uint32_t outbound_threshold = 4;
   std::vector<std::string> allowed_methods;        // empty: CRS's default

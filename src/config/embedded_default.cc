@@ -25,8 +25,7 @@ routes:
   - match: {path_prefix: /cached/}
     pool: demo
     waf:
-      mode: block
-      paranoia: 1
+      mode: block   # profile balanced (the default): docs/detection.md
       exclusions: [{id: 920350}]
     signatures: {}
     cache: {ttl: 30s, cache_status: true}
@@ -37,7 +36,6 @@ routes:
       X-Served-By: rampart
     waf:
       mode: block
-      paranoia: 1
       # The demo is reached as 127.0.0.1: CRS would note every request for a numeric Host.
       exclusions: [{id: 920350}]
     signatures: {}

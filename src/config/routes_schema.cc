@@ -299,6 +299,13 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   if (const Field* f = map.Find("split")) route.split = ReadSplit(*f, pools);
   if (const Field* f = map.Find("waf")) route.waf = ReadWaf(*f);
   if (const Field* f = map.Find("signatures")) route.signatures = ReadRouteSignatures(*f);
+  // The balanced profile includes the signature packs: a route that says nothing about
+  // signatures gets them (`signatures: {enabled: false}` turns them off).
+  if (route.waf && route.waf->mode != WafConfig::Mode::kOff &&
+      route.waf->profile == WafConfig::Profile::kBalanced && !route.signatures) {
+    route.signatures = RouteSignaturesConfig{};
+    route.signatures->mark = route.waf->mark;
+  }
   if (const Field* f = map.Find("bans")) route.bans = ReadBanPolicy(*f);
   if (const Field* f = map.Find("geo")) route.geo = ReadRouteGeo(*f);
   if (const Field* f = map.Find("rate_limit")) ReadRouteRateLimits(*f, &route.rate_limits);

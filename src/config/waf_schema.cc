@@ -12,6 +12,7 @@
 
 #include "config/schema.h"
 #include "config/value_syntax.h"
+#include "config/waf_profiles.h"
 
 namespace rampart::config {
 
@@ -163,13 +164,21 @@ void ReadResponseInspection(const Field& field, WafConfig* waf) {
 }  // namespace
 
 std::optional<WafConfig> ReadWaf(const Field& field) {
-  WafConfig waf;
-  waf.mark = MarkOf(field);
-  const MapReader map = SchemaMap(
-      field, {"mode", "paranoia", "executing_paranoia", "inbound_threshold", "outbound_threshold",
-              "allowed_methods", "allowed_content_types", "allowed_http_versions", "request_body",
-              "response_inspection", "exclusions", "before_crs", "after_crs"});
+  const MapReader map =
+      SchemaMap(field, {"mode", "profile", "paranoia", "executing_paranoia", "inbound_threshold",
+                        "outbound_threshold", "allowed_methods", "allowed_content_types",
+                        "allowed_http_versions", "request_body", "response_inspection",
+                        "exclusions", "before_crs", "after_crs"});
   if (!map.is_map()) return std::nullopt;
+  // The profile first: it gives the defaults the keys below override.
+  WafConfig::Profile profile = WafConfig::Profile::kBalanced;
+  if (const Field* f = map.Find("profile")) {
+    if (auto name = ReadEnum(*f, {"balanced", "crs"})) {
+      profile = *name == "crs" ? WafConfig::Profile::kCrs : WafConfig::Profile::kBalanced;
+    }
+  }
+  WafConfig waf = WafProfileDefaults(profile);
+  waf.mark = MarkOf(field);
   if (const Field* f = map.Find("mode")) {
     if (auto mode = ReadEnum(*f, {"off", "detect", "block"})) {
       waf.mode = *mode == "off"      ? WafConfig::Mode::kOff
@@ -177,19 +186,32 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
                                      : WafConfig::Mode::kBlock;
     }
   }
+  if (map.Find("paranoia") != nullptr || map.Find("executing_paranoia") != nullptr) {
+    waf.paranoia = 1;  // a level asked for is CRS's level, counted from CRS's default
+    waf.paranoia_from_profile = false;
+  }
   map.ReadInteger("paranoia", &waf.paranoia, 1, 4);
   map.ReadInteger("executing_paranoia", &waf.executing_paranoia, 1, 4);
   if (waf.executing_paranoia != 0 && waf.executing_paranoia < waf.paranoia) {
-    map.Find("executing_paranoia")
-        ->Fail("must be at least paranoia (" + std::to_string(waf.paranoia) + ")");
+    if (const Field* f = map.Find("executing_paranoia")) {
+      f->Fail("must be at least paranoia (" + std::to_string(waf.paranoia) + ")");
+    } else {
+      waf.executing_paranoia = 0;  // a profile's level below the route's paranoia: follow it
+    }
   }
   map.ReadInteger("inbound_threshold", &waf.inbound_threshold, 1, 10'000);
   map.ReadInteger("outbound_threshold", &waf.outbound_threshold, 1, 10'000);
-  if (const Field* f = map.Find("allowed_methods")) ReadMethods(*f, &waf.allowed_methods);
+  // A list given replaces the profile's, it does not add to it.
+  if (const Field* f = map.Find("allowed_methods")) {
+    waf.allowed_methods.clear();
+    ReadMethods(*f, &waf.allowed_methods);
+  }
   if (const Field* f = map.Find("allowed_content_types")) {
+    waf.allowed_content_types.clear();
     ReadContentTypes(*f, &waf.allowed_content_types);
   }
   if (const Field* f = map.Find("allowed_http_versions")) {
+    waf.allowed_http_versions.clear();
     ReadHttpVersions(*f, &waf.allowed_http_versions);
   }
   if (const Field* f = map.Find("request_body")) ReadRequestBody(*f, &waf);

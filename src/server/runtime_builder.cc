@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/waf_profiles.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "modsec/engine.h"
@@ -85,8 +87,17 @@ modsec::Policy MakePolicy(const config::WafConfig& waf, const config::WafGlobalC
     }
     p.exclusions.push_back(std::move(x));
   }
-  p.before_crs = waf.before_crs;
-  p.after_crs = waf.after_crs;
+  // The profile's rule files come first, so the route's own files can undo what they do.
+  if (waf.profile != config::WafConfig::Profile::kCrs) {
+    const std::string dir =
+        std::filesystem::absolute(WafRulesDir(global)).lexically_normal().string() + "/profiles/" +
+        std::string(config::WafProfileName(waf.profile));
+    p.before_crs.push_back(dir + "/before-crs.conf");
+    p.after_crs.push_back(dir + "/after-crs.conf");
+    if (waf.paranoia_from_profile) p.after_crs.push_back(dir + "/precise-rules.conf");
+  }
+  p.before_crs.insert(p.before_crs.end(), waf.before_crs.begin(), waf.before_crs.end());
+  p.after_crs.insert(p.after_crs.end(), waf.after_crs.begin(), waf.after_crs.end());
   return p;
 }
 
@@ -206,6 +217,11 @@ std::shared_ptr<const pipeline::StageFactory> BuildSignaturesStage(
   settings.challenge_score = rc.signatures->challenge_score;
   settings.block_score = rc.signatures->block_score;
   settings.body_limit = global.body_limit;
+  // Never wait for more of the body than the route's WAF reads: a body over the WAF's limit is
+  // refused (413) or streamed on (inspect_partial) as soon as that limit is passed.
+  if (rc.waf && rc.waf->mode != config::WafConfig::Mode::kOff) {
+    settings.body_limit = std::min(settings.body_limit, rc.waf->request_body_limit);
+  }
   settings.challenger = std::move(challenger);
   return std::make_shared<stages::signatures::SignaturesStageFactory>(build.database,
                                                                       std::move(settings));

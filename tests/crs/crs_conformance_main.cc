@@ -72,6 +72,9 @@ struct Args {
   std::string expected;  // a failures file from an earlier run: every failure must be in it
   int min_pass = -1;
   bool quiet = false;
+  // The route's `waf.profile`: `crs` is CRS's CI setup; `balanced` checks that rampart's default
+  // profile still meets the conformance floor (its signature packs off: this measures the WAF).
+  std::string profile = "crs";
 };
 
 // The CRS CI settings of ../shared/crs-regression/README.md, less what the policy writes itself
@@ -329,14 +332,16 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       args->timeout_ms = std::atoi(v->c_str());
     } else if (a == "--min-pass" && (v = next())) {
       args->min_pass = std::atoi(v->c_str());
+    } else if (a == "--profile" && (v = next()) && (*v == "crs" || *v == "balanced")) {
+      args->profile = *v;
     } else if (a == "--quiet") {
       args->quiet = true;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: crs_conformance [--tests DIR] [--crs-dir DIR] [--failures FILE] "
-          "[--expected FILE] [--min-pass N] [--filter SUBSTRING] [--timeout-ms N] [--quiet] "
-          "[--host H --port P [--attack-log FILE]]\n");
+      std::fprintf(stderr,
+                   "usage: crs_conformance [--tests DIR] [--crs-dir DIR] [--failures FILE] "
+                   "[--expected FILE] [--min-pass N] [--profile crs|balanced] [--filter SUBSTRING] "
+                   "[--timeout-ms N] [--quiet] "
+                   "[--host H --port P [--attack-log FILE]]\n");
       return false;
     }
   }
@@ -388,7 +393,9 @@ int main(int argc, char** argv) {
     yaml += "waf:\n  crs_dir: " + args.crs_dir + "\n";
     yaml += "pools:\n  app:\n    servers:\n      - address: " + origin->address() + "\n";
     yaml += "routes:\n  - name: crs\n    match:\n      path_prefix: /\n    pool: app\n";
-    yaml += "    waf: {mode: detect, paranoia: 4, before_crs: [" + settings + "]}\n";
+    yaml += "    waf: {mode: detect, profile: " + args.profile + ", paranoia: 4, before_crs: [" +
+            settings + "]}\n";
+    if (args.profile == "balanced") yaml += "    signatures: {enabled: false}\n";
     yaml += "logging:\n  access_log: " + rampart->dir() + "/access.log\n";
     yaml += "  attack_log: " + attack_log + "\n";
     if (!rampart->Start(yaml, rampart::test::Timeout(60'000))) {

@@ -68,9 +68,14 @@ TEST(WafSchemaTest, EveryKeyFillsTheStruct) {
 }
 
 TEST(WafSchemaTest, DefaultsAndNoWaf) {
-  const Config c = Load(Waf("      mode: block\n"));
+  const Config c = Load(Waf("      mode: block\n      profile: crs\n"));
   const WafConfig& w = *c.routes.at(0).waf;
+  EXPECT_EQ(w.profile, WafConfig::Profile::kCrs);
   EXPECT_EQ(w.paranoia, 1u);
+  EXPECT_FALSE(w.paranoia_from_profile);
+  EXPECT_TRUE(w.allowed_methods.empty());        // CRS's own
+  EXPECT_TRUE(w.allowed_content_types.empty());  // CRS's own
+  EXPECT_FALSE(c.routes.at(0).signatures.has_value());
   EXPECT_EQ(w.executing_paranoia, 0u);
   EXPECT_EQ(w.inbound_threshold, 5u);
   EXPECT_EQ(w.outbound_threshold, 4u);
@@ -85,6 +90,46 @@ TEST(WafSchemaTest, DefaultsAndNoWaf) {
       "pools: {app: {servers: [{address: 127.0.0.1:9000}]}}\n"
       "routes: [{match: {path_prefix: /}, pool: app}]\n");
   EXPECT_FALSE(none.routes.at(0).waf.has_value());
+}
+
+TEST(WafSchemaTest, TheBalancedProfileIsTheDefault) {
+  const Config c = Load(Waf("      mode: block\n"));
+  const WafConfig& w = *c.routes.at(0).waf;
+  EXPECT_EQ(w.profile, WafConfig::Profile::kBalanced);
+  EXPECT_EQ(w.paranoia, 3u);  // trimmed to its precise rules: paranoia_from_profile
+  EXPECT_TRUE(w.paranoia_from_profile);
+  EXPECT_EQ(w.executing_paranoia, 0u);
+  EXPECT_EQ(w.inbound_threshold, 5u);
+  EXPECT_THAT(w.allowed_methods, ::testing::Contains("PATCH"));
+  EXPECT_THAT(w.allowed_content_types, ::testing::Contains("text/plain"));
+  EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/grpc-web+proto"));
+  EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/json"));  // CRS's kept
+  // The profile brings the signature packs to a route that does not mention them.
+  ASSERT_TRUE(c.routes.at(0).signatures.has_value());
+  EXPECT_TRUE(c.routes.at(0).signatures->enabled);
+  EXPECT_FALSE(Load(Waf("      mode: block\n") + "    signatures: {enabled: false}\n")
+                   .routes.at(0)
+                   .signatures->enabled);
+  EXPECT_FALSE(Load(Waf("      mode: off\n")).routes.at(0).signatures.has_value());
+}
+
+TEST(WafSchemaTest, KeysOverrideTheProfile) {
+  // A paranoia asked for is CRS's level, with every rule of it.
+  const WafConfig p2 = *Load(Waf("      paranoia: 2\n")).routes.at(0).waf;
+  EXPECT_EQ(p2.profile, WafConfig::Profile::kBalanced);
+  EXPECT_EQ(p2.paranoia, 2u);
+  EXPECT_FALSE(p2.paranoia_from_profile);
+  EXPECT_THAT(p2.allowed_content_types, ::testing::Contains("text/plain"));  // still balanced
+  // executing_paranoia alone: blocking at CRS's default level 1.
+  const WafConfig e3 = *Load(Waf("      executing_paranoia: 3\n")).routes.at(0).waf;
+  EXPECT_EQ(e3.paranoia, 1u);
+  EXPECT_EQ(e3.executing_paranoia, 3u);
+  EXPECT_FALSE(e3.paranoia_from_profile);
+  const WafConfig types =
+      *Load(Waf("      allowed_content_types: [application/json]\n")).routes.at(0).waf;
+  EXPECT_EQ(types.allowed_content_types, (std::vector<std::string>{"application/json"}));
+  EXPECT_THAT(Errors(Waf("      profile: strict\n")),
+              ElementsAre("t.yaml:7: routes[0].waf.profile: expected one of: balanced, crs"));
 }
 
 TEST(WafSchemaTest, TopLevelSection) {
