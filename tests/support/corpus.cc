@@ -1,7 +1,9 @@
 #include "support/corpus.h"
 
 #include <fstream>
+#include <optional>
 
+#include "auth/base64.h"
 #include "support/json.h"
 
 namespace rampart::test {
@@ -28,6 +30,13 @@ std::vector<CorpusRequest> ReadCorpus(const std::string& path, std::string* erro
     r.method = json->StringAt("method").value_or("GET");
     r.target = json->StringAt("target").value_or("/");
     r.body = json->StringAt("body").value_or("");
+    if (std::optional<std::string> encoded = json->StringAt("body_base64")) {
+      // A binary body (corpus/README.md).
+      if (!auth::Base64Decode(*encoded, auth::Base64Alphabet::kStandard, &r.body)) {
+        *error = path + ":" + std::to_string(number) + ": body_base64 is not base64";
+        return {};
+      }
+    }
     if (const JsonValue* headers = json->Find("headers")) {
       for (const JsonValue& h : headers->array) {
         if (h.array.size() == 2) r.headers.emplace_back(h.array[0].string, h.array[1].string);

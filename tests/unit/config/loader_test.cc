@@ -294,7 +294,9 @@ TEST(LoaderTest, EmbeddedDefaultLoads) {
   EXPECT_EQ(c.routes[2].set_response_headers, (Edits{{"X-Served-By", "rampart"}}));
   ASSERT_TRUE(c.routes[2].waf.has_value());
   EXPECT_EQ(c.routes[2].waf->mode, WafConfig::Mode::kBlock);
-  EXPECT_EQ(c.routes[2].waf->paranoia, 1u);
+  EXPECT_EQ(c.routes[2].waf->profile, WafConfig::Profile::kBalanced);
+  EXPECT_EQ(c.routes[2].waf->paranoia, 3u);  // the profile's, trimmed to its precise rules
+  EXPECT_TRUE(c.routes[2].waf->paranoia_from_profile);
   ASSERT_TRUE(c.routes[2].signatures.has_value());
   EXPECT_TRUE(c.routes[2].signatures->enabled);
   EXPECT_EQ(c.logging.access_log, "-");

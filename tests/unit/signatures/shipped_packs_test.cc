@@ -76,13 +76,15 @@ std::string Join(const std::set<uint32_t>& ids) {
   return "[" + out + "]";
 }
 
-TEST(ShippedPacksTest, ThreePacksWithTheCrawlersOptIn) {
+TEST(ShippedPacksTest, FourPacksWithTheCrawlersOptIn) {
   auto loaded = LoadPackDir(std::string(RAMPART_SOURCE_DIR) + "/rules/signatures");
   ASSERT_TRUE(std::holds_alternative<std::vector<Pack>>(loaded));
   std::map<std::string, bool> opt_in;
   for (const Pack& p : std::get<std::vector<Pack>>(loaded)) opt_in[p.name] = p.opt_in;
-  EXPECT_EQ(opt_in, (std::map<std::string, bool>{
-                        {"ai-crawlers", true}, {"exploits", false}, {"scanners", false}}));
+  EXPECT_EQ(
+      opt_in,
+      (std::map<std::string, bool>{
+          {"ai-crawlers", true}, {"exploits", false}, {"injection", false}, {"scanners", false}}));
 }
 
 TEST(ShippedPacksTest, EverySignatureMatchesItsSamplesAndOnlyWhatTheyList) {
