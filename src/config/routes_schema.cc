@@ -299,9 +299,10 @@ RouteConfig ReadRoute(const Field& field, size_t index,
   if (const Field* f = map.Find("split")) route.split = ReadSplit(*f, pools);
   if (const Field* f = map.Find("waf")) route.waf = ReadWaf(*f);
   if (const Field* f = map.Find("signatures")) route.signatures = ReadRouteSignatures(*f);
-  // The balanced profile includes the signature packs: a route that says nothing about
-  // signatures gets them (`signatures: {enabled: false}` turns them off).
-  if (route.waf && route.waf->mode != WafConfig::Mode::kOff &&
+  // The balanced profile includes the signature packs: a blocking route that says nothing about
+  // signatures gets them (`signatures: {enabled: false}` turns them off). Not in detect mode:
+  // signatures block, and detect promises that nothing is refused.
+  if (route.waf && route.waf->mode == WafConfig::Mode::kBlock &&
       route.waf->profile == WafConfig::Profile::kBalanced && !route.signatures) {
     route.signatures = RouteSignaturesConfig{};
     route.signatures->mark = route.waf->mark;

@@ -86,15 +86,17 @@ class WafProfileTest : public ProxyTest {
   size_t requests_ = 0;
 };
 
-// A web-vitals beacon (sendBeacon's text/plain) and a JSON merge patch.
-const HeaderList kBeacon = {{"Content-Type", "text/plain;charset=UTF-8"}};
-constexpr char kVitals[] = "{\"name\":\"LCP\",\"value\":1834.2,\"rating\":\"good\"}";
+// A CSP violation report and a JSON merge patch.
+const HeaderList kReport = {{"Content-Type", "application/csp-report"}};
+constexpr char kViolation[] =
+    "{\"csp-report\":{\"document-uri\":\"https://shop.example/cart\",\"violated-directive\":"
+    "\"img-src\",\"blocked-uri\":\"https://cdn.other.example/pixel.gif\"}}";
 const HeaderList kPatch = {{"Content-Type", "application/merge-patch+json"}};
 
 TEST_F(WafProfileTest, CrsRefusesOrdinaryApiTraffic) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: block, profile: crs}"));
-  EXPECT_EQ(Status("POST", "/vitals", kBeacon, kVitals), 403);  // 920420: type not allowed
+  EXPECT_EQ(Status("POST", "/csp", kReport, kViolation), 403);  // 920420: type not allowed
   EXPECT_EQ(Status("PATCH", "/api/tasks/7", kPatch, "{\"done\":true}"), 403);  // 911100
   EXPECT_EQ(origin_.RequestCount(), 0u);
   EXPECT_TRUE(Logged("920420"));
@@ -103,16 +105,19 @@ TEST_F(WafProfileTest, CrsRefusesOrdinaryApiTraffic) {
 
 TEST_F(WafProfileTest, BalancedLetsThroughOrdinaryApiTrafficThatCrsRefuses) {
   REQUIRE_CRS();
-  const HeaderList& beacon = kBeacon;
-  const std::string vitals = kVitals;
-  const HeaderList& patch = kPatch;
-
   ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));  // balanced, the default
-  EXPECT_EQ(Status("POST", "/vitals", beacon, vitals), 200);
-  EXPECT_EQ(Status("PATCH", "/api/tasks/7", patch, "{\"done\":true}"), 200);
+  EXPECT_EQ(Status("POST", "/csp", kReport, kViolation), 200);
+  EXPECT_EQ(Status("PATCH", "/api/tasks/7", kPatch, "{\"done\":true}"), 200);
   EXPECT_EQ(origin_.RequestCount(), 2u);
-  // The merge-patch body is still parsed and inspected: an attack in it is refused.
-  EXPECT_EQ(Status("PATCH", "/api/tasks/7", patch, "{\"title\":\"1' OR 1=1--\"}"), 403);
+  // Both bodies are still parsed and inspected: an attack in either is refused.
+  EXPECT_EQ(Status("PATCH", "/api/tasks/7", kPatch, "{\"title\":\"1' OR 1=1--\"}"), 403);
+  EXPECT_EQ(Status("POST", "/csp", kReport, "{\"csp-report\":{\"document-uri\":\"1' OR 1=1--\"}}"),
+            403);
+  // A type no processor reads stays refused: its body would reach the backend uninspected.
+  EXPECT_EQ(Status("POST", "/api/items", {{"Content-Type", "text/plain"}},
+                   "{\"id\":\"1' union select password from users--\"}"),
+            403);
+  EXPECT_TRUE(Logged("920420"));
   EXPECT_EQ(origin_.RequestCount(), 2u);
 }
 
@@ -131,9 +136,13 @@ TEST_F(WafProfileTest, BalancedExemptsGraphqlDocumentsButStillInspectsTheirVaria
   EXPECT_EQ(Status("POST", "/graphql", json, GraphqlBody("b1")), 200);
   EXPECT_EQ(origin_.RequestCount(), 1u);
   EXPECT_EQ(Status("POST", "/graphql", json, GraphqlBody("1' OR 1=1--")), 403);
-  // Only the GraphQL endpoint's document is exempt: the same text elsewhere is not.
+  EXPECT_EQ(Status("POST", "/api/graphql", json, "{\"query\":\"{ user(id: 1) { name } }\"}"), 200);
+  EXPECT_EQ(origin_.RequestCount(), 2u);
+  // Only the GraphQL endpoint's document is exempt: the same text elsewhere is not, nor on a
+  // path that merely ends in /graphql (PHP runs /search.php/graphql as search.php).
   EXPECT_EQ(Status("POST", "/api/search", json, GraphqlBody("b1")), 403);
-  EXPECT_EQ(origin_.RequestCount(), 1u);
+  EXPECT_EQ(Status("GET", "/search.php/graphql?query=%3Bbash%20-i"), 403);
+  EXPECT_EQ(origin_.RequestCount(), 2u);
 }
 
 // An off-site link in an argument: CRS 931130 (paranoia 2) calls it remote file inclusion.
@@ -165,6 +174,26 @@ TEST_F(WafProfileTest, CrsAloneMissesALog4ShellHeader) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: block, profile: crs}"));
   EXPECT_EQ(Status("GET", "/", kLog4Shell), 200);
+}
+
+TEST_F(WafProfileTest, DetectModeRefusesNothingEvenWithTheProfile) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: detect}"));
+  EXPECT_EQ(Status("GET", "/", kLog4Shell), 200);
+  EXPECT_EQ(Status("GET", "/?id=1%27%20OR%201%3D1--"), 200);
+  EXPECT_TRUE(Logged("942100"));  // detected, logged
+  EXPECT_EQ(origin_.RequestCount(), 2u);
+}
+
+TEST_F(WafProfileTest, TheScopeExemptionTakesOnlyOAuthScopes) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  EXPECT_EQ(Status("GET",
+                   "/oauth/authorize?client_id=app&scope=openid%20email%20"
+                   "https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fuserinfo.profile"),
+            200);
+  EXPECT_EQ(Status("GET", "/file?scope=.htaccess"), 403);  // 930120 still reads it
+  EXPECT_TRUE(Logged("930120"));
 }
 
 TEST_F(WafProfileTest, BalancedBringsTheSignaturePacks) {

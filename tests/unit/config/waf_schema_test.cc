@@ -101,9 +101,13 @@ TEST(WafSchemaTest, TheBalancedProfileIsTheDefault) {
   EXPECT_EQ(w.executing_paranoia, 0u);
   EXPECT_EQ(w.inbound_threshold, 5u);
   EXPECT_THAT(w.allowed_methods, ::testing::Contains("PATCH"));
-  EXPECT_THAT(w.allowed_content_types, ::testing::Contains("text/plain"));
-  EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/grpc-web+proto"));
+  EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/merge-patch+json"));
+  EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/csp-report"));
   EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/json"));  // CRS's kept
+  // Types no body processor reads stay refused (their bodies would go uninspected).
+  EXPECT_THAT(w.allowed_content_types, ::testing::Not(::testing::Contains("text/plain")));
+  EXPECT_THAT(w.allowed_content_types,
+              ::testing::Not(::testing::Contains("application/x-protobuf")));
   // The profile brings the signature packs to a route that does not mention them.
   ASSERT_TRUE(c.routes.at(0).signatures.has_value());
   EXPECT_TRUE(c.routes.at(0).signatures->enabled);
@@ -111,6 +115,8 @@ TEST(WafSchemaTest, TheBalancedProfileIsTheDefault) {
                    .routes.at(0)
                    .signatures->enabled);
   EXPECT_FALSE(Load(Waf("      mode: off\n")).routes.at(0).signatures.has_value());
+  // Nor in detect mode: signatures block, and detect refuses nothing.
+  EXPECT_FALSE(Load(Waf("      mode: detect\n")).routes.at(0).signatures.has_value());
 }
 
 TEST(WafSchemaTest, KeysOverrideTheProfile) {
@@ -119,7 +125,8 @@ TEST(WafSchemaTest, KeysOverrideTheProfile) {
   EXPECT_EQ(p2.profile, WafConfig::Profile::kBalanced);
   EXPECT_EQ(p2.paranoia, 2u);
   EXPECT_FALSE(p2.paranoia_from_profile);
-  EXPECT_THAT(p2.allowed_content_types, ::testing::Contains("text/plain"));  // still balanced
+  EXPECT_THAT(p2.allowed_content_types,
+              ::testing::Contains("application/merge-patch+json"));  // still balanced
   // executing_paranoia alone: blocking at CRS's default level 1.
   const WafConfig e3 = *Load(Waf("      executing_paranoia: 3\n")).routes.at(0).waf;
   EXPECT_EQ(e3.paranoia, 1u);
