@@ -308,12 +308,12 @@ setvar_action() {  # id setvar...: a phase-1 SecAction written as rampart's Appe
   echo "$line\""
 }
 
-# write_modsec_rules FILE [PARANOIA]: the rules of a route {mode: block, paranoia: PARANOIA
+# write_modsec_rules FILE [PARANOIA]: the rules of a route {mode: block, profile: crs, paranoia: PARANOIA
 # (default 1), request_body.limit: $BODY_LIMIT}, from RULES_DIR, UNICODE_MAP and CRS_DIR.
 write_modsec_rules() {
   local paranoia="${2:-1}"
   {
-    echo "# rampart's rules for a route {mode: block, paranoia: $paranoia," \
+    echo "# rampart's rules for a route {mode: block, profile: crs, paranoia: $paranoia," \
       "request_body.limit: $BODY_LIMIT}"
     echo "Include $RULES_DIR/modsecurity.conf"
     if [[ -n "$UNICODE_MAP" ]]; then echo "SecUnicodeMapFile $UNICODE_MAP 20127"; fi

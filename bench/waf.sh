@@ -248,6 +248,7 @@ start_rampart() {  # name waf|plain
     waf="
     waf:
       mode: block
+      profile: crs  # the rule set nginx + ModSecurity gets, line for line (no signature packs)
       paranoia: 1
       request_body: {limit: $BODY_LIMIT, over_limit: reject}
 waf: {crs_dir: $CRS_DIR, rules_dir: $RULES_DIR, threads: $WAF_THREADS}"
