@@ -50,7 +50,9 @@ class RampartProcess {
 
   // Writes `yaml`, runs `rampart run -c config_path()` and waits for "ready:" on stderr. False
   // (with the log in error()) when it exits first or the timeout passes.
-  bool Start(const std::string& yaml, Timeout timeout = kDefaultTimeout);
+  // The start waits longer than other steps: a WAF route compiles CRS and the signature packs'
+  // Hyperscan databases first, which takes over 10 s under ASan on a loaded 2-core machine.
+  bool Start(const std::string& yaml, Timeout timeout = Timeout(60'000));
 
   pid_t pid() const { return pid_; }
   // The port of configured listener `index` ("listener N bound to ..."); 0 when unknown.
