@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "signatures/compiled_memo.h"
 #include "signatures/database_cache.h"
 
 namespace rampart::signatures {
@@ -155,9 +156,18 @@ Database::Result Database::Compile(std::vector<Signature> signatures,
     }
   }
 
-  const std::string cache = cache_dir.empty() ? "" : CachePath(cache_dir, Fingerprint(sigs));
-  db->from_cache_ = !cache.empty() && db->Load(cache, sets.size());
-  if (!db->from_cache_) {
+  // Disk first (it outlives the process), then this process's memory, then a compile.
+  const std::string fingerprint = Fingerprint(sigs);
+  const std::string cache = cache_dir.empty() ? "" : CachePath(cache_dir, fingerprint);
+  if (!cache.empty()) {
+    auto parts = ReadCache(cache);
+    if (parts && db->Load(*parts, sets.size())) db->source_ = Source::kDiskCache;
+  }
+  if (db->source_ == Source::kCompiled) {
+    auto parts = RecallCompiled(fingerprint);
+    if (parts && db->Load(*parts, sets.size())) db->source_ = Source::kMemory;
+  }
+  if (db->source_ == Source::kCompiled) {
     // Every regex checked on its own first, so that one load reports all the bad ones.
     for (const Signature& sig : sigs) {
       if (sig.regex.empty()) continue;
@@ -178,8 +188,11 @@ Database::Result Database::Compile(std::vector<Signature> signatures,
       dbs.literals = CompileSet(pair.second, true, sigs, errors);
     }
     if (!errors.empty()) return errors;
-    if (!cache.empty()) db->Save(cache);
+    RememberCompiled(fingerprint, db->Serialized());
   }
+  // Best effort: without the file, the next start compiles again.
+  if (!cache.empty() && db->source_ != Source::kDiskCache)
+    (void)WriteCache(cache, db->Serialized());
   for (const auto& [key, dbs] : db->by_part_) {
     for (hs_database* d : {dbs.regexes, dbs.literals}) {
       if (d != nullptr && hs_alloc_scratch(d, &db->prototype_) != HS_SUCCESS) {
@@ -190,10 +203,9 @@ Database::Result Database::Compile(std::vector<Signature> signatures,
   return std::shared_ptr<const Database>(std::move(db));
 }
 
-bool Database::Load(const std::string& path, size_t part_count) {
-  auto parts = ReadCache(path);
-  if (!parts || parts->size() != part_count) return false;
-  for (const CachedPart& p : *parts) {
+bool Database::Load(const std::vector<CachedPart>& parts, size_t part_count) {
+  if (parts.size() != part_count) return false;
+  for (const CachedPart& p : parts) {
     PartDatabases& dbs = by_part_[p.key];
     for (auto [bytes, slot] : {std::pair{&p.regexes, &dbs.regexes}, {&p.literals, &dbs.literals}}) {
       if (bytes->empty()) continue;
@@ -207,12 +219,12 @@ bool Database::Load(const std::string& path, size_t part_count) {
   return true;
 }
 
-void Database::Save(const std::string& path) const {
+std::vector<CachedPart> Database::Serialized() const {
   std::vector<CachedPart> parts;
   for (const auto& [key, dbs] : by_part_) {
     parts.push_back({key, Serialize(dbs.regexes), Serialize(dbs.literals)});
   }
-  (void)WriteCache(path, parts);  // best effort: without it, the next start compiles again
+  return parts;
 }
 
 void Database::ReleaseDatabases() {

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "signatures/database_cache.h"
 #include "signatures/signature.h"
 
 struct hs_database;
@@ -38,7 +39,8 @@ class Database {
 
   // Either the database or every problem, "file:line: regex: reason" per bad signature.
   // With a `cache_dir`, the compiled databases are read from there when a file for exactly this
-  // set exists (database_cache.h), and written there after compiling otherwise.
+  // set exists (database_cache.h), and written there otherwise. Without one, a set this process
+  // compiled before (the same packs on reload) is taken from memory (compiled_memo.h).
   using Result = std::variant<std::shared_ptr<const Database>, std::vector<std::string>>;
   static Result Compile(std::vector<Signature> signatures, const std::string& cache_dir = "");
 
@@ -57,8 +59,9 @@ class Database {
   // Which parts some signature looks at: the stage extracts only those.
   bool Uses(Part part) const { return uses_[static_cast<size_t>(part)]; }
   const std::vector<std::string>& header_names() const { return header_names_; }
-  // True when the databases came from the on-disk cache rather than a compile.
-  bool from_cache() const { return from_cache_; }
+  // Where the compiled databases came from.
+  enum class Source { kCompiled, kDiskCache, kMemory };
+  Source source() const { return source_; }
   // Different for every Database the process makes (an address may be reused after a reload):
   // what per-thread scratch is keyed on.
   uint64_t serial() const { return serial_; }
@@ -70,8 +73,9 @@ class Database {
   };
   Database();
   const PartDatabases* Find(const Where& where) const;
-  bool Load(const std::string& path, size_t part_count);
-  void Save(const std::string& path) const;
+  // Deserializes `parts` (false, and nothing kept, if any is unusable or they do not fit).
+  bool Load(const std::vector<CachedPart>& parts, size_t part_count);
+  std::vector<CachedPart> Serialized() const;
   void ReleaseDatabases();
 
   std::vector<Signature> signatures_;
@@ -79,7 +83,7 @@ class Database {
   std::vector<std::string> header_names_;         // of the header:NAME signatures
   bool uses_[kPartCount] = {};
   hs_scratch* prototype_ = nullptr;  // grown for every database; cloned per thread
-  bool from_cache_ = false;
+  Source source_ = Source::kCompiled;
   uint64_t serial_ = 0;
 };
 

@@ -163,16 +163,54 @@ class SignatureCacheTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+// A reload with unchanged packs: the second compile of a set deserializes what the first one
+// compiled, and answers exactly as it did; the signatures (actions, descriptions) are the ones
+// passed in, never the remembered set's.
+TEST(SignatureMemoryTest, ASetCompiledBeforeIsTakenFromMemory) {
+  // A literal no other test compiles, so that the first compile cannot be a memory hit.
+  const std::string pack = std::string(kPack) +
+                           "  - {id: 6, description: once, literals: [\"memo-" +
+                           std::to_string(getpid()) + "\"], where: [path], action: log}\n";
+  auto first = MustCompile(pack);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->source(), Database::Source::kCompiled);
+
+  std::vector<Signature> again = Parse(pack);
+  again[0].action.kind = ActionKind::kLog;
+  again[0].description = "renamed";
+  Database::Result r = Database::Compile(std::move(again));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Database>>(r));
+  auto second = std::get<std::shared_ptr<const Database>>(r);
+  EXPECT_EQ(second->source(), Database::Source::kMemory);
+  EXPECT_EQ(second->signatures()[0].description, "renamed");
+  EXPECT_EQ(second->signatures()[0].action.kind, ActionKind::kLog);
+  EXPECT_THAT(Ids(*second, {Part::kUserAgent, ""}, "sqlmap/1.7"), ElementsAre(1u));
+  EXPECT_THAT(Ids(*second, {Part::kHeader, "x-api-path"}, "../x"), ElementsAre(3u));
+  EXPECT_THAT(Ids(*second, {Part::kPath, ""}, "/wp-config.php~"), ElementsAre(5u));
+  EXPECT_THAT(Ids(*second, {Part::kPath, ""}, "/memo-" + std::to_string(getpid())),
+              ElementsAre(6u));
+
+  // One changed literal is another set: compiled, and it matches the new literal.
+  std::vector<Signature> changed = Parse(pack);
+  changed[0].literals = {"sqlmap-ng"};
+  Database::Result c = Database::Compile(std::move(changed));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Database>>(c));
+  auto third = std::get<std::shared_ptr<const Database>>(c);
+  EXPECT_EQ(third->source(), Database::Source::kCompiled);
+  EXPECT_THAT(Ids(*third, {Part::kUserAgent, ""}, "sqlmap-ng"), ElementsAre(1u));
+  EXPECT_THAT(Ids(*third, {Part::kUserAgent, ""}, "sqlmap/1.7"), IsEmpty());
+}
+
 TEST_F(SignatureCacheTest, TheSecondLoadReadsTheCompiledDatabases) {
   auto first = CompileCached();
   ASSERT_NE(first, nullptr);
-  EXPECT_FALSE(first->from_cache());
+  EXPECT_NE(first->source(), Database::Source::kDiskCache);
   ASSERT_EQ(Files().size(), 1u);
   EXPECT_EQ(Files()[0].extension(), ".hsdb");
 
   auto second = CompileCached();
   ASSERT_NE(second, nullptr);
-  EXPECT_TRUE(second->from_cache());
+  EXPECT_EQ(second->source(), Database::Source::kDiskCache);
   EXPECT_THAT(Ids(*second, {Part::kUserAgent, ""}, "sqlmap/1.7"), ElementsAre(1u));
   EXPECT_THAT(Ids(*second, {Part::kHeader, "x-api-path"}, "../x"), ElementsAre(3u));
   EXPECT_THAT(Ids(*second, {Part::kPath, ""}, "/wp-config.php~"), ElementsAre(5u));
@@ -188,11 +226,11 @@ TEST_F(SignatureCacheTest, ADamagedFileIsCompiledAgainAndReplaced) {
   }
   auto again = CompileCached();
   ASSERT_NE(again, nullptr);
-  EXPECT_FALSE(again->from_cache());
+  EXPECT_NE(again->source(), Database::Source::kDiskCache);
   EXPECT_THAT(Ids(*again, {Part::kUserAgent, ""}, "sqlmap/1.7"), ElementsAre(1u));
   auto third = CompileCached();
   ASSERT_NE(third, nullptr);
-  EXPECT_TRUE(third->from_cache());
+  EXPECT_EQ(third->source(), Database::Source::kDiskCache);
 }
 
 TEST_F(SignatureCacheTest, AnotherSetUsesAnotherFile) {
@@ -201,14 +239,14 @@ TEST_F(SignatureCacheTest, AnotherSetUsesAnotherFile) {
   changed[0].literals.push_back("sqlmap-ng");
   Database::Result r = Database::Compile(std::move(changed), dir_.string());
   ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Database>>(r));
-  EXPECT_FALSE(std::get<std::shared_ptr<const Database>>(r)->from_cache());
+  EXPECT_NE(std::get<std::shared_ptr<const Database>>(r)->source(), Database::Source::kDiskCache);
   EXPECT_EQ(Files().size(), 2u);
 }
 
 TEST_F(SignatureCacheTest, AnUnwritableDirectoryOnlyCostsTheCache) {
   Database::Result r = Database::Compile(Parse(kPack), (dir_ / "missing" / "deeper").string());
   ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Database>>(r));
-  EXPECT_FALSE(std::get<std::shared_ptr<const Database>>(r)->from_cache());
+  EXPECT_NE(std::get<std::shared_ptr<const Database>>(r)->source(), Database::Source::kDiskCache);
 }
 
 }  // namespace
