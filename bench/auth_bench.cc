@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "auth/api_keys.h"
-#include "auth/base64.h"
+#include "core/base64.h"
 #include "auth/htpasswd.h"
 #include "auth/jwt.h"
 #include "auth/verified_credentials.h"
@@ -43,6 +43,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace rampart::auth;
+using rampart::core::Base64UrlEncode;
 using rampart::bench::Die;
 using rampart::bench::Measure;
 using rampart::bench::Row;

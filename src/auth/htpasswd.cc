@@ -9,7 +9,7 @@
 #include <fstream>
 #include <memory>
 
-#include "auth/base64.h"
+#include "core/base64.h"
 
 namespace rampart::auth {
 namespace {
@@ -161,7 +161,7 @@ core::Result<std::pair<std::string, std::string>> Htpasswd::ParseBasicAuthorizat
   }
   const std::string_view token = TrimLeft(v.substr(sp));
   std::string decoded;
-  if (!Base64Decode(token, Base64Alphabet::kStandard, &decoded)) {
+  if (!core::Base64Decode(token, core::Base64Alphabet::kStandard, &decoded)) {
     return core::MakeError("Authorization: malformed base64 in Basic credentials");
   }
   const size_t colon = decoded.find(':');

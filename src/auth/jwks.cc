@@ -12,7 +12,7 @@
 #include <string>
 #include <utility>
 
-#include "auth/base64.h"
+#include "core/base64.h"
 
 namespace rampart::auth {
 namespace {
@@ -41,7 +41,7 @@ bool DecodeMember(const json& key, const char* name, std::string* out) {
   if (it == key.end() || !it->is_string()) return false;
   std::string_view text = it->get_ref<const std::string&>();
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  return Base64UrlDecode(text, out) && !out->empty();
+  return core::Base64UrlDecode(text, out) && !out->empty();
 }
 
 std::string Prefix(std::string_view source, size_t index) {

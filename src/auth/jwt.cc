@@ -16,7 +16,7 @@
 #include <sstream>
 #include <utility>
 
-#include "auth/base64.h"
+#include "core/base64.h"
 #include "auth/jwks.h"
 
 namespace rampart::auth {
@@ -153,7 +153,7 @@ bool VerifyAsymmetric(const JwtKey& key, const Algorithm& alg, std::string_view 
 // Decodes and parses one base64url JSON part; an object or an error.
 bool DecodeJsonPart(std::string_view part, json* out, std::string* error) {
   std::string text;
-  if (!Base64UrlDecode(part, &text)) {
+  if (!core::Base64UrlDecode(part, &text)) {
     *error = "bad base64";
     return false;
   }
@@ -284,7 +284,7 @@ JwtResult VerifyJwt(std::string_view token, const JwtKeySet& keys, const JwtPoli
   if (typ != header.end() && !typ->is_string()) return Fail("malformed token");
 
   std::string signature;
-  if (!Base64UrlDecode(sig_part, &signature)) return Fail("bad base64");
+  if (!core::Base64UrlDecode(sig_part, &signature)) return Fail("bad base64");
 
   // Candidate keys: those with the token's kid when it has one, then those the algorithm fits.
   std::vector<const JwtKey*> candidates;

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/base64.h"  // Base64UrlDecode/Encode, which callers of jwt.h use
+#include "core/base64.h"  // Base64UrlDecode/Encode, which callers of jwt.h use
 #include "core/result.h"
 
 struct evp_pkey_st;  // OpenSSL's EVP_PKEY, opaque here

@@ -221,6 +221,10 @@ struct WafConfig {
   std::vector<std::string> allowed_methods;        // empty: CRS's default
   std::vector<std::string> allowed_content_types;  // empty: CRS's default
   std::vector<std::string> allowed_http_versions;  // empty: CRS's default
+  // Bodies no libmodsecurity processor reads (text/plain, NDJSON, GraphQL, protobuf, gRPC) are
+  // inspected through rampart's JSON views of them (modsec/body_view.h), and their types are
+  // added to the allowed content types.
+  bool body_views = false;
   uint64_t request_body_limit = 13 * 1024 * 1024;  // bytes inspected at most
   bool request_body_inspect_partial = false;       // over the limit: inspect the first part, pass
                                                    // the rest (false: 413)

@@ -167,7 +167,7 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
   const MapReader map =
       SchemaMap(field, {"mode", "profile", "paranoia", "executing_paranoia", "inbound_threshold",
                         "outbound_threshold", "allowed_methods", "allowed_content_types",
-                        "allowed_http_versions", "request_body", "response_inspection",
+                        "allowed_http_versions", "body_views", "request_body", "response_inspection",
                         "exclusions", "before_crs", "after_crs"});
   if (!map.is_map()) return std::nullopt;
   // The profile first: it gives the defaults the keys below override.
@@ -214,6 +214,7 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
     waf.allowed_http_versions.clear();
     ReadHttpVersions(*f, &waf.allowed_http_versions);
   }
+  map.ReadBool("body_views", &waf.body_views);
   if (const Field* f = map.Find("request_body")) ReadRequestBody(*f, &waf);
   if (const Field* f = map.Find("response_inspection")) ReadResponseInspection(*f, &waf);
   if (const Field* f = map.Find("exclusions")) {

@@ -166,6 +166,14 @@ core::Status Inspection::AppendRequestBody(std::string_view bytes) {
   });
 }
 
+core::Status Inspection::AppendRequestBodyAsJson(std::string_view json) {
+  core::Status set = Run("requestBodyProcessor", [](modsecurity::Transaction& t) {
+    t.m_requestBodyProcessor = modsecurity::Transaction::JSONRequestBody;
+  });
+  if (!set.ok()) return set;
+  return AppendRequestBody(json);
+}
+
 core::Status Inspection::ProcessRequestBody() {
   return Run("processRequestBody", [](modsecurity::Transaction& t) { t.processRequestBody(); });
 }

@@ -65,6 +65,10 @@ class Inspection {
   // The body's declared length (Content-Length), before any of it is read: in reject mode, one
   // past request_body_limit makes Intervention() report kRequestBodyTooLarge at once.
   void DeclareRequestBodyLength(uint64_t length);
+  // Instead of AppendRequestBody, after ProcessRequestHeaders: `json` (a body view,
+  // body_view.h) is what libmodsecurity's JSON processor parses, whatever the Content-Type. It
+  // counts against request_body_limit as the body would.
+  core::Status AppendRequestBodyAsJson(std::string_view json);
   core::Status ProcessRequestBody();
   core::Status AddResponseHeader(std::string_view name, std::string_view value);
   // `protocol` as libmodsecurity's connectors give it, e.g. "HTTP 1.1".

@@ -15,6 +15,7 @@
 #include "config/waf_profiles.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "modsec/body_view.h"
 #include "modsec/engine.h"
 #include "modsec/rules_cache.h"
 #include "server/access_stages.h"
@@ -64,7 +65,17 @@ modsec::Policy MakePolicy(const config::WafConfig& waf, const config::WafGlobalC
   p.inbound_threshold = static_cast<int>(waf.inbound_threshold);
   p.outbound_threshold = static_cast<int>(waf.outbound_threshold);
   p.allowed_methods = JoinWords(waf.allowed_methods, "", "");
-  p.allowed_content_types = JoinWords(waf.allowed_content_types, "|", "|");
+  // The types rampart reads for the WAF (body views) are allowed only while it reads them.
+  std::vector<std::string> content_types = waf.allowed_content_types;
+  if (waf.body_views) {
+    if (content_types.empty()) content_types = config::CrsContentTypes();
+    for (const std::string& type : modsec::BodyViewMediaTypes()) {
+      if (std::find(content_types.begin(), content_types.end(), type) == content_types.end()) {
+        content_types.push_back(type);
+      }
+    }
+  }
+  p.allowed_content_types = JoinWords(content_types, "|", "|");
   p.allowed_http_versions = JoinWords(waf.allowed_http_versions, "", "");
   p.request_body_limit = static_cast<size_t>(waf.request_body_limit);
   p.request_body_limit_action = waf.request_body_inspect_partial ? modsec::BodyLimitAction::kPartial
@@ -270,7 +281,8 @@ std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config
     errors.push_back(where + compiled.error().message);
     return nullptr;
   }
-  return std::make_shared<stages::waf::WafStageFactory>(compiled.value(), *build.block_page);
+  return std::make_shared<stages::waf::WafStageFactory>(compiled.value(), *build.block_page,
+                                                        rc.waf->body_views);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <optional>
 
-#include "auth/base64.h"
+#include "core/base64.h"
 #include "support/json.h"
 
 namespace rampart::test {
@@ -32,7 +32,7 @@ std::vector<CorpusRequest> ReadCorpus(const std::string& path, std::string* erro
     r.body = json->StringAt("body").value_or("");
     if (std::optional<std::string> encoded = json->StringAt("body_base64")) {
       // A binary body (corpus/README.md).
-      if (!auth::Base64Decode(*encoded, auth::Base64Alphabet::kStandard, &r.body)) {
+      if (!core::Base64Decode(*encoded, core::Base64Alphabet::kStandard, &r.body)) {
         *error = path + ":" + std::to_string(number) + ": body_base64 is not base64";
         return {};
       }

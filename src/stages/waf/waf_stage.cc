@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/strings.h"
+#include "modsec/body_view.h"
 #include "modsec/findings.h"
 #include "modsec/inspection.h"
 #include "pipeline/exchange.h"
@@ -149,10 +150,20 @@ class WafStage final : public pipeline::Stage {
   // where there is no pool (a chain driven by a unit test). The job owns the inspection and
   // the body; the exchange and this stage are only touched back on the worker thread.
   pipeline::Action Inspect(pipeline::Exchange& ex) {
-    auto work = [inspection = inspection_, body = std::move(body_)] {
+    const std::string* type = ex.request().headers.Get("Content-Type");
+    const bool views = factory_.body_views() && type != nullptr;
+    std::string view_type = views ? *type : std::string();
+    const bool cut = body_seen_ > factory_.policy()->policy().request_body_limit;
+    auto work = [inspection = inspection_, body = std::move(body_), views,
+                 view_type = std::move(view_type), cut] {
       core::Status status = inspection->ProcessRequestHeaders();
       if (status.ok() && !inspection->Intervention() && !body.empty()) {
-        status = inspection->AppendRequestBody(body);
+        auto view = views ? modsec::BodyViewOf(view_type, body) : std::nullopt;
+        // A gRPC body cut at the limit (inspect_partial) has a last frame that cannot be read:
+        // its first part is inspected as bytes, as any cut body of a type without a view.
+        const bool use_view = view.has_value() && !(cut && view.value() == modsec::kUnreadable);
+        status = use_view ? inspection->AppendRequestBodyAsJson(view.value())
+                          : inspection->AppendRequestBody(body);
       }
       // Phase 2 (where most of CRS runs) needs the end of the body, even when there is none.
       if (status.ok() && !inspection->Intervention()) status = inspection->ProcessRequestBody();
@@ -259,8 +270,8 @@ std::string RenderBlockPage(std::string_view page_template, std::string_view req
 }
 
 WafStageFactory::WafStageFactory(std::shared_ptr<const modsec::CompiledPolicy> policy,
-                                 std::string block_page)
-    : policy_(std::move(policy)), block_page_(std::move(block_page)) {}
+                                 std::string block_page, bool body_views)
+    : policy_(std::move(policy)), block_page_(std::move(block_page)), body_views_(body_views) {}
 
 std::unique_ptr<pipeline::Stage> WafStageFactory::Create() const {
   return std::make_unique<WafStage>(*this);

@@ -27,8 +27,10 @@ std::string RenderBlockPage(std::string_view page_template, std::string_view req
 class WafStageFactory final : public pipeline::StageFactory {
  public:
   // `policy` decides the mode (detect_only), the body limit and response inspection;
-  // `block_page` is the page template (empty: kDefaultBlockPage).
-  WafStageFactory(std::shared_ptr<const modsec::CompiledPolicy> policy, std::string block_page);
+  // `block_page` is the page template (empty: kDefaultBlockPage); with `body_views`, bodies no
+  // libmodsecurity processor reads are inspected through their JSON views (modsec/body_view.h).
+  WafStageFactory(std::shared_ptr<const modsec::CompiledPolicy> policy, std::string block_page,
+                  bool body_views = false);
 
   std::string_view name() const override { return "waf"; }
   std::unique_ptr<pipeline::Stage> Create() const override;
@@ -44,10 +46,12 @@ class WafStageFactory final : public pipeline::StageFactory {
 
   const std::shared_ptr<const modsec::CompiledPolicy>& policy() const { return policy_; }
   const std::string& block_page() const { return block_page_; }
+  bool body_views() const { return body_views_; }
 
  private:
   std::shared_ptr<const modsec::CompiledPolicy> policy_;
   std::string block_page_;
+  bool body_views_;
 };
 
 }  // namespace rampart::stages::waf

@@ -20,9 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "auth/base64.h"
+#include "core/base64.h"
 
 namespace rampart::auth {
+using core::Base64UrlDecode;
+using core::Base64UrlEncode;
 namespace {
 
 using json = nlohmann::json;

@@ -104,10 +104,16 @@ TEST(WafSchemaTest, TheBalancedProfileIsTheDefault) {
   EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/merge-patch+json"));
   EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/csp-report"));
   EXPECT_THAT(w.allowed_content_types, ::testing::Contains("application/json"));  // CRS's kept
-  // Types no body processor reads stay refused (their bodies would go uninspected).
+  // Types no body processor reads are not in the list: the body views add them where they are
+  // on (the policy builder), so that turning the views off refuses them again.
+  EXPECT_TRUE(w.body_views);
   EXPECT_THAT(w.allowed_content_types, ::testing::Not(::testing::Contains("text/plain")));
   EXPECT_THAT(w.allowed_content_types,
               ::testing::Not(::testing::Contains("application/x-protobuf")));
+  EXPECT_FALSE(Load(Waf("      body_views: false\n")).routes.at(0).waf->body_views);
+  EXPECT_FALSE(Load(Waf("      profile: crs\n")).routes.at(0).waf->body_views);
+  EXPECT_TRUE(
+      Load(Waf("      profile: crs\n      body_views: true\n")).routes.at(0).waf->body_views);
   // The profile brings the signature packs to a route that does not mention them.
   ASSERT_TRUE(c.routes.at(0).signatures.has_value());
   EXPECT_TRUE(c.routes.at(0).signatures->enabled);

@@ -29,7 +29,7 @@
 #include "../../run_loop_until.h"
 #include "../../unused_port.h"
 #include "auth/api_keys.h"
-#include "auth/base64.h"
+#include "core/base64.h"
 #include "pipeline/chain.h"
 #include "pipeline/exchange.h"
 #include "pipeline/findings.h"
@@ -79,12 +79,12 @@ int64_t NowSeconds() {
 std::string Sign(const json& payload, const std::string& secret = kSecret) {
   const json header = {{"alg", "HS256"}, {"typ", "JWT"}};
   const std::string input =
-      ra::Base64UrlEncode(header.dump()) + "." + ra::Base64UrlEncode(payload.dump());
+      core::Base64UrlEncode(header.dump()) + "." + core::Base64UrlEncode(payload.dump());
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
-  return input + "." + ra::Base64UrlEncode(std::string(reinterpret_cast<const char*>(mac), length));
+  return input + "." + core::Base64UrlEncode(std::string(reinterpret_cast<const char*>(mac), length));
 }
 
 // A valid token for "alice" (ten minutes left) with `extra` claims added or replaced.
@@ -101,7 +101,7 @@ std::string ExpiredToken() {
 }
 
 std::string BasicAuthorization(const std::string& user, const std::string& password) {
-  return "Basic " + ra::Base64Encode(user + ":" + password, ra::Base64Alphabet::kStandard);
+  return "Basic " + core::Base64Encode(user + ":" + password, core::Base64Alphabet::kStandard);
 }
 
 // ---- Exchanges ----

@@ -1,10 +1,10 @@
-#include "auth/base64.h"
+#include "core/base64.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace rampart::auth {
+namespace rampart::core {
 namespace {
 
 constexpr auto kStd = Base64Alphabet::kStandard;
@@ -107,4 +107,4 @@ TEST(Base64Test, JoseShorthands) {
 }
 
 }  // namespace
-}  // namespace rampart::auth
+}  // namespace rampart::core

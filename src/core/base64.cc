@@ -1,9 +1,9 @@
-#include "auth/base64.h"
+#include "core/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace rampart::auth {
+namespace rampart::core {
 namespace {
 
 constexpr std::string_view kStandardChars =
@@ -81,4 +81,4 @@ std::string Base64Encode(std::string_view in, Base64Alphabet alphabet) {
   return out;
 }
 
-}  // namespace rampart::auth
+}  // namespace rampart::core

@@ -1,13 +1,13 @@
 #pragma once
-// Strict base64 (RFC 4648) in the two alphabets auth needs: the standard one (§4, HTTP Basic
-// credentials) and the URL-safe one (§5, JOSE). Strict means that every byte string has exactly
-// one accepted encoding: no whitespace or other stray characters, padding exactly as the
+// Strict base64 (RFC 4648) in its two alphabets: the standard one (§4, HTTP Basic credentials,
+// gRPC-web text bodies) and the URL-safe one (§5, JOSE). Strict means that every byte string has
+// exactly one accepted encoding: no whitespace or other stray characters, padding exactly as the
 // alphabet's users write it, and the unused low bits of the last character zero.
 
 #include <string>
 #include <string_view>
 
-namespace rampart::auth {
+namespace rampart::core {
 
 enum class Base64Alphabet {
   kStandard,  // A-Z a-z 0-9 + /, padded with '=' to a multiple of 4 (RFC 7617)
@@ -27,4 +27,4 @@ inline std::string Base64UrlEncode(std::string_view in) {
   return Base64Encode(in, Base64Alphabet::kUrl);
 }
 
-}  // namespace rampart::auth
+}  // namespace rampart::core
