@@ -152,7 +152,12 @@ TEST_F(WafProfileTest, BalancedInspectsBeaconsNdjsonAndProtobufValueByValue) {
   ASSERT_TRUE(seen.has_value());
   EXPECT_EQ(seen->body, search);  // the bytes as sent, not the view
   EXPECT_EQ(Status("POST", "/api/v1/feedback/text", kText, "Arrived a day early. Box fine."), 200);
-  EXPECT_EQ(origin_.RequestCount(), 4u);
+  // A Sentry envelope with the SDK's address placeholder (the profile's rule 900055).
+  const std::string envelope = "{\"event_id\":\"8a03\"}\n{\"type\":\"event\"}\n";
+  EXPECT_EQ(Status("POST", "/monitoring?o=4507", kText,
+                   envelope + "{\"user\":{\"ip_address\":\"{{auto}}\"},\"message\":\"x\"}\n"),
+            200);
+  EXPECT_EQ(origin_.RequestCount(), 5u);
 
   // An attack in any value is found by CRS's own rules, as in a JSON or form body.
   EXPECT_EQ(
@@ -166,7 +171,12 @@ TEST_F(WafProfileTest, BalancedInspectsBeaconsNdjsonAndProtobufValueByValue) {
                        ProtobufField(4, ProtobufField(1, "1' UNION SELECT password FROM users--"))),
             403);
   EXPECT_EQ(Status("POST", "/api/pastes", kText, "see ;cat /etc/passwd"), 403);
-  EXPECT_EQ(origin_.RequestCount(), 4u);
+  EXPECT_EQ(
+      Status(
+          "POST", "/monitoring?o=4507", kText,
+          envelope + "{\"user\":{\"ip_address\":\"{{constructor.constructor('alert(1)')()}}\"}}\n"),
+      403);
+  EXPECT_EQ(origin_.RequestCount(), 5u);
   EXPECT_TRUE(Logged("942100"));     // libinjection on the value
   EXPECT_TRUE(NotLogged("920420"));  // the types are allowed: inspected, not refused
 }
