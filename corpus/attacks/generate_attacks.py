@@ -19,10 +19,13 @@ The payloads are written from how each attack works, against one imaginary shop
 (Host: shop.example.com). Attacker infrastructure is documentation address space
 (203.0.113.0/24, 198.51.100.0/24) and .example names. Each payload is placed where an attacker
 would put it for that attack (query, path, form, JSON, XML, multipart, header, cookie,
-User-Agent, raw body) with the encoding that placement needs, and some with the evasions
-attackers use (percent-encoding, double encoding, JSON \\u escapes, XML character references,
-keyword case, SQL comments, ${IFS}, overlong UTF-8, ...). The "encoding" field names the
-evasion; "plain" means only what the placement itself requires (e.g. a space as + in a query).
+User-Agent, raw body; and bodies no form/JSON/XML parser reads: text/plain, NDJSON,
+application/graphql, protobuf, gRPC-web, gRPC-web-text, written after all the others by
+generate_bodies with a generator of their own) with the encoding that placement needs, and
+some with the evasions attackers use (percent-encoding, double encoding, JSON \\u escapes,
+XML character references, keyword case, SQL comments, ${IFS}, overlong UTF-8, ...). The
+"encoding" field names the evasion; "plain" means only what the placement itself requires
+(e.g. a space as + in a query).
 """
 
 import argparse
@@ -2556,12 +2559,710 @@ def generate(seed=SEED):
     return out
 
 
+# ----------------------------------------------------------------------------------------------
+# Bodies no form, JSON or XML parser reads: text/plain (beacons, feedback, plain-text API
+# calls), NDJSON, application/graphql, protobuf, gRPC-web and gRPC-web-text. They come after
+# the requests above and draw from a generator of their own (seeded apart), so adding them
+# left every request before them byte for byte as it was. Same payloads, groups and splits.
+
+BODY_SEED_SALT = 4099  # the bodies' generator: random.Random(seed * 10007 + BODY_SEED_SALT)
+BINARY_PLACEMENTS = {"protobuf", "grpc-web"}  # body_base64, whatever the bytes
+
+
+def pb_varint(n):
+    out = bytearray()
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out.append(low | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def pb_field(field, value):
+    """One field: an int as a varint (wire type 0), str/bytes as length-delimited (wire type
+    2), a list of (field, value) as an embedded message (wire type 2)."""
+    if isinstance(value, int):
+        return pb_varint(field << 3) + pb_varint(int(value))
+    if isinstance(value, list):
+        value = pb_message(value)
+    elif isinstance(value, str):
+        value = value.encode("utf-8")
+    return pb_varint(field << 3 | 2) + pb_varint(len(value)) + value
+
+
+def pb_message(fields):
+    return b"".join(pb_field(f, v) for f, v in fields)
+
+
+def pb_fill(template, value):
+    """template (a list of (field, value)) with "$P" replaced by value, at any depth."""
+    return [(f, pb_fill(v, value) if isinstance(v, list) else value if v == "$P" else v)
+            for f, v in template]
+
+
+def grpc_frame(message):
+    """A gRPC(-web) data frame: flag byte 0 (not compressed), 4-byte big-endian length."""
+    return b"\x00" + struct.pack(">I", len(message)) + message
+
+
+def gql_string(s, uescape, rng):
+    """A GraphQL string literal; uescape: \\uXXXX escapes, as json_literal (the server decodes
+    them before the resolver sees the argument)."""
+    out = ['"']
+    for c in s:
+        if uescape and not (c.isascii() and c.isalnum() and rng.random() < 0.75):
+            units = [ord(c)] if ord(c) < 0x10000 else [
+                0xD800 + ((ord(c) - 0x10000) >> 10), 0xDC00 + ((ord(c) - 0x10000) & 0x3FF)]
+            out += [("\\u%04x" if rng.random() < 0.5 else "\\u%04X") % u for u in units]
+        elif c in '"\\':
+            out.append("\\" + c)
+        elif c in "\n\r\t\b\f":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}[c])
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append("\\u%04x" % ord(c))
+        else:
+            out.append(c)
+    return "".join(out) + '"'
+
+
+def gql_block_string(s):
+    """A GraphQL block string (triple-quoted, raw but for an escaped triple quote), or None
+    when s has a control character a document may not carry or ends in a quote."""
+    if any(ord(c) < 0x20 and c not in "\t\n\r" for c in s) or s.endswith('"'):
+        return None
+    return '"""' + s.replace('"""', '\\"""') + '"""'
+
+
+def fake_jwt(rng, claims):
+    head = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
+    body = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode())
+    sig = base64.urlsafe_b64encode(rng.randbytes(32)).rstrip(b"=").decode()
+    return head + "." + body.rstrip(b"=").decode() + "." + sig
+
+
+class Apps:
+    """The shop's mobile apps (what sends its protobuf API and NDJSON batches): installs with
+    their HTTP stack's header set and order."""
+
+    def __init__(self, seed):
+        self.installs = []
+        for i in range(12):
+            r = random.Random(seed * 1000033 + i)
+            stack = "okhttp" if r.random() < 0.55 else "cfnetwork"
+            version = r.choice(["5.11.0", "5.12.1", "5.12.2"])
+            if stack == "okhttp":
+                os_ver, model = r.choice([("14", "Pixel 7"), ("13", "SM-G991B"),
+                                          ("14", "SM-S918B"), ("12", "moto g(60)")])
+                ua = r.choice(["okhttp/4.12.0", f"ShopApp/{version} (Android {os_ver}; {model})"])
+            else:
+                cfn = r.choice(["1490.0.4", "1494.0.7"])
+                darwin = r.choice(["23.4.0", "23.5.0"])
+                ua = f"ShopApp/{version.rsplit('.', 1)[0]} CFNetwork/{cfn} Darwin/{darwin}"
+            device = "%08x-%04x-4%03x-%04x-%012x" % (r.getrandbits(32), r.getrandbits(16),
+                                                     r.getrandbits(12),
+                                                     0x8000 | r.getrandbits(14), r.getrandbits(48))
+            iat = 1718000000 + r.randrange(30 * 86400)
+            token = fake_jwt(r, {"sub": str(r.randrange(10 ** 5, 10 ** 6)),
+                                 "iss": "https://" + SITE, "iat": iat, "exp": iat + 3600,
+                                 "did": device})
+            lang = r.choice(["en-GB", "en-US", "de-DE", "fr-FR", "es-ES", "ja-JP"])
+            self.installs.append({"stack": stack, "ua": ua, "version": version, "device": device,
+                                  "token": token, "lang": lang})
+
+    def headers(self, rng, accept, content_type, custom=()):
+        inst = rng.choice(self.installs)
+        auth = ["Authorization", "Bearer " + inst["token"]]
+        if inst["stack"] == "okhttp":
+            h = [auth, ["X-App-Version", inst["version"]], ["X-Device-Id", inst["device"]],
+                 ["Accept-Language", inst["lang"]], ["Accept", accept]] + [list(c) for c in custom]
+            if inst["ua"].startswith("ShopApp"):
+                h.append(["User-Agent", inst["ua"]])
+            h += [["Content-Type", content_type], ["Host", SITE], ["Connection", "Keep-Alive"],
+                  ["Accept-Encoding", "gzip"]]
+            if not inst["ua"].startswith("ShopApp"):
+                h.append(["User-Agent", inst["ua"]])
+            return h, inst
+        h = [["Host", SITE], ["Content-Type", content_type], ["Accept", accept], auth,
+             ["X-Device-Id", inst["device"]]] + [list(c) for c in custom]
+        h += [["Accept-Language", inst["lang"] + ";q=1.0, en;q=0.9"], ["User-Agent", inst["ua"]],
+              ["Accept-Encoding", "gzip, deflate, br"], ["Connection", "keep-alive"]]
+        return h, inst
+
+
+def shipper_headers(rng, content_type):
+    """A log shipper posting to the ingest endpoint (Fluent Bit, or Vector's lower-case names)."""
+    secret = benign.rand_str(rng, 24)
+    if rng.random() < 0.5:
+        return [["Host", SITE], ["Content-Type", content_type], ["User-Agent", "Fluent-Bit"],
+                ["Authorization", "Basic " + b64("shipper:" + secret)]]
+    return [["content-type", content_type],
+            ["user-agent", "Vector/0.38.0 (x86_64-unknown-linux-gnu 5b5f3b1 2024-05-01)"],
+            ["authorization", "Bearer vt_" + secret], ["accept-encoding", "zstd,gzip,deflate,br"],
+            ["host", SITE]]
+
+
+# Fillers: the ordinary lines around the one that carries the payload.
+
+def log_line(rng):
+    ts = f"2024-06-{rng.randrange(10, 28)}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:" \
+         f"{rng.randrange(60):02d}.{rng.randrange(1000):03d}Z"
+    if rng.random() < 0.7:
+        return {"@timestamp": ts, "log": {"logger": "nginx.access"},
+                "client_ip": f"198.51.100.{rng.randrange(1, 255)}", "method": "GET",
+                "path": rng.choice(["/", "/cart", "/api/v1/cart", "/products/48213",
+                                    "/search?q=" + quote_plus(rng.choice(benign.SEARCHES))]),
+                "status": rng.choice([200, 200, 200, 304, 404]),
+                "bytes": rng.randrange(200, 90000), "ua": benign.make_browser(rng)["ua"],
+                "rt": round(rng.uniform(0.001, 0.8), 3)}
+    return {"@timestamp": ts, "level": "info", "logger": rng.choice(["checkout", "cart", "auth"]),
+            "msg": rng.choice(["order placed", "cart updated", "login ok", "session refreshed"]),
+            "trace_id": benign.rand_hex(rng, 32)}
+
+
+def event_line(rng):
+    ev = rng.choice(["screen_view", "add_to_cart", "app_open", "view_item"])
+    props = {"screen": rng.choice(["Home", "Search", "ProductDetail", "Cart"])}
+    if ev in ("add_to_cart", "view_item"):
+        props["item_id"] = f"SKU-{rng.randrange(10000, 99999)}"
+    return {"event": ev, "ts": 1718000000000 + rng.randrange(30 * 86400000),
+            "session": benign.rand_hex(rng, 8), "props": props, "app": "5.12.1"}
+
+
+def product_line(rng):
+    sku = f"SKU-{rng.randrange(10000, 99999)}"
+    return {"sku": sku, "name": rng.choice(["Ceramic mug", "Trail running shoe", "Garden hose 25 m",
+                                            "Coffee grinder", "Yoga mat"]),
+            "price": rng.randrange(5, 300) + 0.99, "stock": rng.randrange(0, 400),
+            "description": rng.choice(benign.REVIEW_TEXTS),
+            "image_url": f"https://cdn.{SITE}/i/{sku.lower()}.jpg"}
+
+
+def monitor_line(rng):
+    return {"name": f"edge-{rng.randrange(1, 9)}",
+            "host": rng.choice([f"{rng.randrange(10, 99)}.example.net", "cdn.example.org",
+                                f"198.51.100.{rng.randrange(1, 255)}"]),
+            "interval": rng.choice([30, 60, 300])}
+
+
+def query_line(rng):
+    return rng.choice([{"filter": {"status": rng.choice(["paid", "shipped"])}, "limit": 20},
+                       {"filter": {"customerId": str(rng.randrange(10 ** 5, 10 ** 6))},
+                        "limit": 50},
+                       {"filter": {"createdAt": {"from": "2024-06-01"}}, "limit": 100}])
+
+
+def user_line(rng):
+    first, last = rng.choice(benign.FIRST), rng.choice(benign.LAST)
+    return {"email": f"{first.lower()}.{benign.rand_hex(rng, 4)}@example.org",
+            "name": f"{first} {last}", "newsletter": rng.random() < 0.5, "locale": "en-GB"}
+
+
+# Slots: kind (how the request is built), path, the categories it fits, a context as the slots
+# above have one.
+
+def BS(pl, kind, path, fits, ctx=None, **kw):
+    return dict(kw, pl=pl, kind=kind, path=path, fits=set(fits.split()), ctx=ctx)
+
+
+SEGMENT = {"type": "track", "event": "Products Searched", "properties": {"query": "$P"},
+           "context": {"page": {"path": "/search", "title": "Search results"},
+                       "library": {"name": "analytics.js", "version": "npm:next-1.70.0"}},
+           "writeKey": "sEgWk3yQ9m2LxT7aB4cD1eF6gH8jK0nP"}
+FEEDBACK_TEMPLATES = ["{P}", "{P}\n", "Hello,\n\n{P}\n\nThanks, Dana\n",
+                      "Order 88213: {P}\n"]
+XML_FOR_TEXT = ("order", "<order><id>88213</id><customer><name>{use}</name></customer>"
+                "<items><item sku=\"SKU-40211\" qty=\"1\"/></items></order>")
+
+BODY_SLOTS = {
+    "text-body": [
+        BS("text-body", "beacon", "/rum", "sqli xss log4shell ssti",
+           obj={"name": "LCP", "value": 2140.5, "rating": "needs-improvement",
+                "id": "v4-1718000000123-8841220913377", "navigationType": "navigate",
+                "page": "$P", "attribution": {"element": "#main>div.hero>img.product-image"}}),
+        BS("text-body", "beacon", "/seg/v1/t", "sqli xss log4shell ssti", obj=SEGMENT),
+        BS("text-body", "json-text", "/api/v1/auth/login", "sqli log4shell", ctx="str",
+           obj={"username": "$P", "password": "Summer2024!"}),
+        BS("text-body", "json-text", "/api/v1/users/lookup", "nosql", ctx="js",
+           obj={"username": "$P"}),
+        BS("text-body", "json-text", "/api/v1/webhooks", "ssrf",
+           obj={"webhookUrl": "$P", "events": ["order.created"]}),
+        BS("text-body", "json-text", "/api/v1/files/read", "path-traversal lfi",
+           obj={"path": "$P"}),
+        BS("text-body", "json-text", "/api/v1/tools/ping", "rce", obj={"host": "$P", "count": 4}),
+        BS("text-body", "object", "/api/v1/auth/login", "nosql", ctx="auth", obj={}),
+        BS("text-body", "object", "/api/v1/products/search", "nosql", ctx="filter", obj={}),
+        BS("text-body", "object", "/api/v1/me/preferences", "prototype-pollution",
+           obj={"newsletter": True}),
+        BS("text-body", "raw", "/api/v1/feedback/text", "xss sqli ssti log4shell",
+           templates=FEEDBACK_TEMPLATES, browser=0.8),
+        BS("text-body", "raw", "/api/v1/support/tickets/88213/messages?format=plain",
+           "xss ssti log4shell sqli", templates=["{P}", "{P}\n"], browser=0.5),
+        BS("text-body", "raw", "/api/v1/tools/ping", "rce", templates=["{P}"], browser=0.1),
+        BS("text-body", "json-text", "/api/v1/themes/install", "rfi", obj={"source": "$P"}),
+        BS("text-body", "raw", "/api/v1/images/import", "ssrf", templates=["{P}", "{P}\n"],
+           browser=0.2),
+        BS("text-body", "raw", "/api/v1/files/download", "path-traversal lfi",
+           templates=["{P}"], browser=0.1),
+        BS("text-body", "xml", "/api/v1/orders/import", "xxe", xml=XML_FOR_TEXT),
+    ],
+    "ndjson": [
+        BS("ndjson", "lines", "/ingest/v1/logs", "log4shell xss sqli",
+           filler=log_line, client="shipper",
+           line={"@timestamp": "2024-06-14T09:12:44.120Z", "log": {"logger": "nginx.access"},
+                 "client_ip": "203.0.113.77", "method": "GET", "path": "/", "status": 200,
+                 "bytes": 5120, "ua": "$P", "rt": 0.012}),
+        BS("ndjson", "lines", "/ingest/v1/logs", "log4shell ssti sqli xss",
+           filler=log_line, client="shipper",
+           line={"@timestamp": "2024-06-14T09:12:44.120Z", "level": "warn", "logger": "http",
+                 "msg": "not found", "path": "$P", "status": 404}),
+        BS("ndjson", "lines", "/api/v1/analytics/batch", "sqli xss log4shell ssti",
+           filler=event_line, client="app",
+           line={"event": "search", "ts": 1718351564120, "session": "9f3a1c2b",
+                 "props": {"screen": "Search", "term": "$P", "results": 0}, "app": "5.12.1"}),
+        BS("ndjson", "lines", "/api/v1/products/import", "xss ssti sqli",
+           filler=product_line, client="tool",
+           line={"sku": "SKU-40211", "name": "Ceramic mug", "price": 12.99, "stock": 40,
+                 "description": "$P", "image_url": f"https://cdn.{SITE}/i/sku-40211.jpg"}),
+        BS("ndjson", "lines", "/api/v1/products/import", "ssrf",
+           filler=product_line, client="tool",
+           line={"sku": "SKU-40212", "name": "Espresso cup", "price": 8.99, "stock": 12,
+                 "description": "Stackable.", "image_url": "$P"}),
+        BS("ndjson", "lines", "/api/v1/products/import", "path-traversal lfi",
+           filler=product_line, client="tool",
+           line={"sku": "SKU-40213", "name": "Tea pot", "price": 24.99, "stock": 9,
+                 "description": "Cast iron.", "image": "$P"}),
+        BS("ndjson", "lines", "/api/v1/monitors/import", "rce", filler=monitor_line,
+           client="tool", line={"name": "edge-3", "host": "$P", "interval": 60}),
+        BS("ndjson", "lines", "/api/v1/users/lookup", "nosql", ctx="js",
+           filler=lambda rng: {"username": user_line(rng)["email"].split("@")[0]},
+           client="tool", line={"username": "$P"}),
+        BS("ndjson", "object-lines", "/api/v1/search/_msearch", "nosql", ctx="filter",
+           filler=query_line, client="tool"),
+        BS("ndjson", "object-lines", "/api/v1/users/import", "prototype-pollution",
+           filler=user_line, client="tool"),
+    ],
+    "graphql": [
+        BS("graphql", "doc", "/graphql", "sqli xss log4shell ssti", ctx="str",
+           doc='query ProductSearch {\n  products(search: {P}, first: 24) {\n    edges { node '
+               '{ id name price } }\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "sqli", ctx="order",
+           doc='query ProductSearch {\n  products(search: "mug", first: 24, orderBy: {P}) {\n'
+               '    edges { node { id name price } }\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "sqli", ctx="num",
+           doc='{\n  order(id: {P}) {\n    id\n    status\n    total\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "xss ssti log4shell sqli", block=True,
+           doc='mutation {\n  createReview(productId: "48213", input: {rating: 5, title: '
+               '"Great value", body: {P}}) {\n    id\n  }\n}\n'),
+        BS("graphql", "doc", "/api/graphql", "xss ssti sqli log4shell",
+           doc='mutation UpdateProfile {\n  updateProfile(input: {displayName: {P}, '
+               'locale: "en-GB"}) {\n    id\n    displayName\n  }\n}\n'),
+        BS("graphql", "doc", "/api/graphql", "xss", ctx="url",
+           doc='mutation UpdateProfile {\n  updateProfile(input: {website: {P}}) {\n    id\n  }'
+               '\n}\n'),
+        BS("graphql", "doc", "/graphql", "nosql", ctx="js",
+           doc='{\n  users(filter: {name: {P}}) {\n    id\n    email\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "ssrf",
+           doc='mutation {\n  createWebhook(url: {P}, events: [ORDER_CREATED]) {\n    id\n'
+               '    secret\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "ssrf",
+           doc='mutation {\n  importProductImage(productId: "48213", url: {P}) {\n    id\n'
+               '    width\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "rfi",
+           doc='mutation {\n  installTheme(source: {P}, activate: true) {\n    id\n    name\n'
+               '  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "path-traversal lfi",
+           doc='{\n  invoice(orderId: "88213", file: {P}) {\n    downloadUrl\n  }\n}\n'),
+        BS("graphql", "doc", "/api/graphql", "ssti lfi", block=True,
+           doc='mutation {\n  previewEmail(template: {P}, data: "{\\"name\\": \\"Dana\\"}") {\n'
+               '    html\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "rce",
+           doc='mutation {\n  runDiagnostics(host: {P}, count: 4) {\n    output\n  }\n}\n'),
+        BS("graphql", "doc", "/graphql", "rce", ctx="code",
+           doc='mutation {\n  evaluateRule(expression: {P}) {\n    result\n  }\n}\n'),
+    ],
+}
+
+# Messages of the shop's protobuf API (the apps) and of its gRPC-web services (the site).
+SEARCH_MSG = [(1, "$P"), (2, 1), (3, "en-GB"), (4, [(1, "kitchen"), (2, 1)])]
+SEARCH_NESTED = [(1, "mug"), (2, 1), (3, "en-GB"), (4, [(1, "$P"), (2, 1)])]
+REVIEW_MSG = [(1, "48213"), (2, 5), (3, "Great value"), (4, "$P"),
+              (5, [(1, "Dana K."), (2, "en-GB")])]
+REVIEW_NESTED = [(1, "48213"), (2, 4), (3, "Nice"), (4, "Arrived quickly."),
+                 (5, [(1, "$P"), (2, "en-GB")])]
+EVENTS_MSG = [(1, [(1, "screen_view"), (2, 1718351560001), (3, [(1, "screen"), (2, "Search")])]),
+              (1, [(1, "search"), (2, 1718351564120), (3, [(1, "term"), (2, "$P")]),
+                   (4, "Search")]),
+              (2, [(1, "8d1f3c2a-77b0-4c1e-9a0e-5b6f2d8e9c10"), (2, "Pixel 7"), (3, "android"),
+                   (4, "5.12.1")])]
+PROFILE_MSG = [(1, "$P"), (2, "en-GB"), (3, [(1, f"https://cdn.{SITE}/a/u81.png"), (2, 64)])]
+AVATAR_NESTED = [(1, "Dana Kaya"), (2, "en-GB"), (3, [(1, "$P"), (2, 64)])]
+WEBSITE_MSG = [(1, "Dana Kaya"), (4, "$P")]
+INVOICE_MSG = [(1, "88213"), (2, "$P")]
+URL_MSG = [(1, "$P"), (2, [(1, 640), (2, "webp")])]
+PING_MSG = [(1, "$P"), (2, 4)]
+TICKET_MSG = [(1, "Order question"), (2, "$P"), (3, 88213)]
+IMPORT_MSG = [(1, "orders.xml"), (2, "application/xml"), (3, "$P")]
+TICKET_ATTACH = [(1, "Wrong invoice"), (2, "See the attached invoice."), (3, 88213),
+                 (4, [(1, "invoice.xml"), (2, "application/xml"), (3, "$P")])]
+XML_FOR_PB = ("order", "<order><id>88213</id><customer><name>{use}</name></customer></order>")
+XML_INVOICE = ("invoice", "<invoice><number>{use}</number><total currency=\"EUR\">42.00</total>"
+               "</invoice>")
+
+
+def pb_slots(pl):
+    """The same services for protobuf (the apps' REST-ish /v2 API) and gRPC-web (the site)."""
+    if pl == "protobuf":
+        def path(rest, grpc):
+            return rest
+    else:
+        def path(rest, grpc):
+            return grpc
+    return [
+        BS(pl, "msg", path("/v2/search", "/shop.search.v1.SearchService/Search"),
+           "sqli xss log4shell ssti", msg=SEARCH_MSG),
+        BS(pl, "msg", path("/v2/search", "/shop.search.v1.SearchService/Search"),
+           "sqli xss", msg=SEARCH_NESTED),
+        BS(pl, "msg", path("/v2/reviews", "/shop.review.v1.ReviewService/CreateReview"),
+           "xss ssti sqli log4shell", msg=REVIEW_MSG),
+        BS(pl, "msg", path("/v2/reviews", "/shop.review.v1.ReviewService/CreateReview"),
+           "xss sqli log4shell", msg=REVIEW_NESTED),
+        BS(pl, "msg", path("/v2/events", "/shop.analytics.v1.EventService/Track"),
+           "sqli xss log4shell ssti", msg=EVENTS_MSG),
+        BS(pl, "msg", path("/v2/profile", "/shop.account.v1.AccountService/UpdateProfile"),
+           "xss ssti sqli log4shell", msg=PROFILE_MSG, method="PUT"),
+        BS(pl, "msg", path("/v2/profile", "/shop.account.v1.AccountService/UpdateProfile"),
+           "ssrf", msg=AVATAR_NESTED, method="PUT"),
+        BS(pl, "msg", path("/v2/profile", "/shop.account.v1.AccountService/UpdateProfile"),
+           "xss", ctx="url", msg=WEBSITE_MSG, method="PUT"),
+        BS(pl, "msg", path("/v2/invoices/download", "/shop.files.v1.FileService/GetInvoice"),
+           "path-traversal lfi", msg=INVOICE_MSG),
+        BS(pl, "msg", path("/v2/share/preview", "/shop.media.v1.MediaService/ImportImage"),
+           "ssrf", msg=URL_MSG),
+        BS(pl, "msg", path("/v2/support/diagnostics", "/shop.admin.v1.DiagnosticsService/Ping"),
+           "rce", msg=PING_MSG),
+        BS(pl, "msg", path("/v2/support/tickets", "/shop.support.v1.SupportService/CreateTicket"),
+           "xss ssti log4shell sqli", msg=TICKET_MSG),
+        BS(pl, "msg", path("/partner/v1/orders/import",
+                           "/shop.partner.v1.ImportService/ImportOrders"),
+           "xxe", msg=IMPORT_MSG, xml=XML_FOR_PB),
+        BS(pl, "msg", path("/v2/support/tickets", "/shop.support.v1.SupportService/CreateTicket"),
+           "xxe", msg=TICKET_ATTACH, xml=XML_INVOICE),
+    ]
+
+
+for _pl in ("protobuf", "grpc-web", "grpc-web-text"):
+    BODY_SLOTS[_pl] = pb_slots(_pl)
+
+# Requests per category and placement (placements the category has no slot for are absent).
+BODY_TARGETS = {
+    "sqli": {"text-body": 7, "ndjson": 5, "graphql": 7, "protobuf": 7, "grpc-web": 6,
+             "grpc-web-text": 5},
+    "xss": {"text-body": 8, "ndjson": 5, "graphql": 5, "protobuf": 6, "grpc-web": 5,
+            "grpc-web-text": 4},
+    "rce": {"text-body": 4, "ndjson": 3, "graphql": 3, "protobuf": 4, "grpc-web": 4,
+            "grpc-web-text": 4},
+    "path-traversal": {"text-body": 2, "ndjson": 2, "graphql": 3, "protobuf": 3, "grpc-web": 3,
+                       "grpc-web-text": 2},
+    "lfi": {"text-body": 2, "graphql": 2, "protobuf": 2, "grpc-web": 2, "grpc-web-text": 2},
+    "rfi": {"text-body": 1, "graphql": 2},
+    "ssrf": {"text-body": 2, "ndjson": 2, "graphql": 4, "protobuf": 4, "grpc-web": 4,
+             "grpc-web-text": 3},
+    "ssti": {"text-body": 5, "ndjson": 3, "graphql": 3, "protobuf": 3, "grpc-web": 3,
+             "grpc-web-text": 2},
+    "log4shell": {"text-body": 4, "ndjson": 6, "graphql": 2, "protobuf": 3, "grpc-web": 3,
+                  "grpc-web-text": 3},
+    "xxe": {"text-body": 2, "protobuf": 2, "grpc-web": 2},
+    "nosql": {"text-body": 3, "ndjson": 2, "graphql": 3},
+    "prototype-pollution": {"text-body": 2, "ndjson": 2},
+}
+JSON_BEARING = {"beacon", "json-text", "object", "lines", "object-lines", "doc"}
+BODY_PLAIN = {"text-body": {"plain": 5, "unicode-escape": 2},
+              "ndjson": {"plain": 5, "unicode-escape": 2},
+              "graphql": {"plain": 5, "unicode-escape": 1},
+              "protobuf": {"plain": 5}, "grpc-web": {"plain": 5}, "grpc-web-text": {"plain": 5}}
+
+
+def body_encodings(cat, pl):
+    if cat == "xxe":
+        return {"plain": 1}
+    if cat in ("nosql", "prototype-pollution") and pl != "graphql":
+        return {"plain": 3, "unicode-escape": 2}
+    encs = dict(BODY_PLAIN[pl])
+    for e, w in EVASIONS.get(cat, {}).items():
+        if e not in ("base64", "url-partial", "utf8-overlong", "percent-u"):
+            encs[e] = w  # payload-level evasions only: nothing here URL-decodes
+    return encs
+
+
+def body_payload_ok(cat, p, pl):
+    """Whether payload p can be carried in a body of placement pl at all."""
+    if cat == "xxe":
+        return pl in ("text-body", "protobuf", "grpc-web", "grpc-web-text")
+    if isinstance(p.text, (bytes, list)) or "shellshock" in p.flags:
+        return False  # serialized objects, bracket keys, header-only attacks
+    if isinstance(p.text, dict):
+        return pl in ("text-body", "ndjson")
+    # A payload limited to some placements goes where a JSON string value goes, if at all.
+    return p.only is None or "json" in p.only
+
+
+def body_slot_ok(cat, slot, p, soft):
+    if cat not in slot["fits"]:
+        return False
+    if cat == "xxe":
+        return "xml" in slot
+    if isinstance(p.text, dict):
+        return slot["kind"] in ("object", "object-lines") and (
+            cat != "nosql" or slot["ctx"] == p.ctx)
+    if slot["kind"] in ("object", "object-lines", "xml") or "xml" in slot:
+        return False
+    return slot_fits(slot, p, soft)
+
+
+def xxe_document(p, root_template):
+    doctype, use = p.raw
+    root, template = root_template
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' +
+            (doctype.replace("{root}", root) + "\n" if doctype else "") +
+            template.replace("{use}", use or "test"))
+
+
+class BodyBuilder(Builder):
+    def __init__(self, rng, clients, apps):
+        super().__init__(rng, clients)
+        self.apps = apps
+
+    def browser_headers(self, client, target, accept, mode, extra):
+        """A fetch/XHR (mode cors) or sendBeacon (mode no-cors) POST from the shop's pages."""
+        b, session = client["b"], client["session"]
+        req = benign.browser_request(self.rng, b, session, "xhr", "POST", target, accept,
+                                     "empty", mode, "same-origin",
+                                     list(extra) + [("Origin", ORIGIN)])
+        return [list(h) for h in req["headers"]]
+
+    def headers_for(self, client, target, ctype, accept, mode="cors", extra=()):
+        if client["type"] == "browser":
+            return self.browser_headers(client, target, accept, mode,
+                                        [("Content-Type", ctype)] + list(extra))
+        return client_headers(self.rng, client, "POST", target,
+                              extra=[("Content-Type", ctype)] + list(extra), accept=accept)
+
+    def finish(self, method, target, headers, body, binary=False):
+        req = {"method": method, "target": target, "headers": headers}
+        if binary or "\x00" in body:
+            data = body if isinstance(body, bytes) else body.encode("utf-8")
+            req["body_base64"] = base64.b64encode(data).decode("ascii")
+        else:
+            req["body"] = body
+        return req
+
+    # -- text/plain ---------------------------------------------------------------------------
+
+    def text_body(self, slot, value, mode):
+        rng, kind = self.rng, slot["kind"]
+        if kind in ("beacon", "json-text", "object"):
+            if kind == "object":
+                obj = dict(slot["obj"])
+                obj.update(value)
+                body = json_dump(mark_operators(obj), rng, mode == "uescape")
+            else:
+                body = json_dump(replace_sentinel(slot["obj"], Marked(value)), rng,
+                                 mode == "uescape")
+            if kind == "beacon":  # navigator.sendBeacon(url, JSON.stringify(...))
+                client = self.client(0.9)
+                ctype, accept, fetch = "text/plain;charset=UTF-8", "*/*", "no-cors"
+            else:  # a simple request: no CORS preflight for text/plain
+                client = self.client(0.25)
+                ctype, accept, fetch = rng.choice(["text/plain", "text/plain;charset=UTF-8"]), \
+                    "application/json, text/plain, */*", "cors"
+            return self.finish("POST", slot["path"], self.headers_for(client, slot["path"], ctype,
+                                                                     accept, fetch), body)
+        if mode == "uescape":
+            return None  # raw text: nothing decodes \u escapes
+        if kind == "xml":
+            body = value
+            client = self.client(tools=["curl", "python", "java", "go"])
+        else:
+            body = rng.choice(slot["templates"]).replace("{P}", value)
+            client = self.client(slot["browser"])
+        ctype = "text/plain;charset=UTF-8" if client["type"] == "browser" else rng.choice(
+            ["text/plain", "text/plain; charset=utf-8"])
+        return self.finish("POST", slot["path"], self.headers_for(client, slot["path"], ctype,
+                                                                 "*/*"), body)
+
+    # -- NDJSON -------------------------------------------------------------------------------
+
+    def ndjson(self, slot, value, mode):
+        rng = self.rng
+        lines = [json_dump(slot["filler"](rng), rng) for _ in range(rng.randrange(2, 6))]
+        if slot["kind"] == "object-lines":
+            obj = dict(value)
+            if slot["ctx"] is None:  # an imported record with extra keys
+                obj = dict(slot["filler"](rng), **obj)
+            hit = json_dump(mark_operators(obj), rng, mode == "uescape")
+        else:
+            hit = json_dump(replace_sentinel(slot["line"], Marked(value)), rng, mode == "uescape")
+        lines.insert(rng.randrange(1, len(lines) + 1), hit)
+        body = "\n".join(lines) + "\n"
+        ctype = rng.choice(["application/x-ndjson", "application/x-ndjson", "application/jsonl",
+                            "application/x-ndjson; charset=utf-8"])
+        who = slot["client"]
+        if who == "shipper" and rng.random() < 0.7:
+            headers = shipper_headers(rng, ctype)
+        elif who == "app":
+            headers, _ = self.apps.headers(rng, "application/json", ctype)
+        else:
+            headers = client_headers(rng, self.client(tools=["curl", "python", "go"]), "POST",
+                                     slot["path"], extra=[("Content-Type", ctype)],
+                                     accept="application/json")
+        return self.finish("POST", slot["path"], headers, body)
+
+    # -- application/graphql ------------------------------------------------------------------
+
+    def graphql(self, slot, value, mode):
+        rng = self.rng
+        lit = None
+        if mode != "uescape" and slot.get("block") and rng.random() < 0.5:
+            lit = gql_block_string(value)
+        if lit is None:
+            lit = gql_string(value, mode == "uescape", rng)
+        body = slot["doc"].replace("{P}", lit)
+        client = self.client(0.3, None)
+        if client["type"] == "browser":
+            headers = self.browser_headers(
+                client, slot["path"], "application/graphql-response+json,application/json;q=0.9",
+                "cors", [("Content-Type", "application/graphql")])
+        else:
+            headers = client_headers(rng, client, "POST", slot["path"],
+                                     extra=[("Content-Type", "application/graphql")],
+                                     accept=rng.choice(["application/json", "*/*"]))
+        return self.finish("POST", slot["path"], headers, body)
+
+    # -- protobuf, gRPC-web, gRPC-web-text ----------------------------------------------------
+
+    def protobuf(self, slot, value, mode):
+        if mode != "plain":
+            return None
+        rng = self.rng
+        msg = pb_message(pb_fill(slot["msg"], value))
+        method = slot.get("method", "POST")
+        if slot["pl"] == "protobuf":
+            if slot["path"].startswith("/partner/") or rng.random() < 0.2:
+                ctype = "application/x-protobuf"
+                headers = client_headers(rng, self.client(tools=["go", "java", "python", "curl"]),
+                                         method, slot["path"], extra=[("Content-Type", ctype)],
+                                         accept=ctype)
+            else:
+                ctype = rng.choice(["application/x-protobuf", "application/x-protobuf",
+                                    "application/protobuf"])
+                headers, _ = self.apps.headers(rng, ctype, ctype)
+            return self.finish(method, slot["path"], headers, msg, binary=True)
+        frame = grpc_frame(msg)
+        if rng.random() < 0.5:
+            custom = [("x-grpc-web", "1"), ("x-user-agent", "grpc-web-javascript/0.1")]
+        else:
+            custom = [("x-grpc-web", "1"), ("x-user-agent", "connect-es/1.4.0"),
+                      ("grpc-timeout", "15000m")]
+        client = self.client(0.85, None)
+        if slot["pl"] == "grpc-web-text":
+            ctype = accept = "application/grpc-web-text"
+            body, binary = base64.b64encode(frame).decode("ascii"), False
+        else:
+            ctype = rng.choice(["application/grpc-web+proto", "application/grpc-web+proto",
+                                "application/grpc-web"])
+            accept, body, binary = "application/grpc-web+proto", frame, True
+        headers = self.headers_for(client, slot["path"], ctype, accept, "cors", custom)
+        return self.finish("POST", slot["path"], headers, body, binary=binary)
+
+
+def build_body(b, cat, pl, p, enc, slot):
+    """The request for payload p in body slot `slot` with encoding enc, or None when that
+    combination does not fit."""
+    if cat == "xxe":
+        value, mode = xxe_document(p, slot["xml"]), "plain"
+    elif isinstance(p.text, dict):
+        value, mode = p.text, "uescape" if enc == "unicode-escape" else "plain"
+    else:
+        r = apply_encoding(cat, enc, p, pl, b.rng)
+        if r is None:
+            return None
+        value, mode = r
+    if pl == "text-body":
+        return b.text_body(slot, value, mode)
+    if pl == "ndjson":
+        return b.ndjson(slot, value, mode)
+    if pl == "graphql":
+        return b.graphql(slot, value, mode)
+    return b.protobuf(slot, value, mode)
+
+
+def generate_bodies(seed=SEED, first_numbers=None):
+    """The requests of the body placements; ids go on from first_numbers[category] (the number
+    of that category's requests before them)."""
+    rng = random.Random(seed * 10007 + BODY_SEED_SALT)
+    b = BodyBuilder(rng, Clients(seed), Apps(seed))
+    first_numbers = first_numbers or {}
+    out = []
+    by_name = {c[0]: c for c in CATEGORIES}
+    for cat, targets in BODY_TARGETS.items():
+        _, payloads, _, _, soft = by_name[cat]
+        groups = {p.key: f"{cat}-{i:03d}" for i, p in enumerate(payloads)}  # as generate()
+        splits = split_of(cat, payloads)
+        usage = {p.key: 0 for p in payloads}
+        combo, enc_use = {}, {}
+        n = first_numbers.get(cat, 0)
+        for pl, count in targets.items():
+            slots = [s for s in BODY_SLOTS[pl] if cat in s["fits"]]
+            encs = body_encodings(cat, pl)
+            elig = [p for p in payloads if body_payload_ok(cat, p, pl) and
+                    any(body_slot_ok(cat, s, p, soft) for s in slots)]
+            assert elig, (cat, pl)
+            penalty = {}
+            made = 0
+            while made < count:
+                p = min(elig, key=lambda q: (usage[q.key] + penalty.get(q.key, 0),
+                                             combo.get((q.key, pl), 0), rng.random()))
+                fitting = [s for s in slots if body_slot_ok(cat, s, p, soft)]
+                exact = [s for s in fitting if s["ctx"] is not None and s["ctx"] == p.ctx]
+                slot = rng.choice(exact if exact and rng.random() < 0.7 else fitting)
+                order = sorted(encs, key=lambda e: (enc_use.get((pl, e), 0) / encs[e] +
+                                                    3 * combo.get((p.key, pl, e), 0),
+                                                    rng.random()))
+                req = None
+                for enc in order:
+                    req = build_body(b, cat, pl, p, enc, slot)
+                    if req is not None:
+                        break
+                if req is None:
+                    penalty[p.key] = penalty.get(p.key, 0) + 1
+                    if penalty[p.key] > 50:
+                        raise RuntimeError(f"{cat}/{pl}: nothing fits {p.key!r}")
+                    continue
+                label = p.enc if enc == "plain" and p.enc else enc
+                usage[p.key] += 1
+                combo[(p.key, pl)] = combo.get((p.key, pl), 0) + 1
+                combo[(p.key, pl, enc)] = combo.get((p.key, pl, enc), 0) + 1
+                enc_use[(pl, enc)] = enc_use.get((pl, enc), 0) + 1
+                made += 1
+                n += 1
+                rec = {"id": f"atk-{cat}-{n:04d}", "kind": "attack"}
+                rec.update(req)
+                rec.update({"expect": "block", "category": cat, "placement": pl,
+                            "encoding": label, "split": splits[p.key], "group": groups[p.key]})
+                out.append(rec)
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default=os.path.join(HERE, "attacks.jsonl"))
     p.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     args = p.parse_args()
     reqs = generate(args.seed)
+    numbers = {}
+    for r in reqs:
+        numbers[r["category"]] = numbers.get(r["category"], 0) + 1
+    reqs += generate_bodies(args.seed, numbers)
     with open(args.out, "w", encoding="utf-8", newline="\n") as f:
         for r in reqs:
             f.write(json.dumps(r, ensure_ascii=False, separators=(", ", ": ")) + "\n")

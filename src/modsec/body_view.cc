@@ -76,6 +76,40 @@ std::string TextOrJsonView(std::string_view body) {
   return TextView(body);
 }
 
+// The string literals of a GraphQL document, escapes decoded ("\u0027" is "'"): a value is
+// inspected on its own, as it would be as a JSON variable. GraphQL's escapes are JSON's, so
+// nlohmann decodes them; block strings ("""...""") are taken as written.
+json GraphqlStrings(std::string_view doc) {
+  json strings = json::array();
+  size_t i = 0;
+  while (i < doc.size()) {
+    const char c = doc[i];
+    if (c == '#') {  // a comment, to the end of the line
+      const size_t end = doc.find_first_of("\r\n", i);
+      i = end == std::string_view::npos ? doc.size() : end;
+    } else if (doc.substr(i, 3) == "\"\"\"") {
+      size_t end = i + 3;
+      while (end < doc.size() && doc.substr(end, 3) != "\"\"\"") end += doc[end] == '\\' ? 2 : 1;
+      strings.push_back(std::string(doc.substr(i + 3, std::min(end, doc.size()) - i - 3)));
+      i = end + 3;
+    } else if (c == '"') {
+      size_t end = i + 1;
+      while (end < doc.size() && doc[end] != '"' && doc[end] != '\n') {
+        end += doc[end] == '\\' ? 2 : 1;
+      }
+      end = std::min(end, doc.size());
+      const std::string quoted = "\"" + std::string(doc.substr(i + 1, end - i - 1)) + "\"";
+      json decoded = json::parse(quoted, nullptr, /*allow_exceptions=*/false);
+      strings.push_back(decoded.is_string() ? decoded.get<std::string>()
+                                            : quoted.substr(1, quoted.size() - 2));
+      i = end + 1;
+    } else {
+      ++i;
+    }
+  }
+  return strings;
+}
+
 bool ReadVarint(std::string_view& in, uint64_t& value) {
   value = 0;
   for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
@@ -196,7 +230,7 @@ std::optional<std::string> BodyViewOf(std::string_view content_type, std::string
         return lines ? *lines : TextView(body);
       }
       case Kind::kGraphql:
-        return Dump(json{{"query", std::string(body)}});
+        return Dump(json{{"query", std::string(body)}, {"strings", GraphqlStrings(body)}});
       case Kind::kProtobuf:
         return ProtobufView(body);
       case Kind::kGrpc:

@@ -9,7 +9,8 @@
 //                         array of its lines when each is one (NDJSON sent as text);
 //                         otherwise {"text": body}
 //   NDJSON, JSON Lines    an array of the lines; {"text": body} when a line is not JSON
-//   application/graphql   {"query": body}, as a GraphQL client sends it in JSON
+//   application/graphql   {"query": body, "strings": [...]}: the document as a GraphQL client
+//                         sends it in JSON, and each of its string literals, escapes decoded
 //   protobuf              an array of every length-delimited field (a string, bytes or an
 //                         embedded message: without the schema nobody knows which), and of
 //                         the fields of each one that parses as a message, at any depth up

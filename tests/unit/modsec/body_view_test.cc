@@ -83,9 +83,16 @@ TEST(BodyViewTest, NdjsonIsAnArrayOfItsLinesOrText) {
             json({{"text", "{\"a\":1}\nnot json"}}));
 }
 
-TEST(BodyViewTest, GraphqlDocumentIsTheQuery) {
-  const std::string doc = "{ project(id: \"1\") { name } }";
-  EXPECT_EQ(Parsed("application/graphql", doc), json({{"query", doc}}));
+TEST(BodyViewTest, GraphqlDocumentIsTheQueryAndItsStringsDecoded) {
+  const std::string doc =
+      "# \"not a string\"\n{ project(id: \"1\") { tasks(filter: {search: \"x\\u0027 OR "
+      "1=1--\", q: \"say \\\"hi\\\"\"}) { note(text: \"\"\"a \"quoted\" block\"\"\") } } }";
+  json j = Parsed("application/graphql", doc);
+  EXPECT_EQ(j["query"], doc);
+  EXPECT_EQ(j["strings"], json::array({"1", "x' OR 1=1--", "say \"hi\"", "a \"quoted\" block"}));
+  // An unterminated string or a bad escape is kept as written.
+  EXPECT_EQ(Parsed("application/graphql", "{ a(b: \"\\u12\") c(d: \"open")["strings"],
+            json::array({"\\u12", "open"}));
 }
 
 TEST(BodyViewTest, ProtobufGivesEveryLengthDelimitedFieldAndNestedOnes) {
@@ -100,7 +107,9 @@ TEST(BodyViewTest, ProtobufGivesEveryLengthDelimitedFieldAndNestedOnes) {
 
 TEST(BodyViewTest, AStringThatAlsoParsesAsAMessageIsStillInspectedWhole) {
   // Field 2 fixed64 twice: as a message it holds two numbers, as a string an attack.
-  const std::string sneaky = "\x11<script>\x11" "alert(1)";
+  const std::string sneaky =
+      "\x11<script>\x11"
+      "alert(1)";
   json j = Parsed("application/protobuf", Field(1, sneaky));
   ASSERT_FALSE(j.empty());
   EXPECT_EQ(j[0], sneaky);
