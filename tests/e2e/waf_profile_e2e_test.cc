@@ -13,6 +13,7 @@
 
 #include "support/acl_helpers.h"
 #include "support/attack_records.h"
+#include "support/auth_helpers.h"
 #include "support/client.h"
 #include "support/json.h"
 #include "support/log_file.h"
@@ -288,6 +289,28 @@ TEST_F(WafProfileTest, TheScopeExemptionTakesOnlyOAuthScopes) {
             200);
   EXPECT_EQ(Status("GET", "/file?scope=.htaccess"), 403);  // 930120 still reads it
   EXPECT_TRUE(Logged("930120"));
+}
+
+TEST_F(WafProfileTest, BalancedDecodesBasicCredentials) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  auto basic = [](const std::string& credentials) {
+    return HeaderList{{"Authorization", "Basic " + Base64(credentials)}};
+  };
+  EXPECT_EQ(Status("GET", "/api/reports", basic("reporting@example.org:hTQcfvLHJrlEId13")), 200);
+  EXPECT_EQ(Status("GET", "/api/reports", basic("admin:1' OR '1'='1")), 403);
+  EXPECT_TRUE(Logged("900060"));
+  EXPECT_EQ(Status("GET", "/api/reports", basic("<svg/onload=alert(1)>:x")), 403);
+  EXPECT_TRUE(Logged("900061"));
+  EXPECT_EQ(origin_.RequestCount(), 1u);
+}
+
+TEST_F(WafProfileTest, CrsDoesNotReadBasicCredentials) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block, profile: crs}"));
+  EXPECT_EQ(
+      Status("GET", "/api/reports", {{"Authorization", "Basic " + Base64("admin:1' OR '1'='1")}}),
+      200);
 }
 
 TEST_F(WafProfileTest, BalancedBringsTheSignaturePacks) {
