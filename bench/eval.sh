@@ -47,6 +47,8 @@
 #                 TARGET.error.log (nginx), TARGET.rules.txt, gotestwaf.jsonl, report.txt,
 #                 report.json
 #   RAMPART_BIN   use this rampart binary instead of building one
+#   RULES_DIR     rampart's rules directory (default: the source tree's rules/), e.g. a copy
+#                 with a profile rule changed, to measure the change before making it
 #   BUILD_DIR     where to build rampart (default /tmp/rampart-bench-waf-build, as waf.sh)
 #   CRS_DIR       OWASP CRS 3.x (default /usr/share/modsecurity-crs)
 #   NO_INSTALL=1  never call apt-get
@@ -106,7 +108,7 @@ if ((want_modsec)) && [[ ! -f "$MODSEC_MODULE" ]]; then
 fi
 if ((want_rampart)); then build_rampart; fi
 
-RULES_DIR="$SRC_DIR/rules"
+RULES_DIR="${RULES_DIR:-$SRC_DIR/rules}"
 UNICODE_MAP="$(find_unicode_map)"
 START_SECONDS=$SECONDS
 

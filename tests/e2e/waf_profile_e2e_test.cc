@@ -305,6 +305,25 @@ TEST_F(WafProfileTest, BalancedDecodesBasicCredentials) {
   EXPECT_EQ(origin_.RequestCount(), 1u);
 }
 
+TEST_F(WafProfileTest, BalancedChecksEveryRequestHeader) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  // What browsers send: Safari's Accept and Chrome 96's brand list read as SQL to libinjection.
+  EXPECT_EQ(Status("GET", "/",
+                   {{"Accept",
+                     "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,"
+                     "video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"},
+                    {"Sec-CH-UA", "\" Not A;Brand\";v=\"99\", \"Chromium\";v=\"96\""},
+                    {"X-Forwarded-For", "203.0.113.195, 198.51.100.7"},
+                    {"If-None-Match", "W/\"5e15153d-120f\""}}),
+            200);
+  EXPECT_EQ(Status("GET", "/", {{"X-Forwarded-Host", "<img src=x onerror=alert(1)>"}}), 403);
+  EXPECT_TRUE(Logged("900062"));
+  EXPECT_EQ(Status("GET", "/", {{"X-Real-IP", "1' AND 1=2 AND 'a'='a"}}), 403);
+  EXPECT_TRUE(Logged("900063"));
+  EXPECT_EQ(origin_.RequestCount(), 1u);
+}
+
 TEST_F(WafProfileTest, CrsDoesNotReadBasicCredentials) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: block, profile: crs}"));
