@@ -5,6 +5,7 @@
 
 #include "core/base64.h"
 #include "core/strings.h"
+#include "modsec/quoted_strings.h"
 
 namespace rampart::modsec {
 namespace {
@@ -37,48 +38,92 @@ constexpr Type kTypes[] = {
     {"application/grpc-web-text+proto", Kind::kGrpcWebText},
 };
 
-// Nesting is followed this deep: each level repeats its bytes once more in the view.
+// Nesting is followed this deep.
 constexpr int kMaxProtobufDepth = 4;
 
 // Invalid UTF-8 becomes U+FFFD rather than an error: the view is for inspection only.
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-std::string TextView(std::string_view body) { return Dump(json{{"text", std::string(body)}}); }
-
-bool IsJsonContainer(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_object() || j.is_array();
+// The text with C0 control characters other than tab, CR and LF as spaces: JSON would escape
+// each as six bytes (\u0001), so a body of them would make a view six times its size. A space
+// is what most parsers and databases take such a byte for anyway.
+std::string Printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) c = ' ';
+  }
+  return out;
 }
 
-// "[line,line,...]" when every non-blank line is a JSON object or array; nullopt otherwise.
-std::optional<std::string> LinesView(std::string_view body) {
-  std::string out = "[";
-  bool any = false;
+std::string_view WithoutBom(std::string_view text) {
+  return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+}
+
+// {"text": text}, and "strings": each quoted literal in it that holds an escape, decoded (a
+// JSON document a strict parser refused may still be one to the backend: quoted_strings.h).
+json TextValue(std::string_view text) {
+  json value = {{"text", Printable(text)}};
+  std::vector<std::string> strings = EscapedQuotedStrings(text);
+  if (!strings.empty()) {
+    json decoded = json::array();
+    for (const std::string& s : strings) decoded.push_back(Printable(s));
+    value["strings"] = std::move(decoded);
+  }
+  return value;
+}
+
+std::string TextView(std::string_view body) { return Dump(TextValue(body)); }
+
+// The JSON object or array `text` is (a byte-order mark dropped; yajl refuses one), or nullopt.
+std::optional<std::string_view> JsonContainer(std::string_view text) {
+  text = WithoutBom(text);
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() || j.is_array()) return text;
+  return std::nullopt;
+}
+
+// The non-blank lines, CR and surrounding blanks removed.
+std::vector<std::string_view> Lines(std::string_view body) {
+  std::vector<std::string_view> lines;
   while (!body.empty()) {
     const size_t end = body.find('\n');
     std::string_view line = body.substr(0, end);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     line = core::TrimOws(line);
     body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
-    if (line.empty()) continue;
-    if (!IsJsonContainer(line)) return std::nullopt;
-    if (any) out += ',';
-    out.append(line);
-    any = true;
+    if (!line.empty()) lines.push_back(line);
   }
-  if (!any) return std::nullopt;
+  return lines;
+}
+
+// NDJSON: "[line,line,...]", each line that is not a JSON object or array as a text value.
+std::string LinesView(std::string_view body) {
+  std::string out = "[";
+  for (std::string_view line : Lines(body)) {
+    if (out.size() > 1) out += ',';
+    if (auto doc = JsonContainer(line)) {
+      out.append(*doc);
+    } else {
+      out += Dump(TextValue(line));
+    }
+  }
   return out + "]";
 }
 
+// text/plain: a JSON beacon as it is; lines that are each JSON as an array; otherwise the text
+// as one value (split into lines, a payload could be cut in two).
 std::string TextOrJsonView(std::string_view body) {
-  if (IsJsonContainer(body)) return std::string(body);
-  if (auto lines = LinesView(body)) return *lines;
-  return TextView(body);
+  if (auto doc = JsonContainer(body)) return std::string(*doc);
+  const std::vector<std::string_view> lines = Lines(body);
+  bool all_json = !lines.empty();
+  for (std::string_view line : lines) all_json = all_json && JsonContainer(line).has_value();
+  return all_json ? LinesView(body) : TextView(body);
 }
 
 // The string literals of a GraphQL document, escapes decoded ("\u0027" is "'"): a value is
-// inspected on its own, as it would be as a JSON variable. GraphQL's escapes are JSON's, so
-// nlohmann decodes them; block strings ("""...""") are taken as written.
+// inspected on its own, as it would be as a JSON variable. GraphQL's escapes are JSON's
+// (quoted_strings.h); block strings ("""...""") are taken as written.
 json GraphqlStrings(std::string_view doc) {
   json strings = json::array();
   size_t i = 0;
@@ -90,7 +135,7 @@ json GraphqlStrings(std::string_view doc) {
     } else if (doc.substr(i, 3) == "\"\"\"") {
       size_t end = i + 3;
       while (end < doc.size() && doc.substr(end, 3) != "\"\"\"") end += doc[end] == '\\' ? 2 : 1;
-      strings.push_back(std::string(doc.substr(i + 3, std::min(end, doc.size()) - i - 3)));
+      strings.push_back(Printable(doc.substr(i + 3, std::min(end, doc.size()) - i - 3)));
       i = end + 3;
     } else if (c == '"') {
       size_t end = i + 1;
@@ -98,16 +143,29 @@ json GraphqlStrings(std::string_view doc) {
         end += doc[end] == '\\' ? 2 : 1;
       }
       end = std::min(end, doc.size());
-      const std::string quoted = "\"" + std::string(doc.substr(i + 1, end - i - 1)) + "\"";
-      json decoded = json::parse(quoted, nullptr, /*allow_exceptions=*/false);
-      strings.push_back(decoded.is_string() ? decoded.get<std::string>()
-                                            : quoted.substr(1, quoted.size() - 2));
+      strings.push_back(Printable(DecodeStringEscapes(doc.substr(i + 1, end - i - 1))));
       i = end + 1;
     } else {
       ++i;
     }
   }
   return strings;
+}
+
+// No control characters but tab, CR and LF.
+bool IsText(std::string_view bytes) {
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) return false;
+  }
+  return true;
+}
+
+bool IsPrintableAscii(std::string_view bytes) {
+  for (char c : bytes) {
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
 }
 
 bool ReadVarint(std::string_view& in, uint64_t& value) {
@@ -148,18 +206,21 @@ bool AddProtobufFields(std::string_view message, int depth, json& values) {
         if (!ReadVarint(message, length) || length > message.size()) return fail();
         const std::string_view field = message.substr(0, length);
         message.remove_prefix(length);
-        // Always the bytes themselves: the backend's schema may call them a string even when
-        // they also parse as a message.
-        values.push_back(std::string(field));
-        if (depth < kMaxProtobufDepth && !field.empty()) {
-          (void)AddProtobufFields(field, depth + 1, values);
-        }
+        // An embedded message's fields are read in turn. Its bytes themselves too when they
+        // could be text (the backend's schema may call them a string: "\t<script>\t..." parses
+        // as two fixed64 fields); a binary message is not text to anyone.
+        const bool embedded = depth < kMaxProtobufDepth && !field.empty() &&
+                              AddProtobufFields(field, depth + 1, values);
+        if (!embedded || IsText(field)) values.push_back(Printable(field));
         continue;
       }
       default:  // groups (deprecated) and unknown wire types: not protobuf rampart reads
         return fail();
     }
     if (skip > message.size()) return fail();
+    // Eight or four printable bytes may be a slice of a string the schema calls one.
+    if (IsPrintableAscii(message.substr(0, skip)))
+      values.push_back(std::string(message.substr(0, skip)));
     message.remove_prefix(skip);
   }
   return true;
@@ -171,39 +232,47 @@ std::string ProtobufView(std::string_view body) {
   return Dump(values);
 }
 
-// gRPC's length-prefixed messages: 1 flag byte (bit 0: compressed), 4 bytes of length.
-std::string GrpcView(std::string_view body) {
+// gRPC's length-prefixed messages: 1 flag byte (bit 0: compressed), 4 bytes of length. In a
+// body cut at the WAF's limit (`cut`), the last, incomplete frame is left out.
+std::string GrpcView(std::string_view body, bool cut) {
   json values = json::array();
   while (!body.empty()) {
+    if (body.size() < 5 && cut) break;
     if (body.size() < 5 || (static_cast<uint8_t>(body[0]) & 1) != 0) {
       return std::string(kUnreadable);
     }
     uint64_t length = 0;
     for (int i = 1; i < 5; ++i) length = (length << 8) | static_cast<uint8_t>(body[i]);
     body.remove_prefix(5);
-    if (length > body.size()) return std::string(kUnreadable);
+    if (length > body.size()) {
+      if (cut) break;
+      return std::string(kUnreadable);
+    }
     const std::string_view message = body.substr(0, length);
     body.remove_prefix(length);
-    if (!AddProtobufFields(message, 1, values)) values.push_back(std::string(message));
+    if (!AddProtobufFields(message, 1, values)) values.push_back(Printable(message));
   }
   return Dump(values);
 }
 
-// gRPC-web-text: base64 of the frames, possibly several padded chunks one after the other.
-std::string GrpcWebTextView(std::string_view body) {
+// gRPC-web-text: base64 of the frames, possibly several padded chunks one after the other. In a
+// cut body, the last chunk is decoded as far as it is whole.
+std::string GrpcWebTextView(std::string_view body, bool cut) {
   std::string frames;
   while (!body.empty()) {
     size_t end = body.find('=');
     end = end == std::string_view::npos ? body.size() : body.find_first_not_of('=', end);
     if (end == std::string_view::npos) end = body.size();
+    std::string_view chunk = body.substr(0, end);
+    body.remove_prefix(end);
+    if (cut && body.empty()) chunk = chunk.substr(0, chunk.size() - chunk.size() % 4);
     std::string decoded;
-    if (!core::Base64Decode(body.substr(0, end), core::Base64Alphabet::kStandard, &decoded)) {
+    if (!core::Base64Decode(chunk, core::Base64Alphabet::kStandard, &decoded)) {
       return std::string(kUnreadable);
     }
     frames += decoded;
-    body.remove_prefix(end);
   }
-  return GrpcView(frames);
+  return GrpcView(frames, cut);
 }
 
 }  // namespace
@@ -217,7 +286,8 @@ const std::vector<std::string>& BodyViewMediaTypes() {
   return types;
 }
 
-std::optional<std::string> BodyViewOf(std::string_view content_type, std::string_view body) {
+std::optional<std::string> BodyViewOf(std::string_view content_type, std::string_view body,
+                                      bool cut) {
   const std::string media =
       core::ToLower(core::TrimOws(content_type.substr(0, content_type.find(';'))));
   for (const Type& t : kTypes) {
@@ -225,18 +295,16 @@ std::optional<std::string> BodyViewOf(std::string_view content_type, std::string
     switch (t.kind) {
       case Kind::kText:
         return TextOrJsonView(body);
-      case Kind::kLines: {
-        auto lines = LinesView(body);
-        return lines ? *lines : TextView(body);
-      }
+      case Kind::kLines:
+        return LinesView(body);
       case Kind::kGraphql:
-        return Dump(json{{"query", std::string(body)}, {"strings", GraphqlStrings(body)}});
+        return Dump(json{{"query", Printable(body)}, {"strings", GraphqlStrings(body)}});
       case Kind::kProtobuf:
         return ProtobufView(body);
       case Kind::kGrpc:
-        return GrpcView(body);
+        return GrpcView(body, cut);
       case Kind::kGrpcWebText:
-        return GrpcWebTextView(body);
+        return GrpcWebTextView(body, cut);
     }
   }
   return std::nullopt;

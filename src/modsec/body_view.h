@@ -8,14 +8,21 @@
 //   text/plain            the body itself when it is a JSON object or array (beacons); an
 //                         array of its lines when each is one (NDJSON sent as text);
 //                         otherwise {"text": body}
-//   NDJSON, JSON Lines    an array of the lines; {"text": body} when a line is not JSON
+//   NDJSON, JSON Lines    an array of the lines, a line that is not JSON as {"text": line}
 //   application/graphql   {"query": body, "strings": [...]}: the document as a GraphQL client
 //                         sends it in JSON, and each of its string literals, escapes decoded
 //   protobuf              an array of every length-delimited field (a string, bytes or an
-//                         embedded message: without the schema nobody knows which), and of
-//                         the fields of each one that parses as a message, at any depth up
-//                         to 4; {"text": body} when the body is not protobuf
+//                         embedded message: without the schema nobody knows which; an
+//                         embedded message's bytes only when they could be text) and of the
+//                         fields of each one that parses as a message, at any depth up to 4;
+//                         {"text": body} when the body is not protobuf
 //   gRPC, gRPC-web        each frame's message as protobuf; gRPC-web-text base64-decoded first
+//
+// A {"text": ...} value also lists, as "strings", every quoted literal in it that holds an
+// escape, decoded: a JSON document a strict parser refuses (a lone surrogate, a stray byte) may
+// be one to the backend, whose parser then decodes `\u0027` (quoted_strings.h). Control
+// characters other than tab, CR and LF become spaces, so a view is at most about three times
+// the body (quotes and backslashes escaped, invalid UTF-8 as U+FFFD).
 //
 // The view only feeds the inspection: the backend gets the body as the client sent it. A gRPC
 // body whose frames cannot be read (a compressed frame, a length past the end, bad base64)
@@ -38,7 +45,10 @@ inline constexpr std::string_view kUnreadable = "<rampart: unreadable body>";
 const std::vector<std::string>& BodyViewMediaTypes();
 
 // The view of `body` sent with Content-Type `content_type` (any case, parameters allowed), or
-// nullopt when the type has none (libmodsecurity reads it itself, or nothing does).
-std::optional<std::string> BodyViewOf(std::string_view content_type, std::string_view body);
+// nullopt when the type has none (libmodsecurity reads it itself, or nothing does). `cut`: the
+// body is the first part of a longer one (the WAF's limit in inspect_partial mode), so an
+// incomplete last gRPC frame is left out rather than unreadable.
+std::optional<std::string> BodyViewOf(std::string_view content_type, std::string_view body,
+                                      bool cut = false);
 
 }  // namespace rampart::modsec

@@ -22,24 +22,6 @@ std::optional<uint32_t> Hex(std::string_view s, size_t at, size_t n) {
   return v;
 }
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 }  // namespace
 
 std::string PercentDecode(std::string_view in, bool plus_is_space) {
@@ -56,7 +38,7 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
       i += 2;
     } else if (i + 1 < in.size() && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
       if (auto cp = Hex(in, i + 2, 4)) {
-        AppendUtf8(out, *cp);
+        core::AppendUtf8(out, *cp);
         i += 5;
       } else {
         out += c;
@@ -127,7 +109,7 @@ std::string DecodeHtmlEntities(std::string_view in) {
         ++digits;
       }
       if (digits > 0 && cp <= 0x10FFFF) {
-        AppendUtf8(out, cp);
+        core::AppendUtf8(out, cp);
         if (j < in.size() && in[j] == ';') ++j;
         i = j - 1;
         continue;

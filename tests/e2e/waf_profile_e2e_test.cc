@@ -177,6 +177,16 @@ TEST_F(WafProfileTest, BalancedInspectsBeaconsNdjsonAndProtobufValueByValue) {
           "POST", "/monitoring?o=4507", kText,
           envelope + "{\"user\":{\"ip_address\":\"{{constructor.constructor('alert(1)')()}}\"}}\n"),
       403);
+  // The placeholder does not lend its exemption to a duplicate key.
+  EXPECT_EQ(
+      Status("POST", "/monitoring?o=4507", kText,
+             envelope + "{\"user\":{\"ip_address\":\"{{auto}}\",\"ip_address\":\"{{7*7}}\"}}\n"),
+      403);
+  // JSON a strict parser refuses (a lone surrogate) but a lenient backend decodes: its escaped
+  // values are still read.
+  EXPECT_EQ(Status("POST", "/api/items", kText,
+                   R"({"a":"\ud800","q":"\u0031\u0027 union select password from users--"})"),
+            403);
   EXPECT_EQ(origin_.RequestCount(), 5u);
   EXPECT_TRUE(Logged("942100"));     // libinjection on the value
   EXPECT_TRUE(NotLogged("920420"));  // the types are allowed: inspected, not refused
@@ -206,6 +216,29 @@ TEST_F(WafProfileTest, GrpcWebFramesAreInspectedAndAnUnreadableOneIsRefused) {
             400);
   EXPECT_TRUE(Logged("200002"));
   EXPECT_EQ(origin_.RequestCount(), 2u);
+}
+
+// With inspect_partial, a body view is never longer than the limit (libmodsecurity would cut the
+// document and inspect nothing past the cut): control characters do not blow a view up, and a
+// gRPC-web-text body over the limit has its whole frames read.
+TEST_F(WafProfileTest, ABodyViewFitsThePartialInspectionLimit) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Start("{mode: block, request_body: {limit: 4000, over_limit: inspect_partial}}"));
+  EXPECT_EQ(Status("POST", "/api/pastes", kText,
+                   std::string(800, '\x01') + " 1' union select password from users--"),
+            403);
+  auto frame = [](const std::string& message) {  // flag 0, 4-byte big-endian length
+    return std::string(3, '\0') + static_cast<char>(message.size() >> 8) +
+           static_cast<char>(message.size() & 0xFF) + message;
+  };
+  // The second frame (3,000 bytes, base64-encoded past the 4,000-byte limit) is cut.
+  const std::string frames = frame(ProtobufField(1, "1' UNION SELECT password FROM users--")) +
+                             frame(std::string(3000, 'a'));
+  EXPECT_EQ(Status("POST", "/shop.search.v1.SearchService/Search",
+                   {{"Content-Type", "application/grpc-web-text"}}, Base64(frames)),
+            403);
+  EXPECT_EQ(origin_.RequestCount(), 0u);
 }
 
 TEST_F(WafProfileTest, WithoutBodyViewsTheTypesStayRefused) {
@@ -299,6 +332,14 @@ TEST_F(WafProfileTest, BalancedDecodesBasicCredentials) {
   };
   EXPECT_EQ(Status("GET", "/api/reports", basic("reporting@example.org:hTQcfvLHJrlEId13")), 200);
   EXPECT_EQ(Status("GET", "/api/reports", basic("admin:1' OR '1'='1")), 403);
+  // The scheme is case-insensitive, and lenient decoders skip stray characters.
+  EXPECT_EQ(
+      Status("GET", "/api/reports", {{"Authorization", "BASIC " + Base64("admin:1' OR '1'='1")}}),
+      403);
+  const std::string encoded = Base64("admin:1' OR '1'='1");
+  EXPECT_EQ(Status("GET", "/api/reports",
+                   {{"Authorization", "Basic " + encoded.substr(0, 4) + "." + encoded.substr(4)}}),
+            403);
   EXPECT_TRUE(Logged("900060"));
   EXPECT_EQ(Status("GET", "/api/reports", basic("<svg/onload=alert(1)>:x")), 403);
   EXPECT_TRUE(Logged("900061"));

@@ -44,6 +44,23 @@ pipeline::RuleMatch ToRuleMatch(modsec::Finding f) {
   return m;
 }
 
+// The body view (modsec/body_view.h) of `body`, which holds at most `limit` + 1 bytes of the
+// request body. A view longer than the limit would be cut by libmodsecurity mid-document and
+// go uninspected past the cut: with inspect_partial it is made of a shorter first part of the
+// body instead; otherwise it counts as a body over the limit (413), as the body would.
+std::optional<std::string> BodyView(std::string_view content_type, std::string_view body,
+                                    size_t limit, bool partial) {
+  const bool cut = body.size() > limit;
+  if (cut) body = body.substr(0, limit);
+  auto view = modsec::BodyViewOf(content_type, body, cut);
+  while (partial && view.has_value() && view->size() > limit && !body.empty()) {
+    // A view is at most about three times its part of the body: a few rounds at most.
+    body = body.substr(0, body.size() * limit / view->size() * 9 / 10);
+    view = modsec::BodyViewOf(content_type, body, true);
+  }
+  return view;
+}
+
 // ModSecurity takes the version without the "HTTP/" prefix ("1.1", "2.0").
 std::string_view VersionText(http::Version v) { return http::VersionName(v).substr(5); }
 
@@ -153,17 +170,15 @@ class WafStage final : public pipeline::Stage {
     const std::string* type = ex.request().headers.Get("Content-Type");
     const bool views = factory_.body_views() && type != nullptr;
     std::string view_type = views ? *type : std::string();
-    const bool cut = body_seen_ > factory_.policy()->policy().request_body_limit;
+    const modsec::Policy& policy = factory_.policy()->policy();
     auto work = [inspection = inspection_, body = std::move(body_), views,
-                 view_type = std::move(view_type), cut] {
+                 view_type = std::move(view_type), limit = policy.request_body_limit,
+                 partial = policy.request_body_limit_action == modsec::BodyLimitAction::kPartial] {
       core::Status status = inspection->ProcessRequestHeaders();
       if (status.ok() && !inspection->Intervention() && !body.empty()) {
-        auto view = views ? modsec::BodyViewOf(view_type, body) : std::nullopt;
-        // A gRPC body cut at the limit (inspect_partial) has a last frame that cannot be read:
-        // its first part is inspected as bytes, as any cut body of a type without a view.
-        const bool use_view = view.has_value() && !(cut && view.value() == modsec::kUnreadable);
-        status = use_view ? inspection->AppendRequestBodyAsJson(view.value())
-                          : inspection->AppendRequestBody(body);
+        auto view = views ? BodyView(view_type, body, limit, partial) : std::nullopt;
+        status = view.has_value() ? inspection->AppendRequestBodyAsJson(view.value())
+                                  : inspection->AppendRequestBody(body);
       }
       // Phase 2 (where most of CRS runs) needs the end of the body, even when there is none.
       if (status.ok() && !inspection->Intervention()) status = inspection->ProcessRequestBody();

@@ -13,8 +13,8 @@ namespace {
 using nlohmann::json;
 
 // The view parsed, as libmodsecurity's JSON processor will parse it.
-json Parsed(std::string_view content_type, std::string_view body) {
-  auto view = BodyViewOf(content_type, body);
+json Parsed(std::string_view content_type, std::string_view body, bool cut = false) {
+  auto view = BodyViewOf(content_type, body, cut);
   EXPECT_TRUE(view.has_value()) << content_type;
   if (!view) return json();
   json j = json::parse(*view, nullptr, /*allow_exceptions=*/false);
@@ -78,9 +78,9 @@ TEST(BodyViewTest, NdjsonIsAnArrayOfItsLinesOrText) {
   json j = Parsed("application/x-ndjson", "{\"msg\":\"a\"}\n{\"msg\":\"<script>\"}\n");
   ASSERT_EQ(j.size(), 2u);
   EXPECT_EQ(j[1]["msg"], "<script>");
-  // One broken line: the whole body is inspected as text (never a parse error to refuse).
+  // A broken line is inspected as text, the others still as JSON (never a parse error).
   EXPECT_EQ(Parsed("application/jsonl", "{\"a\":1}\nnot json"),
-            json({{"text", "{\"a\":1}\nnot json"}}));
+            json::array({{{"a", 1}}, {{"text", "not json"}}}));
 }
 
 TEST(BodyViewTest, GraphqlDocumentIsTheQueryAndItsStringsDecoded) {
@@ -101,18 +101,54 @@ TEST(BodyViewTest, ProtobufGivesEveryLengthDelimitedFieldAndNestedOnes) {
                            Field(4, inner) + Varint(5 << 3 | 5) + "abcd";
   json j = Parsed("application/x-protobuf", body);
   ASSERT_TRUE(j.is_array());
-  // The nested message's bytes as they are (a schema may call them a string), then its fields.
-  EXPECT_EQ(j, json::array({"cafetera", inner, "' UNION SELECT password FROM users--"}));
+  // The nested message's fields, then its bytes (they could be text: a schema may call them a
+  // string), and the printable fixed32.
+  EXPECT_EQ(j, json::array({"cafetera", "' UNION SELECT password FROM users--", inner, "abcd"}));
+  // A binary embedded message is read, not repeated.
+  const std::string binary = Field(1, Varint(1 << 3 | 0) + Varint(7) + Field(2, "toys"));
+  EXPECT_EQ(Parsed("application/x-protobuf", binary), json::array({"toys"}));
 }
 
-TEST(BodyViewTest, AStringThatAlsoParsesAsAMessageIsStillInspectedWhole) {
-  // Field 2 fixed64 twice: as a message it holds two numbers, as a string an attack.
+TEST(BodyViewTest, AStringThatAlsoParsesAsAMessageIsStillInspected) {
+  // Field 1 fixed64 twice: as a message it holds two numbers, as a string an attack. Joined by
+  // tabs it is text and inspected whole; joined by \x11 the printable slices are.
+  const std::string tabs = "\t<script>\talert(1)";
+  EXPECT_EQ(Parsed("application/protobuf", Field(1, tabs)),
+            json::array({"<script>", "alert(1)", tabs}));
   const std::string sneaky =
       "\x11<script>\x11"
       "alert(1)";
-  json j = Parsed("application/protobuf", Field(1, sneaky));
-  ASSERT_FALSE(j.empty());
-  EXPECT_EQ(j[0], sneaky);
+  EXPECT_EQ(Parsed("application/protobuf", Field(1, sneaky)),
+            json::array({"<script>", "alert(1)"}));
+}
+
+TEST(BodyViewTest, JsonAStrictParserRefusesStillHasItsEscapesDecoded) {
+  // A lone surrogate (or a stray byte) makes nlohmann refuse the document; a lenient backend
+  // parser takes it and decodes the escaped SQL injection.
+  const std::string body = R"({"a":"\ud800","q":"\u0031\u0027 OR \u0031=\u0031--"})";
+  json j = Parsed("text/plain", body);
+  EXPECT_EQ(j["text"], body);
+  EXPECT_EQ(j["strings"], json::array({"\xEF\xBF\xBD", "1' OR 1=1--"}));
+  json lines = Parsed("application/x-ndjson", "not json\n" + body + "\n");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["strings"][1], "1' OR 1=1--");
+  // GraphQL: the same escapes decoded whatever surrounds them.
+  json gql = Parsed("application/graphql", "{ p(name: \"\xff\\u0031\\u0027 OR 1=1--\") { id } }");
+  EXPECT_EQ(gql["strings"][0],
+            "\xEF\xBF\xBD"
+            "1' OR 1=1--");
+}
+
+TEST(BodyViewTest, ControlCharactersAndByteOrderMarks) {
+  // Controls become spaces, so the view stays near the body's size (JSON escapes them 6 bytes).
+  const std::string noisy = std::string(800, '\x01') + " 1' union select 1--";
+  auto view = BodyViewOf("text/plain", noisy);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_LT(view->size(), noisy.size() + 40);
+  EXPECT_EQ(json::parse(*view)["text"], std::string(800, ' ') + " 1' union select 1--");
+  // yajl refuses a BOM nlohmann skips: it is dropped from the document handed over.
+  EXPECT_EQ(BodyViewOf("text/plain", "\xEF\xBB\xBF{\"q\":\"hello\"}"), "{\"q\":\"hello\"}");
+  EXPECT_EQ(Parsed("application/x-ndjson", "\xEF\xBB\xBF{\"q\":1}\n"), json::array({{{"q", 1}}}));
 }
 
 TEST(BodyViewTest, BytesThatAreNotProtobufAreText) {
@@ -134,6 +170,17 @@ TEST(BodyViewTest, GrpcWebTextIsDecodedFirstAlsoInSeveralChunks) {
   ASSERT_NE(one.back(), 'A');  // padded, so the second chunk starts after '='
   json j = Parsed("application/grpc-web-text", one + two);
   EXPECT_EQ(j, json::array({"a", "../../etc/passwd"}));
+}
+
+TEST(BodyViewTest, ACutGrpcBodyKeepsItsWholeFrames) {
+  const std::string frames =
+      Frame(Field(1, "1' OR 1=1--")) + Frame(Field(2, std::string(100, 'a')));
+  const std::string cut = frames.substr(0, frames.size() - 50);
+  EXPECT_EQ(BodyViewOf("application/grpc-web", cut), std::string(kUnreadable));
+  EXPECT_EQ(Parsed("application/grpc-web", cut, true), json::array({"1' OR 1=1--"}));
+  const std::string text = core::Base64Encode(frames, core::Base64Alphabet::kStandard);
+  EXPECT_EQ(Parsed("application/grpc-web-text", text.substr(0, text.size() - 61), true),
+            json::array({"1' OR 1=1--"}));
 }
 
 TEST(BodyViewTest, UnreadableGrpcIsNotJson) {
