@@ -125,6 +125,7 @@ std::string TextOrJsonView(std::string_view body) {
 // inspected on its own, as it would be as a JSON variable. GraphQL's escapes are JSON's
 // (quoted_strings.h); block strings ("""...""") are taken as written.
 json GraphqlStrings(std::string_view doc) {
+  constexpr std::string_view kBlockQuote = R"(""")";
   json strings = json::array();
   size_t i = 0;
   while (i < doc.size()) {
@@ -132,9 +133,9 @@ json GraphqlStrings(std::string_view doc) {
     if (c == '#') {  // a comment, to the end of the line
       const size_t end = doc.find_first_of("\r\n", i);
       i = end == std::string_view::npos ? doc.size() : end;
-    } else if (doc.substr(i, 3) == "\"\"\"") {
+    } else if (doc.substr(i, 3) == kBlockQuote) {
       size_t end = i + 3;
-      while (end < doc.size() && doc.substr(end, 3) != "\"\"\"") end += doc[end] == '\\' ? 2 : 1;
+      while (end < doc.size() && doc.substr(end, 3) != kBlockQuote) end += doc[end] == '\\' ? 2 : 1;
       strings.push_back(Printable(doc.substr(i + 3, std::min(end, doc.size()) - i - 3)));
       i = end + 3;
     } else if (c == '"') {

@@ -55,7 +55,7 @@ std::string DecodeStringEscapes(std::string_view raw) {
           break;
         }
         i += 4;
-        uint32_t cp = static_cast<uint32_t>(unit);
+        auto cp = static_cast<uint32_t>(unit);
         if (cp >= 0xD800 && cp <= 0xDBFF) {
           const int32_t low = raw.substr(i + 1, 2) == "\\u" ? Hex4(raw, i + 3) : -1;
           if (low >= 0xDC00 && low <= 0xDFFF) {
