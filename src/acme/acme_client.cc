@@ -5,11 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "acme/base64url.h"
 #include "acme/challenge_response.h"
 #include "acme/csr.h"
 #include "acme/jws.h"
 #include "acme/problem.h"
+#include "core/base64.h"
 
 namespace rampart::acme {
 namespace {
@@ -243,7 +243,8 @@ core::Result<IssuedCertificate> AcmeClient::Obtain(const std::vector<std::string
     if (!key) return key.error();
     auto csr = MakeCsrDer(*key, names);
     if (!csr) return csr.error();
-    auto finalized = PostJws(Str(*ready, "finalize"), json{{"csr", Base64UrlEncode(*csr)}}.dump());
+    auto finalized =
+        PostJws(Str(*ready, "finalize"), json{{"csr", core::Base64UrlEncode(*csr)}}.dump());
     if (!finalized) return MakeError("finalize: " + finalized.error().message);
     auto issued = PollUntil(order_url, "the certificate to be issued", [](const json& o) {
       const std::string status = Str(o, "status");

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "acme/base64url.h"
+#include "core/base64.h"
 
 namespace rampart::acme {
 namespace {
@@ -91,8 +91,8 @@ std::string EcKey::PrivatePem() const {
 nlohmann::json EcKey::PublicJwk() const {
   return {{"crv", "P-256"},
           {"kty", "EC"},
-          {"x", Base64UrlEncode(Coordinate(key_.get(), OSSL_PKEY_PARAM_EC_PUB_X))},
-          {"y", Base64UrlEncode(Coordinate(key_.get(), OSSL_PKEY_PARAM_EC_PUB_Y))}};
+          {"x", core::Base64UrlEncode(Coordinate(key_.get(), OSSL_PKEY_PARAM_EC_PUB_X))},
+          {"y", core::Base64UrlEncode(Coordinate(key_.get(), OSSL_PKEY_PARAM_EC_PUB_Y))}};
 }
 
 core::Result<std::string> EcKey::SignEs256(std::string_view data) const {

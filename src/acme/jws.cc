@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "acme/base64url.h"
+#include "core/base64.h"
 
 namespace rampart::acme {
 
@@ -18,13 +18,13 @@ core::Result<std::string> SignJws(const EcKey& key, const JwsHeader& header,
   } else {
     protected_header["kid"] = header.kid;
   }
-  const std::string protected64 = Base64UrlEncode(protected_header.dump());
-  const std::string payload64 = Base64UrlEncode(payload);
+  const std::string protected64 = core::Base64UrlEncode(protected_header.dump());
+  const std::string payload64 = core::Base64UrlEncode(payload);
   auto signature = key.SignEs256(protected64 + "." + payload64);
   if (!signature) return signature.error();
   const nlohmann::json jws = {{"protected", protected64},
                               {"payload", payload64},
-                              {"signature", Base64UrlEncode(*signature)}};
+                              {"signature", core::Base64UrlEncode(*signature)}};
   return jws.dump();
 }
 
@@ -47,7 +47,7 @@ std::string JwkThumbprint(const nlohmann::json& jwk) {
     if (!jwk.contains(member) || !jwk[member].is_string()) return "";
     required[member] = jwk[member];
   }
-  return Base64UrlEncode(Sha256(required.dump()));
+  return core::Base64UrlEncode(Sha256(required.dump()));
 }
 
 std::string Sha256(std::string_view data) {

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "acme/base64url.h"
 #include "acme/ec_key.h"
+#include "core/base64.h"
 
 namespace rampart::acme {
 namespace {
@@ -80,12 +80,12 @@ bool VerifyEs256(const json& jwk, const std::string& input, const std::string& r
 }
 
 TEST(Base64Url, EncodesWithoutPaddingInTheUrlAlphabet) {
-  EXPECT_EQ(Base64UrlEncode(""), "");
-  EXPECT_EQ(Base64UrlEncode("f"), "Zg");
-  EXPECT_EQ(Base64UrlEncode("fo"), "Zm8");
-  EXPECT_EQ(Base64UrlEncode("foo"), "Zm9v");
-  EXPECT_EQ(Base64UrlEncode("\xfb\xff\xbf"), "-_-_");  // "+/+/" in standard base64
-  EXPECT_EQ(Base64UrlEncode(std::string("\0\x01", 2)), "AAE");
+  EXPECT_EQ(core::Base64UrlEncode(""), "");
+  EXPECT_EQ(core::Base64UrlEncode("f"), "Zg");
+  EXPECT_EQ(core::Base64UrlEncode("fo"), "Zm8");
+  EXPECT_EQ(core::Base64UrlEncode("foo"), "Zm9v");
+  EXPECT_EQ(core::Base64UrlEncode("\xfb\xff\xbf"), "-_-_");  // "+/+/" in standard base64
+  EXPECT_EQ(core::Base64UrlEncode(std::string("\0\x01", 2)), "AAE");
 }
 
 // RFC 7638 section 3.1: the thumbprint of the example RSA key; members beyond the required
@@ -108,9 +108,9 @@ TEST(JwkThumbprint, EcKeyUsesCrvKtyXYOnly) {
   auto key = EcKey::Generate();
   ASSERT_TRUE(key) << key.error().message;
   json jwk = key->PublicJwk();
-  const std::string expected =
-      Base64UrlEncode(Sha256(R"({"crv":"P-256","kty":"EC","x":")" + jwk["x"].get<std::string>() +
-                             R"(","y":")" + jwk["y"].get<std::string>() + R"("})"));
+  const std::string expected = core::Base64UrlEncode(
+      Sha256(R"({"crv":"P-256","kty":"EC","x":")" + jwk["x"].get<std::string>() + R"(","y":")" +
+             jwk["y"].get<std::string>() + R"("})"));
   EXPECT_EQ(JwkThumbprint(jwk), expected);
   jwk["use"] = "sig";
   EXPECT_EQ(JwkThumbprint(jwk), expected);
