@@ -2501,6 +2501,41 @@ def split_of(cat, payloads):
     return {p.key: ("holdout" if i % 10 in (2, 5, 8) else "tune") for i, p in enumerate(ranked)}
 
 
+def pick_requests(rng, cat, pl, count, elig, slots, encs, fits, exact, make, usage, combo,
+                  enc_use):
+    """Yields (payload, encoding, request) `count` times for placement `pl`: the least-used
+    eligible payload, a slot it fits (`fits(slot, p)`; 70 % of the time one whose context is
+    the payload's, `exact(slot, p)`), and the least-used encoding `make(p, enc, slot)` can
+    build. `usage`, `combo` and `enc_use` count across a category's placements."""
+    penalty = {}
+    made = 0
+    while made < count:
+        p = min(elig, key=lambda q: (usage[q.key] + penalty.get(q.key, 0),
+                                     combo.get((q.key, pl), 0), rng.random()))
+        fitting = [s for s in slots if fits(s, p)]
+        exact_ones = [s for s in fitting if exact(s, p)]
+        slot = rng.choice(exact_ones if exact_ones and rng.random() < 0.7 else fitting)
+        order = sorted(encs, key=lambda e: (enc_use.get((pl, e), 0) / encs[e] +
+                                            3 * combo.get((p.key, pl, e), 0),
+                                            rng.random()))
+        req = None
+        for enc in order:
+            req = make(p, enc, slot)
+            if req is not None:
+                break
+        if req is None:
+            penalty[p.key] = penalty.get(p.key, 0) + 1
+            if penalty[p.key] > 50:
+                raise RuntimeError(f"{cat}/{pl}: nothing fits {p.key!r}")
+            continue
+        usage[p.key] += 1
+        combo[(p.key, pl)] = combo.get((p.key, pl), 0) + 1
+        combo[(p.key, pl, enc)] = combo.get((p.key, pl, enc), 0) + 1
+        enc_use[(pl, enc)] = enc_use.get((pl, enc), 0) + 1
+        made += 1
+        yield p, enc, req
+
+
 def generate(seed=SEED):
     rng = random.Random(seed)
     b = Builder(rng, Clients(seed))
@@ -2521,35 +2556,16 @@ def generate(seed=SEED):
             elig = [p for p in payloads if placement_allowed(cat, p, pl) and
                     any(slot_ok(cat, pl, s, p, soft) for s in slots[pl])]
             assert elig, (cat, pl)
-            penalty = {}
-            made = 0
-            while made < count:
-                p = min(elig, key=lambda q: (usage[q.key] + penalty.get(q.key, 0),
-                                             combo.get((q.key, pl), 0), rng.random()))
-                fitting = [s for s in slots[pl] if slot_ok(cat, pl, s, p, soft)]
-                exact = [s for s in fitting if isinstance(s, dict) and s.get("ctx") == p.ctx]
-                slot = rng.choice(exact if exact and rng.random() < 0.7 else fitting)
-                order = sorted(encs, key=lambda e: (enc_use.get((pl, e), 0) / encs[e] +
-                                                    3 * combo.get((p.key, pl, e), 0),
-                                                    rng.random()))
-                req = None
-                for enc in order:
-                    req = build(b, cat, pl, p, enc, slot)
-                    if req is not None:
-                        break
-                if req is None:
-                    penalty[p.key] = penalty.get(p.key, 0) + 1
-                    if penalty[p.key] > 50:
-                        raise RuntimeError(f"{cat}/{pl}: nothing fits {p.key!r}")
-                    continue
+            picks = pick_requests(
+                rng, cat, pl, count, elig, slots[pl], encs,
+                fits=lambda s, p: slot_ok(cat, pl, s, p, soft),
+                exact=lambda s, p: isinstance(s, dict) and s.get("ctx") == p.ctx,
+                make=lambda p, enc, slot: build(b, cat, pl, p, enc, slot),
+                usage=usage, combo=combo, enc_use=enc_use)
+            for p, enc, req in picks:
                 label = p.enc if enc == "plain" and p.enc else enc
                 if cat == "java-deserialization" and enc == "plain" and "binary" in p.flags:
                     label = "binary"
-                usage[p.key] += 1
-                combo[(p.key, pl)] = combo.get((p.key, pl), 0) + 1
-                combo[(p.key, pl, enc)] = combo.get((p.key, pl, enc), 0) + 1
-                enc_use[(pl, enc)] = enc_use.get((pl, enc), 0) + 1
-                made += 1
                 n += 1
                 rec = {"id": f"atk-{cat}-{n:04d}", "kind": "attack"}
                 rec.update(req)
@@ -3217,33 +3233,14 @@ def generate_bodies(seed=SEED, first_numbers=None):
             elig = [p for p in payloads if body_payload_ok(cat, p, pl) and
                     any(body_slot_ok(cat, s, p, soft) for s in slots)]
             assert elig, (cat, pl)
-            penalty = {}
-            made = 0
-            while made < count:
-                p = min(elig, key=lambda q: (usage[q.key] + penalty.get(q.key, 0),
-                                             combo.get((q.key, pl), 0), rng.random()))
-                fitting = [s for s in slots if body_slot_ok(cat, s, p, soft)]
-                exact = [s for s in fitting if s["ctx"] is not None and s["ctx"] == p.ctx]
-                slot = rng.choice(exact if exact and rng.random() < 0.7 else fitting)
-                order = sorted(encs, key=lambda e: (enc_use.get((pl, e), 0) / encs[e] +
-                                                    3 * combo.get((p.key, pl, e), 0),
-                                                    rng.random()))
-                req = None
-                for enc in order:
-                    req = build_body(b, cat, pl, p, enc, slot)
-                    if req is not None:
-                        break
-                if req is None:
-                    penalty[p.key] = penalty.get(p.key, 0) + 1
-                    if penalty[p.key] > 50:
-                        raise RuntimeError(f"{cat}/{pl}: nothing fits {p.key!r}")
-                    continue
+            picks = pick_requests(
+                rng, cat, pl, count, elig, slots, encs,
+                fits=lambda s, p: body_slot_ok(cat, s, p, soft),
+                exact=lambda s, p: s["ctx"] is not None and s["ctx"] == p.ctx,
+                make=lambda p, enc, slot: build_body(b, cat, pl, p, enc, slot),
+                usage=usage, combo=combo, enc_use=enc_use)
+            for p, enc, req in picks:
                 label = p.enc if enc == "plain" and p.enc else enc
-                usage[p.key] += 1
-                combo[(p.key, pl)] = combo.get((p.key, pl), 0) + 1
-                combo[(p.key, pl, enc)] = combo.get((p.key, pl, enc), 0) + 1
-                enc_use[(pl, enc)] = enc_use.get((pl, enc), 0) + 1
-                made += 1
                 n += 1
                 rec = {"id": f"atk-{cat}-{n:04d}", "kind": "attack"}
                 rec.update(req)
