@@ -167,8 +167,8 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
   const MapReader map =
       SchemaMap(field, {"mode", "profile", "paranoia", "executing_paranoia", "inbound_threshold",
                         "outbound_threshold", "allowed_methods", "allowed_content_types",
-                        "allowed_http_versions", "body_views", "request_body", "response_inspection",
-                        "exclusions", "before_crs", "after_crs"});
+                        "allowed_http_versions", "body_views", "request_body",
+                        "response_inspection", "exclusions", "before_crs", "after_crs"});
   if (!map.is_map()) return std::nullopt;
   // The profile first: it gives the defaults the keys below override.
   WafConfig::Profile profile = WafConfig::Profile::kBalanced;

@@ -1,5 +1,6 @@
 #include "modsec/body_view.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
@@ -44,14 +45,19 @@ constexpr int kMaxProtobufDepth = 4;
 // Invalid UTF-8 becomes U+FFFD rather than an error: the view is for inspection only.
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// The text with C0 control characters other than tab, CR and LF as spaces: JSON would escape
-// each as six bytes (\u0001), so a body of them would make a view six times its size. A space
-// is what most parsers and databases take such a byte for anyway.
+// A C0 control character other than tab, CR and LF, or DEL.
+bool IsControl(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  return (b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F;
+}
+
+// The text with its control characters as spaces: JSON would escape each as six bytes
+// (\u0001), so a body of them would make a view six times its size. A space is what most
+// parsers and databases take such a byte for anyway.
 std::string Printable(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
-    const auto b = static_cast<unsigned char>(c);
-    if ((b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) c = ' ';
+    if (IsControl(c)) c = ' ';
   }
   return out;
 }
@@ -97,17 +103,21 @@ std::vector<std::string_view> Lines(std::string_view body) {
   return lines;
 }
 
-// NDJSON: "[line,line,...]", each line that is not a JSON object or array as a text value.
-std::string LinesView(std::string_view body) {
+// NDJSON: "[line,line,...]", each line that is not a JSON object or array as a text value;
+// `strict`: nullopt instead, and for a body without lines.
+std::optional<std::string> LinesView(std::string_view body, bool strict) {
   std::string out = "[";
   for (std::string_view line : Lines(body)) {
     if (out.size() > 1) out += ',';
     if (auto doc = JsonContainer(line)) {
       out.append(*doc);
+    } else if (strict) {
+      return std::nullopt;
     } else {
       out += Dump(TextValue(line));
     }
   }
+  if (strict && out.size() == 1) return std::nullopt;
   return out + "]";
 }
 
@@ -115,10 +125,8 @@ std::string LinesView(std::string_view body) {
 // as one value (split into lines, a payload could be cut in two).
 std::string TextOrJsonView(std::string_view body) {
   if (auto doc = JsonContainer(body)) return std::string(*doc);
-  const std::vector<std::string_view> lines = Lines(body);
-  bool all_json = !lines.empty();
-  for (std::string_view line : lines) all_json = all_json && JsonContainer(line).has_value();
-  return all_json ? LinesView(body) : TextView(body);
+  if (auto lines = LinesView(body, /*strict=*/true)) return *lines;
+  return TextView(body);
 }
 
 // The string literals of a GraphQL document, escapes decoded ("\u0027" is "'"): a value is
@@ -154,13 +162,7 @@ json GraphqlStrings(std::string_view doc) {
 }
 
 // No control characters but tab, CR and LF.
-bool IsText(std::string_view bytes) {
-  for (char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    if ((b < 0x20 && c != '\t' && c != '\n' && c != '\r') || b == 0x7F) return false;
-  }
-  return true;
-}
+bool IsText(std::string_view bytes) { return std::none_of(bytes.begin(), bytes.end(), IsControl); }
 
 bool IsPrintableAscii(std::string_view bytes) {
   for (char c : bytes) {
@@ -297,7 +299,7 @@ std::optional<std::string> BodyViewOf(std::string_view content_type, std::string
       case Kind::kText:
         return TextOrJsonView(body);
       case Kind::kLines:
-        return LinesView(body);
+        return LinesView(body, /*strict=*/false);
       case Kind::kGraphql:
         return Dump(json{{"query", Printable(body)}, {"strings", GraphqlStrings(body)}});
       case Kind::kProtobuf:

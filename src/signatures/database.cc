@@ -163,9 +163,13 @@ Database::Result Database::Compile(std::vector<Signature> signatures,
     auto parts = ReadCache(cache);
     if (parts && db->Load(*parts, sets.size())) db->source_ = Source::kDiskCache;
   }
+  std::vector<CachedPart> serialized;  // unless read from disk: for the memo and the disk cache
   if (db->source_ == Source::kCompiled) {
     auto parts = RecallCompiled(fingerprint);
-    if (parts && db->Load(*parts, sets.size())) db->source_ = Source::kMemory;
+    if (parts && db->Load(*parts, sets.size())) {
+      db->source_ = Source::kMemory;
+      serialized = std::move(*parts);
+    }
   }
   if (db->source_ == Source::kCompiled) {
     // Every regex checked on its own first, so that one load reports all the bad ones.
@@ -188,11 +192,11 @@ Database::Result Database::Compile(std::vector<Signature> signatures,
       dbs.literals = CompileSet(pair.second, true, sigs, errors);
     }
     if (!errors.empty()) return errors;
-    RememberCompiled(fingerprint, db->Serialized());
+    serialized = db->Serialized();
+    RememberCompiled(fingerprint, serialized);
   }
   // Best effort: without the file, the next start compiles again.
-  if (!cache.empty() && db->source_ != Source::kDiskCache)
-    (void)WriteCache(cache, db->Serialized());
+  if (!cache.empty() && db->source_ != Source::kDiskCache) (void)WriteCache(cache, serialized);
   for (const auto& [key, dbs] : db->by_part_) {
     for (hs_database* d : {dbs.regexes, dbs.literals}) {
       if (d != nullptr && hs_alloc_scratch(d, &db->prototype_) != HS_SUCCESS) {
