@@ -241,6 +241,22 @@ TEST_F(WafProfileTest, ABodyViewFitsThePartialInspectionLimit) {
   EXPECT_EQ(origin_.RequestCount(), 0u);
 }
 
+// `profile: crs` keeps CRS's own content types (no list in the policy); body views add theirs
+// to that default list.
+TEST_F(WafProfileTest, CrsWithBodyViewsAllowsAndInspectsTheViewedTypes) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block, profile: crs, body_views: true}"));
+  EXPECT_EQ(Status("POST", "/rum", kText, R"({"name":"INP","value":651.6})"), 200);
+  EXPECT_EQ(
+      Status("POST", "/api/items", kText, "{\"id\":\"1' union select password from users--\"}"),
+      403);
+  EXPECT_TRUE(Logged("942100"));
+  EXPECT_TRUE(NotLogged("920420"));
+  EXPECT_EQ(Status("POST", "/form", {{"Content-Type", "application/x-www-form-urlencoded"}}, "a=1"),
+            200);  // CRS's own types stay allowed
+  EXPECT_EQ(origin_.RequestCount(), 2u);
+}
+
 TEST_F(WafProfileTest, WithoutBodyViewsTheTypesStayRefused) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: block, body_views: false}"));
@@ -369,6 +385,15 @@ TEST_F(WafProfileTest, BalancedChecksEveryRequestHeaderAndThePath) {
   EXPECT_TRUE(Logged("900064"));
   EXPECT_EQ(Status("GET", "/blog/2024/06/why-%3Cdiv%3E-soup-is-bad"), 200);
   EXPECT_EQ(origin_.RequestCount(), 2u);
+}
+
+// The profile's checks are rules like CRS's: an exclusion turns one off on the route.
+TEST_F(WafProfileTest, AnExclusionTurnsOffAProfileCheck) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block, exclusions: [{id: 900063}]}"));
+  EXPECT_EQ(Status("GET", "/", {{"X-Real-IP", "1' AND 1=2 AND 'a'='a"}}), 200);
+  EXPECT_EQ(Status("GET", "/", {{"X-Forwarded-Host", "<img src=x onerror=alert(1)>"}}), 403);
+  EXPECT_TRUE(Logged("900062"));  // the XSS check still runs
 }
 
 TEST_F(WafProfileTest, CrsDoesNotReadBasicCredentials) {
