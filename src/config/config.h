@@ -230,6 +230,8 @@ struct WafConfig {
                                                    // the rest (false: 413)
   bool response_inspection = false;
   uint64_t response_body_limit = 512 * 1024;
+  // Requests without a body that no rule could match skip libmodsecurity (src/fastpath/).
+  bool fast_path = true;
   std::vector<WafExclusionConfig> exclusions;
   std::vector<std::string> before_crs;  // rule files loaded before CRS (REQUEST-900 style)
   std::vector<std::string> after_crs;   // rule files loaded after CRS (RESPONSE-999 style)

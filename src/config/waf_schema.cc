@@ -164,11 +164,11 @@ void ReadResponseInspection(const Field& field, WafConfig* waf) {
 }  // namespace
 
 std::optional<WafConfig> ReadWaf(const Field& field) {
-  const MapReader map =
-      SchemaMap(field, {"mode", "profile", "paranoia", "executing_paranoia", "inbound_threshold",
-                        "outbound_threshold", "allowed_methods", "allowed_content_types",
-                        "allowed_http_versions", "body_views", "request_body",
-                        "response_inspection", "exclusions", "before_crs", "after_crs"});
+  const MapReader map = SchemaMap(
+      field, {"mode", "profile", "paranoia", "executing_paranoia", "inbound_threshold",
+              "outbound_threshold", "allowed_methods", "allowed_content_types",
+              "allowed_http_versions", "body_views", "request_body", "response_inspection",
+              "exclusions", "before_crs", "after_crs", "fast_path"});
   if (!map.is_map()) return std::nullopt;
   // The profile first: it gives the defaults the keys below override.
   WafConfig::Profile profile = WafConfig::Profile::kBalanced;
@@ -215,6 +215,11 @@ std::optional<WafConfig> ReadWaf(const Field& field) {
     ReadHttpVersions(*f, &waf.allowed_http_versions);
   }
   map.ReadBool("body_views", &waf.body_views);
+  if (const Field* f = map.Find("fast_path")) {
+    if (auto v = ReadEnum(*f, {"on", "off", "true", "false"})) {
+      waf.fast_path = *v == "on" || *v == "true";
+    }
+  }
   if (const Field* f = map.Find("request_body")) ReadRequestBody(*f, &waf);
   if (const Field* f = map.Find("response_inspection")) ReadResponseInspection(*f, &waf);
   if (const Field* f = map.Find("exclusions")) {

@@ -50,6 +50,25 @@ bool Regex::Matches(std::string_view subject) const {
   return rc >= 0;  // PCRE2_ERROR_NOMATCH and every error (bad UTF-8, limits) count as no match
 }
 
+bool Regex::Captures(std::string_view subject,
+                     std::vector<std::optional<std::string>>* groups) const {
+  pcre2_match_data* data = ThreadMatchData();
+  const int rc = pcre2_match(Code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()),
+                             subject.size(), 0, 0, data, nullptr);
+  if (rc <= 0) return false;  // no match, an error, or more groups than the match data holds
+  const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
+  groups->clear();
+  for (int i = 0; i < rc; ++i) {
+    if (ovector[2 * i] == PCRE2_UNSET) {
+      groups->emplace_back();
+    } else {
+      groups->emplace_back(
+          std::string(subject.substr(ovector[2 * i], ovector[2 * i + 1] - ovector[2 * i])));
+    }
+  }
+  return true;
+}
+
 bool Regex::Substitute(std::string_view subject, const std::string& replacement,
                        std::string* out) const {
   std::string buffer(subject.size() + replacement.size() + 64, '\0');

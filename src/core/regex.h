@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -22,6 +24,9 @@ class Regex {
 
   // True when the pattern matches somewhere in `subject` (anchor with ^...$ for whole matches).
   bool Matches(std::string_view subject) const;
+  // The groups of the first match (group 0 the whole match; an empty optional for a group that
+  // did not take part); false on no match or a PCRE2 error.
+  bool Captures(std::string_view subject, std::vector<std::optional<std::string>>* groups) const;
   // Replaces the first match of the pattern in `subject` with `replacement` ($1, ${name}).
   // Returns false (and leaves `out` alone) when nothing matched or on a PCRE2 error.
   bool Substitute(std::string_view subject, const std::string& replacement, std::string* out) const;

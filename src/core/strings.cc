@@ -148,4 +148,23 @@ void AppendHtmlEscaped(std::string& out, std::string_view text) {
   }
 }
 
+std::string PercentDecode(std::string_view in, bool plus_as_space, bool* invalid) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+' && plus_as_space) {
+      out += ' ';
+    } else if (c == '%' && i + 2 < in.size() && HexDigitValue(in[i + 1]) >= 0 &&
+               HexDigitValue(in[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2]));
+      i += 2;
+    } else {
+      if (c == '%' && invalid != nullptr) *invalid = true;
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace rampart::core

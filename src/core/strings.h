@@ -57,6 +57,11 @@ inline void AppendUtf8(std::string& out, uint32_t cp) {
   }
 }
 
+// Percent-decoding: %XY with two hex digits becomes that byte, with `plus_as_space` a '+' becomes
+// a space, and everything else stays as written; `*invalid` (when given) is set when a '%' is
+// not followed by two hex digits.
+std::string PercentDecode(std::string_view in, bool plus_as_space, bool* invalid = nullptr);
+
 inline std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = AsciiLower(c);

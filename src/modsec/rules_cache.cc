@@ -97,6 +97,7 @@ core::Result<std::vector<std::string>> CrsRuleFiles(const std::string& crs_dir) 
 struct ParsedCrs {
   std::shared_ptr<modsecurity::RulesSet> rules;
   std::shared_ptr<const RuleIndex> index;
+  RuleSource source;  // what was loaded, for the fast path's reading of the rules
 };
 
 RulesCache::RulesCache(std::shared_ptr<Engine> engine)
@@ -164,8 +165,8 @@ core::Result<std::shared_ptr<const ParsedCrs>> RulesCache::LoadCrs(const std::st
   auto crs = std::make_shared<ParsedCrs>();
   crs->rules.reset(new modsecurity::RulesSet(), &DeleteRulesSet);
   crs->index = std::move(index);
-  auto loaded =
-      LoadText(*crs->rules, RenderCrsTop(engine_->crs_setup(), files.value()), crs_dir + "/rules");
+  crs->source = {RenderCrsTop(engine_->crs_setup(), files.value()), crs_dir + "/rules"};
+  auto loaded = LoadText(*crs->rules, crs->source.text, crs_dir + "/rules");
   if (!loaded) return loaded.error();
   ++crs_parses_;
   current_.crs.emplace(key, crs);
@@ -195,9 +196,13 @@ core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Compile(Policy p
 
     std::shared_ptr<modsecurity::RulesSet> rules(new modsecurity::RulesSet(), &DeleteRulesSet);
     const std::string ref = engine_->base_conf();
-    auto head = LoadText(
-        *rules, RenderPolicyHead(policy, {engine_->base_conf(), engine_->unicode_map()}), ref);
+    const std::string ref_dir = std::filesystem::path(ref).parent_path().string();
+    std::vector<RuleSource> sources;
+    sources.push_back(
+        {RenderPolicyHead(policy, {engine_->base_conf(), engine_->unicode_map()}), ref_dir});
+    auto head = LoadText(*rules, sources.back().text, ref);
     if (!head) return head.error();
+    sources.push_back(crs.value()->source);
     int merged = rules->merge(crs.value()->rules.get());
     if (merged < 0) return core::MakeError(FormatParserError(rules->getParserError()));
     int tail_count = 0;
@@ -205,11 +210,13 @@ core::Result<std::shared_ptr<const CompiledPolicy>> RulesCache::Compile(Policy p
       auto loaded = LoadText(*rules, tail, ref);
       if (!loaded) return loaded.error();
       tail_count = loaded.value();
+      sources.push_back({std::move(tail), ref_dir});
     }
     size_t count = static_cast<size_t>(head.value()) + static_cast<size_t>(merged) +
                    static_cast<size_t>(tail_count);
     return std::make_shared<const CompiledPolicy>(std::move(policy), engine_, std::move(rules),
-                                                  crs.value()->index, std::move(own), count);
+                                                  crs.value()->index, std::move(own), count,
+                                                  std::move(sources));
   } catch (const std::exception& e) {
     return core::MakeError(std::string("libmodsecurity: ") + e.what());
   } catch (...) {

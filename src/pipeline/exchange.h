@@ -87,6 +87,10 @@ struct LocalReply {
   std::string body;
 };
 
+// The waf stage's decision for a request whose route has a fast path: skip libmodsecurity
+// (nothing could match) or run it.
+enum class WafPath : uint8_t { kNone, kFast, kSlow };
+
 class Exchange {
  public:
   explicit Exchange(ClientInfo client)
@@ -185,6 +189,8 @@ class Exchange {
   std::string original_target;  // the target as the client sent it (before rewrites)
   // What the route's cache did: hit, miss, stale, revalidated, bypass; empty: no cache.
   std::string_view cache_status;
+  // Which way the waf stage took (src/fastpath/): kNone when the route has no fast path.
+  WafPath waf_path = WafPath::kNone;
 
  private:
   ClientInfo client_;

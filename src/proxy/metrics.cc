@@ -91,6 +91,11 @@ void Metrics::CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSour
   }
 }
 
+void Metrics::CountWafPath(pipeline::WafPath path) {
+  if (path == pipeline::WafPath::kFast) waf_fast_.fetch_add(1, std::memory_order_relaxed);
+  if (path == pipeline::WafPath::kSlow) waf_slow_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::AddBytes(uint64_t received, uint64_t sent) {
   bytes_received_.fetch_add(received, std::memory_order_relaxed);
   bytes_sent_.fetch_add(sent, std::memory_order_relaxed);
@@ -223,6 +228,13 @@ std::string Metrics::RenderPrometheus() const {
         pipeline::VerdictName(static_cast<pipeline::Verdict>(i / kSources)),
         pipeline::FindingSourceName(static_cast<pipeline::FindingSource>(i % kSources)), n);
   }
+
+  out +=
+      "# HELP rampart_waf_fast_path_total Requests on routes with a waf fast path, by decision: "
+      "fast (no rule could match: libmodsecurity skipped) or slow (libmodsecurity ran).\n";
+  out += "# TYPE rampart_waf_fast_path_total counter\n";
+  out += fmt::format("rampart_waf_fast_path_total{{decision=\"fast\"}} {}\n", load(waf_fast_));
+  out += fmt::format("rampart_waf_fast_path_total{{decision=\"slow\"}} {}\n", load(waf_slow_));
 
   out += "# HELP rampart_cache_requests_total Requests on cached routes, by what the cache did.\n";
   out += "# TYPE rampart_cache_requests_total counter\n";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http/parse_error.h"
+#include "pipeline/exchange.h"
 #include "pipeline/findings.h"
 
 namespace rampart::proxy {
@@ -64,6 +65,8 @@ class Metrics {
   void CountTlsHandshakeFailure();
   // An exchange with findings (one attack-log record), by its decisive action and source.
   void CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSource source);
+  // A waf fast path decision (pipeline::WafPath::kNone counts nothing).
+  void CountWafPath(pipeline::WafPath path);
   void AddBytes(uint64_t received, uint64_t sent);
   // The routes' caches: what each request's lookup came to (hit, miss, stale, revalidated,
   // bypass), and the stores' sizes, read at scrape time.
@@ -94,6 +97,8 @@ class Metrics {
   static constexpr size_t kAttackKinds = static_cast<size_t>(pipeline::Verdict::kCount) *
                                          static_cast<size_t>(pipeline::FindingSource::kCount);
   std::array<std::atomic<uint64_t>, kAttackKinds> attack_records_{};
+  std::atomic<uint64_t> waf_fast_{0};
+  std::atomic<uint64_t> waf_slow_{0};
   std::atomic<uint64_t> tls_full_{0};
   std::atomic<uint64_t> tls_resumed_{0};
   std::atomic<uint64_t> tls_failed_{0};

@@ -1690,6 +1690,7 @@ void Session::FinishExchange() {
   }
   if (runtime_->access_log) worker_.access_log.Add(runtime_->access_log, ex);
   if (chain_) chain_->Complete(ex);
+  worker_.metrics->CountWafPath(ex.waf_path);
   if (!ex.findings().empty()) {
     const pipeline::Findings& findings = ex.findings();
     worker_.metrics->CountAttackRecord(findings.verdict(), findings.source());

@@ -1,5 +1,6 @@
 #include "server/runtime_builder.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -15,6 +17,7 @@
 #include "config/waf_profiles.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "fastpath/fast_path.h"
 #include "modsec/body_view.h"
 #include "modsec/engine.h"
 #include "modsec/rules_cache.h"
@@ -117,6 +120,8 @@ modsec::Policy MakePolicy(const config::WafConfig& waf, const config::WafGlobalC
 struct WafBuild {
   std::shared_ptr<modsec::Engine>* engine = nullptr;
   std::unique_ptr<modsec::RulesCache> cache;
+  // Fast paths by compiled policy (routes with equal policies share one); null: none possible.
+  std::map<const modsec::CompiledPolicy*, std::shared_ptr<const fastpath::FastPath>> fast_paths;
   std::optional<std::string> block_page;  // read once per build; unset: unreadable (reported)
   bool failed = false;                    // the engine failed (reported once)
 };
@@ -281,8 +286,22 @@ std::shared_ptr<const pipeline::StageFactory> BuildWafStage(const config::Config
     errors.push_back(where + compiled.error().message);
     return nullptr;
   }
+  std::shared_ptr<const fastpath::FastPath> fast_path;
+  // Response inspection needs libmodsecurity's transaction of the request: no fast path then.
+  if (rc.waf->fast_path && !rc.waf->response_inspection) {
+    auto [it, added] = build.fast_paths.emplace(compiled.value().get(), nullptr);
+    if (added) {
+      auto made = fastpath::FastPath::Compile(compiled.value());
+      if (made.ok()) {
+        it->second = made.value();
+      } else {
+        spdlog::info("{}fast path off: {}", where, made.error().message);
+      }
+    }
+    fast_path = it->second;
+  }
   return std::make_shared<stages::waf::WafStageFactory>(compiled.value(), *build.block_page,
-                                                        rc.waf->body_views);
+                                                        rc.waf->body_views, fast_path);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "stages/waf/waf_stage.h"
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <optional>
 #include <utility>
@@ -71,12 +73,18 @@ class WafStage final : public pipeline::Stage {
   pipeline::Action OnRequestHeaders(pipeline::Exchange& ex) noexcept override {
     // An allow-listed client is not inspected at all (ip_reputation's precedence).
     if (ex.allowlisted()) return pipeline::Action::kContinue;
+    const http::Request& req = ex.request();
+    const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
+    const bool has_body =
+        req.framing == http::BodyFraming::kChunked ||
+        (req.framing == http::BodyFraming::kContentLength && req.content_length > 0);
+    if (const fastpath::FastPath* fast = factory_.fast_path()) {
+      if (SkipsLibmodsecurity(*fast, ex, uri, has_body)) return pipeline::Action::kContinue;
+    }
     auto started = modsec::Inspection::Start(factory_.policy(), ex.request_id());
     if (!started.ok()) return Fail(ex);
     inspection_ = std::move(started).value();
     modsec::Inspection& insp = *inspection_;
-    const http::Request& req = ex.request();
-    const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
     if (!insp.ProcessConnection(ex.client().ip, ex.client().port, ex.local().ip, ex.local().port)
              .ok() ||
         !insp.ProcessUri(uri, req.method, VersionText(req.version)).ok()) {
@@ -85,9 +93,6 @@ class WafStage final : public pipeline::Stage {
     for (const http::Header& h : ex.received_headers()) {
       if (!insp.AddRequestHeader(h.name, h.value).ok()) return Fail(ex);
     }
-    const bool has_body =
-        req.framing == http::BodyFraming::kChunked ||
-        (req.framing == http::BodyFraming::kContentLength && req.content_length > 0);
     if (!has_body) return Inspect(ex);
     // A declared length past the limit is refused now, before the body is read (reject mode).
     if (req.framing == http::BodyFraming::kContentLength) {
@@ -156,6 +161,28 @@ class WafStage final : public pipeline::Stage {
 
  private:
   bool detect_only() const { return factory_.policy()->policy().detect_only; }
+
+  // The fast path's decision, fed exactly what libmodsecurity would be fed; true when no rule
+  // could match, so libmodsecurity would let the request through with no finding.
+  static bool SkipsLibmodsecurity(const fastpath::FastPath& fast, pipeline::Exchange& ex,
+                                  const std::string& uri, bool has_body) {
+    ex.waf_path = pipeline::WafPath::kSlow;
+    if (has_body) {
+      spdlog::debug("waf {}: slow path: request body", ex.request_id());
+      return false;
+    }
+    const http::Request& req = ex.request();
+    fastpath::RequestHead head{req.method, uri, VersionText(req.version), {}};
+    head.headers.reserve(ex.received_headers().size());
+    for (const http::Header& h : ex.received_headers()) head.headers.emplace_back(h.name, h.value);
+    const fastpath::Decision decision = fast.Decide(head);
+    if (!decision.fast) {
+      spdlog::debug("waf {}: slow path: {}", ex.request_id(), decision.reason);
+      return false;
+    }
+    ex.waf_path = pipeline::WafPath::kFast;
+    return true;
+  }
   bool inspecting_response() const {
     return inspection_ && request_done_ && !blocked_ && !response_done_ &&
            factory_.policy()->policy().inspect_response;
@@ -285,8 +312,12 @@ std::string RenderBlockPage(std::string_view page_template, std::string_view req
 }
 
 WafStageFactory::WafStageFactory(std::shared_ptr<const modsec::CompiledPolicy> policy,
-                                 std::string block_page, bool body_views)
-    : policy_(std::move(policy)), block_page_(std::move(block_page)), body_views_(body_views) {}
+                                 std::string block_page, bool body_views,
+                                 std::shared_ptr<const fastpath::FastPath> fast_path)
+    : policy_(std::move(policy)),
+      block_page_(std::move(block_page)),
+      body_views_(body_views),
+      fast_path_(std::move(fast_path)) {}
 
 std::unique_ptr<pipeline::Stage> WafStageFactory::Create() const {
   return std::make_unique<WafStage>(*this);

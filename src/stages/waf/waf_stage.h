@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "fastpath/fast_path.h"
 #include "modsec/compiled_policy.h"
 #include "pipeline/stage.h"
 
@@ -29,8 +30,11 @@ class WafStageFactory final : public pipeline::StageFactory {
   // `policy` decides the mode (detect_only), the body limit and response inspection;
   // `block_page` is the page template (empty: kDefaultBlockPage); with `body_views`, bodies no
   // libmodsecurity processor reads are inspected through their JSON views (modsec/body_view.h).
+  // With a `fast_path` (of this policy), a request without a body that no rule could match
+  // skips libmodsecurity.
   WafStageFactory(std::shared_ptr<const modsec::CompiledPolicy> policy, std::string block_page,
-                  bool body_views = false);
+                  bool body_views = false,
+                  std::shared_ptr<const fastpath::FastPath> fast_path = nullptr);
 
   std::string_view name() const override { return "waf"; }
   std::unique_ptr<pipeline::Stage> Create() const override;
@@ -47,11 +51,13 @@ class WafStageFactory final : public pipeline::StageFactory {
   const std::shared_ptr<const modsec::CompiledPolicy>& policy() const { return policy_; }
   const std::string& block_page() const { return block_page_; }
   bool body_views() const { return body_views_; }
+  const fastpath::FastPath* fast_path() const { return fast_path_.get(); }
 
  private:
   std::shared_ptr<const modsec::CompiledPolicy> policy_;
   std::string block_page_;
   bool body_views_;
+  std::shared_ptr<const fastpath::FastPath> fast_path_;
 };
 
 }  // namespace rampart::stages::waf

@@ -1,0 +1,457 @@
+#include "fastpath/fast_path.h"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "core/strings.h"
+#include "fastpath/exact_operators.h"
+#include "fastpath/pattern_set.h"
+#include "fastpath/rule_program.h"
+#include "modsec/seclang_reader.h"
+
+namespace rampart::fastpath {
+namespace {
+
+std::atomic<uint64_t> next_serial{1};
+
+// Per-thread Hyperscan scratch, one per fast path in use on the thread (a handful of routes).
+class ThreadScratch {
+ public:
+  ~ThreadScratch() {
+    for (auto& [serial, s] : by_serial_) FreeScratch(s);
+  }
+  hs_scratch* For(uint64_t serial, const std::vector<std::unique_ptr<PatternSet>>& sets) {
+    if (auto it = by_serial_.find(serial); it != by_serial_.end()) return it->second;
+    if (by_serial_.size() >= 16) {  // older fast paths (reloads) are gone: start over
+      for (auto& [old, s] : by_serial_) FreeScratch(s);
+      by_serial_.clear();
+    }
+    hs_scratch* scratch = nullptr;
+    for (const auto& set : sets) {
+      if (set && !set->FitScratch(&scratch)) {
+        FreeScratch(scratch);
+        return nullptr;
+      }
+    }
+    by_serial_[serial] = scratch;
+    return scratch;
+  }
+
+ private:
+  std::map<uint64_t, hs_scratch*> by_serial_;
+};
+
+bool Reads(const Source& s, const Value& v) {
+  return s.variable == v.variable && (s.key.empty() || core::EqualsIgnoreCase(s.key, v.key));
+}
+
+std::vector<std::string> SplitWords(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    size_t end = pos;
+    while (end < text.size() && text[end] != ' ' && text[end] != '\t') ++end;
+    if (end > pos) out.push_back(text.substr(pos, end - pos));
+    pos = end;
+  }
+  return out;
+}
+
+// The phrases of a @pmFromFile parameter (files relative to the rule's file); nullopt when one
+// cannot be read.
+std::optional<std::vector<std::string>> PhrasesFromFiles(const std::string& param,
+                                                         const std::string& rule_file) {
+  std::vector<std::string> phrases;
+  const std::filesystem::path dir = std::filesystem::path(rule_file).parent_path();
+  for (const std::string& name : SplitWords(param)) {
+    if (name.find("://") != std::string::npos) return std::nullopt;
+    const std::filesystem::path path =
+        name.front() == '/' ? std::filesystem::path(name) : dir / name;
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    std::string line;
+    while (std::getline(in, line)) {
+      // Shorter phrases only match more: trimming keeps the prefilter an over-approximation.
+      std::string_view p = core::TrimOws(line);
+      while (!p.empty() && (p.back() == '\r' || p.back() == ' ')) p.remove_suffix(1);
+      if (p.empty() || p.front() == '#') continue;
+      phrases.emplace_back(p);
+    }
+  }
+  return phrases;
+}
+
+}  // namespace
+
+FastPath::~FastPath() = default;
+
+int FastPath::NodeFor(const std::vector<std::string>& chain, std::string* error) {
+  int node = 0;
+  for (const std::string& name : chain) {
+    auto index = transformations_->Find(name);
+    if (!index) {
+      *error = index.error().message;
+      return -1;
+    }
+    int found = -1;
+    for (size_t i = 1; i < nodes_.size(); ++i) {
+      if (nodes_[i].parent == node && nodes_[i].transformation == index.value()) {
+        found = static_cast<int>(i);
+        break;
+      }
+    }
+    if (found < 0) {
+      nodes_.push_back({node, index.value()});
+      found = static_cast<int>(nodes_.size() - 1);
+    }
+    node = found;
+  }
+  return node;
+}
+
+core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
+    std::shared_ptr<const modsec::CompiledPolicy> policy) {
+  std::vector<modsec::Directive> directives;
+  for (const modsec::RuleSource& source : policy->sources()) {
+    if (auto read = modsec::ReadSecLang(source.text, "policy", source.base_dir, directives);
+        !read) {
+      return read.error();
+    }
+  }
+  auto program = RuleProgram::Build(directives);
+  if (!program) return program.error();
+  std::shared_ptr<FastPath> fp(new FastPath());
+  auto transformations = modsec::Transformations::Make(policy);
+  if (!transformations) return transformations.error();
+  fp->transformations_ = std::move(transformations).value();
+  modsec::Transformations& t = *fp->transformations_;
+  const Transformer transform = [&t](const std::vector<std::string>& chain,
+                                     const std::string& value) -> std::optional<std::string> {
+    std::string out = value;
+    for (const std::string& name : chain) {
+      auto index = t.Find(name);
+      if (!index) return std::nullopt;
+      out = t.Apply(index.value(), out);
+    }
+    return out;
+  };
+  fp->plan_ = MakePlan(program.value(), transform);
+  fp->arguments_limit_ = program.value().arguments_limit();
+  if (!fp->plan_.unsupported.empty()) return core::MakeError(fp->plan_.unsupported);
+  fp->policy_ = std::move(policy);
+  fp->serial_ = next_serial.fetch_add(1);
+  fp->nodes_.push_back({});  // the raw value
+
+  std::map<int, std::vector<PatternSet::Pattern>> patterns;  // by node
+  for (size_t r = 0; r < fp->plan_.rules.size(); ++r) {
+    WatchedRule& rule = fp->plan_.rules[r];
+    fp->link_nodes_.emplace_back();
+    for (size_t l = 0; l < rule.links.size(); ++l) {
+      WatchedLink& link = rule.links[l];
+      std::vector<int> nodes;
+      std::string error;
+      // With multiMatch the operator also sees the value after each transformation.
+      const size_t first = link.multi_match ? 0 : link.transformations.size();
+      for (size_t n = first; n <= link.transformations.size(); ++n) {
+        std::vector<std::string> prefix(link.transformations.begin(),
+                                        link.transformations.begin() + static_cast<long>(n));
+        const int node = fp->NodeFor(prefix, &error);
+        if (node < 0) break;
+        nodes.push_back(node);
+      }
+      if (!error.empty()) link.check = LinkCheck::kAlways;  // a transformation rampart lacks
+      fp->link_nodes_.back().push_back(nodes);
+      if (link.check == LinkCheck::kTxName) {
+        auto exact = core::Regex::Compile(link.op.param);
+        auto caseless = core::Regex::Compile("(?i)" + link.op.param);
+        if (!exact || !caseless) {
+          link.check = LinkCheck::kAlways;
+        } else {
+          fp->name_regexes_[{r, l}] = {exact.value(), caseless.value()};
+        }
+        continue;
+      }
+      if (link.check == LinkCheck::kCapture) {
+        CaptureRegexes re;
+        auto match = modsec::LibRegex::Compile(link.op.param);
+        auto groups = core::Regex::Compile("(?sm)" + link.op.param);  // libmodsecurity's flags
+        bool ok = match && groups;
+        if (ok) {
+          re.match = match.value();
+          re.groups = groups.value();
+        }
+        for (const Target& read : link.capture.reads) {
+          if (!read.key_is_regex) {
+            re.keys.push_back(nullptr);
+            continue;
+          }
+          auto key = core::Regex::Compile("(?i)" + read.key);
+          ok = ok && key;
+          re.keys.push_back(key ? key.value() : nullptr);
+        }
+        if (link.capture.read_op.name == "rx") {
+          auto read = modsec::LibRegex::Compile(link.capture.read_op.param);
+          ok = ok && read;
+          if (read) re.read = read.value();
+        }
+        if (ok) {
+          fp->capture_regexes_[{r, l}] = std::move(re);
+        } else {
+          link.check = LinkCheck::kAlways;
+        }
+        continue;
+      }
+      if (link.check == LinkCheck::kExact && link.op.name == "rx") {
+        auto re = modsec::LibRegex::Compile(link.op.param);
+        if (re) {
+          fp->exact_regexes_[{r, l}] = re.value();
+        } else {
+          link.check = LinkCheck::kAlways;
+        }
+        continue;
+      }
+      if (link.check != LinkCheck::kPrefilter) continue;
+      std::vector<PatternSet::Pattern> mine;
+      const uint32_t id = static_cast<uint32_t>(fp->pattern_links_.size());
+      fp->pattern_links_.push_back({r, l});
+      if (link.op.name == "rx") {
+        mine.push_back({link.op.param, id, false});
+        // A prefilter hit is confirmed with the regex libmodsecurity runs.
+        auto exact = modsec::LibRegex::Compile(link.op.param);
+        if (exact) fp->exact_regexes_[{r, l}] = exact.value();
+      } else {
+        std::optional<std::vector<std::string>> phrases =
+            link.op.name == "pm" ? std::optional(SplitWords(link.op.param))
+                                 : PhrasesFromFiles(link.op.param, rule.file);
+        if (!phrases) {
+          link.check = LinkCheck::kAlways;
+          continue;
+        }
+        for (std::string& p : *phrases) mine.push_back({std::move(p), id, true});
+      }
+      for (int node : nodes) {
+        auto& at = patterns[node];
+        at.insert(at.end(), mine.begin(), mine.end());
+      }
+    }
+  }
+  fp->sets_.resize(fp->nodes_.size());
+  for (auto& [node, list] : patterns) {
+    std::vector<uint32_t> refused;
+    auto set = PatternSet::Compile(list, refused);
+    if (!set) return set.error();
+    fp->sets_[node] = std::move(set).value();
+    for (uint32_t id : refused) {
+      const LinkRef ref = fp->pattern_links_[id];
+      fp->plan_.rules[ref.rule].links[ref.link].check = LinkCheck::kAlways;
+    }
+  }
+  for (const WatchedRule& rule : fp->plan_.rules) {
+    bool always = true;
+    for (const WatchedLink& l : rule.links) always = always && l.check == LinkCheck::kAlways;
+    if (always) fp->always_slow_.push_back("rule " + std::to_string(rule.id));
+  }
+  return std::shared_ptr<const FastPath>(std::move(fp));
+}
+
+// Whether the tx variables the first link makes from `value` (already transformed) can make
+// the second link match.
+bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& re,
+                                 const std::string& value) const {
+  if (!re.match->Matches(value)) return false;
+  std::vector<std::optional<std::string>> groups;
+  if (!re.groups->Captures(value, &groups)) return true;  // the two regex runs disagree
+  // %{tx.N} with the value's groups; a group that did not take part keeps an older tx value,
+  // which rampart does not know.
+  auto expand = [&](const std::string& text, std::string* out) {
+    out->clear();
+    size_t pos = 0;
+    while (true) {
+      const size_t open = text.find("%{tx.", pos);
+      if (open == std::string::npos) break;
+      out->append(text, pos, open - pos);
+      const size_t n = static_cast<size_t>(text[open + 5] - '0');
+      if (n >= groups.size() || !groups[n]) return false;
+      *out += *groups[n];
+      pos = open + 7;
+    }
+    out->append(text, pos, std::string::npos);
+    return true;
+  };
+  const CaptureChain& chain = link.capture;
+  std::string name;
+  std::string made;
+  for (const auto& [name_template, value_template] : chain.setvars) {
+    if (!expand(name_template, &name) || !expand(value_template, &made)) return true;
+    for (size_t i = 0; i < chain.reads.size(); ++i) {
+      const Target& t = chain.reads[i];
+      const bool read =
+          re.keys[i] != nullptr ? re.keys[i]->Matches(name) : core::EqualsIgnoreCase(t.key, name);
+      if (!read) continue;
+      std::string tv = made;
+      for (const std::string& step : chain.read_transformations) {
+        auto index = transformations_->Find(step);
+        if (!index) return true;
+        tv = transformations_->Apply(index.value(), tv);
+      }
+      if (re.read != nullptr) {
+        if (re.read->Matches(tv) != chain.read_op.negated) return true;
+      } else if (EvaluateExactly(chain.read_op, tv).value_or(true)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+Decision FastPath::Decide(const RequestHead& head) const {
+  static thread_local ThreadScratch scratches;
+  // A Content-Type picks a body processor, which sets variables even without a body (an empty
+  // XML body is a parse error): not modelled.
+  for (const auto& [name, value] : head.headers) {
+    if (core::EqualsIgnoreCase(name, "Content-Type")) return {false, "Content-Type without a body"};
+  }
+  const std::vector<Value> values = ExtractValues(head, arguments_limit_);
+  // transformed[node][value], made on first use.
+  std::vector<std::vector<std::optional<std::string>>> transformed(
+      nodes_.size(), std::vector<std::optional<std::string>>(values.size()));
+  auto value_at = [&](auto&& self, int node, size_t v) -> const std::string& {
+    if (node == 0) return values[v].value;
+    std::optional<std::string>& slot = transformed[node][v];
+    if (!slot) {
+      const std::string& input = self(self, nodes_[node].parent, v);
+      slot = transformations_->Apply(nodes_[node].transformation, input);
+    }
+    return *slot;
+  };
+
+  // Prefilter hits, by link.
+  std::vector<std::vector<bool>> hit(plan_.rules.size());
+  for (size_t r = 0; r < plan_.rules.size(); ++r) hit[r].assign(plan_.rules[r].links.size(), false);
+  hs_scratch* scratch = scratches.For(serial_, sets_);
+  if (scratch == nullptr && !pattern_links_.empty()) return {false, "no scan memory"};
+  std::vector<uint32_t> ids;
+  for (size_t node = 0; node < sets_.size(); ++node) {
+    if (!sets_[node]) continue;
+    for (size_t v = 0; v < values.size(); ++v) {
+      ids.clear();
+      if (!sets_[node]->Scan(value_at(value_at, static_cast<int>(node), v), scratch, ids)) {
+        return {false, "prefilter scan failed"};
+      }
+      for (uint32_t id : ids) {
+        const LinkRef ref = pattern_links_[id];
+        if (hit[ref.rule][ref.link]) continue;
+        bool reads = false;
+        for (const Source& s : plan_.rules[ref.rule].links[ref.link].sources) {
+          reads = reads || (!s.count && Reads(s, values[v]));
+        }
+        if (!reads) continue;
+        auto exact = exact_regexes_.find({ref.rule, ref.link});
+        if (exact == exact_regexes_.end() ||
+            exact->second->Matches(value_at(value_at, static_cast<int>(node), v))) {
+          hit[ref.rule][ref.link] = true;
+        }
+      }
+    }
+  }
+
+  for (size_t r = 0; r < plan_.rules.size(); ++r) {
+    const WatchedRule& rule = plan_.rules[r];
+    bool fires = true;
+    for (size_t l = 0; l < rule.links.size() && fires; ++l) {
+      const WatchedLink& link = rule.links[l];
+      switch (link.check) {
+        case LinkCheck::kAlways:
+          break;
+        case LinkCheck::kPrefilter:
+          fires = hit[r][l];
+          break;
+        case LinkCheck::kPresence: {
+          bool present = false;
+          for (const Source& s : link.sources) {
+            for (const Value& v : values) present = present || s.count || Reads(s, v);
+          }
+          fires = present;
+          break;
+        }
+        case LinkCheck::kCapture: {
+          const CaptureRegexes& re = capture_regexes_.at({r, l});
+          bool made = false;
+          for (const Source& s : link.sources) {
+            for (size_t v = 0; v < values.size() && !made; ++v) {
+              if (!Reads(s, values[v])) continue;
+              for (int node : link_nodes_[r][l]) {
+                made = made || CaptureChainFires(link, re, value_at(value_at, node, v));
+              }
+            }
+          }
+          fires = made;
+          break;
+        }
+        case LinkCheck::kTxName: {
+          const auto& [exact, caseless] = name_regexes_.at({r, l});
+          bool made = false;
+          for (const Source& s : link.sources) {
+            for (size_t v = 0; v < values.size() && !made; ++v) {
+              if (!Reads(s, values[v])) continue;
+              for (int node : link_nodes_[r][l]) {
+                const std::string name = link.name_prefix + value_at(value_at, node, v);
+                made = made || exact->Matches(name) || caseless->Matches(name);
+              }
+            }
+          }
+          fires = made;
+          break;
+        }
+        case LinkCheck::kExact: {
+          const modsec::LibRegex* re = nullptr;
+          if (auto it = exact_regexes_.find({r, l}); it != exact_regexes_.end())
+            re = it->second.get();
+          auto evaluate = [&](const std::string& value) {
+            if (re != nullptr) return re->Matches(value) != link.op.negated;
+            return EvaluateExactly(link.op, value).value_or(true);
+          };
+          bool matched = false;
+          for (const Source& s : link.sources) {
+            if (s.count) {
+              size_t n = 0;
+              for (const Value& v : values) n += Reads(s, v) ? 1 : 0;
+              std::string text = std::to_string(n);
+              for (int node : link_nodes_[r][l]) {
+                std::string t = text;
+                // Counts go through the same chain; walk it from the root.
+                std::vector<int> path;
+                for (int x = node; x > 0; x = nodes_[x].parent) path.push_back(x);
+                for (auto it = path.rbegin(); it != path.rend(); ++it) {
+                  t = transformations_->Apply(nodes_[*it].transformation, t);
+                }
+                matched = matched || evaluate(t);
+              }
+              continue;
+            }
+            for (size_t v = 0; v < values.size() && !matched; ++v) {
+              if (!Reads(s, values[v])) continue;
+              for (int node : link_nodes_[r][l]) {
+                matched = matched || evaluate(value_at(value_at, node, v));
+              }
+            }
+          }
+          fires = matched;
+          break;
+        }
+      }
+    }
+    if (fires) {
+      return {false, "rule " + std::to_string(rule.id) + " (" + rule.file + ":" +
+                         std::to_string(rule.line) + ") may match"};
+    }
+  }
+  return {true, {}};
+}
+
+}  // namespace rampart::fastpath

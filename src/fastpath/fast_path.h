@@ -1,0 +1,94 @@
+#pragma once
+// FastPath: decides, for a request without a body, whether any rule of a compiled policy could
+// match it; when none can, the request skips libmodsecurity altogether, because libmodsecurity
+// would have let it through with no finding. The decision only ever errs towards the slow
+// path: transformations are libmodsecurity's own, regexes are over-approximated with Hyperscan
+// prefilters, and whatever rampart cannot decide counts as "may match". Compiled on the loading
+// thread per policy; Decide is thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/regex.h"
+#include "core/result.h"
+#include "fastpath/plan.h"
+#include "fastpath/request_values.h"
+#include "modsec/compiled_policy.h"
+#include "modsec/lib_regex.h"
+#include "modsec/transformations.h"
+
+namespace rampart::fastpath {
+
+class PatternSet;
+
+struct Decision {
+  bool fast = false;
+  std::string reason;  // why the slow path: "rule 942100 (file:line) may match", "request body"
+};
+
+class FastPath {
+ public:
+  // The fast path of `policy`, or an error saying why its rules cannot take one (the route
+  // then always takes the slow path).
+  static core::Result<std::shared_ptr<const FastPath>> Compile(
+      std::shared_ptr<const modsec::CompiledPolicy> policy);
+  ~FastPath();
+  FastPath(const FastPath&) = delete;
+  FastPath& operator=(const FastPath&) = delete;
+
+  Decision Decide(const RequestHead& head) const;
+
+  // How many rules are watched, and how many of those a request can never skip (they may
+  // match on any request: the fast path then never applies).
+  size_t watched_rules() const { return plan_.rules.size(); }
+  const std::vector<std::string>& always_slow() const { return always_slow_; }
+
+ private:
+  // A transformation chain, shared as a trie: node 0 is the raw value.
+  struct Node {
+    int parent = -1;
+    int transformation = -1;  // index in transformations_
+  };
+  struct LinkRef {
+    size_t rule;
+    size_t link;
+  };
+  FastPath() = default;
+  int NodeFor(const std::vector<std::string>& chain, std::string* error);
+
+  std::shared_ptr<const modsec::CompiledPolicy> policy_;
+  std::unique_ptr<modsec::Transformations> transformations_;
+  Plan plan_;
+  std::vector<Node> nodes_;
+  // Per rule, per link: the nodes it reads (several with multiMatch).
+  std::vector<std::vector<std::vector<int>>> link_nodes_;
+  std::vector<std::unique_ptr<PatternSet>> sets_;  // per node (null: no prefilter there)
+  std::vector<LinkRef> pattern_links_;             // pattern id -> link
+  std::vector<std::string> always_slow_;
+  // kTxName links: the name regex, as written and caseless (libmodsecurity's case handling of
+  // tx names is not relied on: either matching counts).
+  std::map<std::pair<size_t, size_t>,
+           std::pair<std::shared_ptr<const core::Regex>, std::shared_ptr<const core::Regex>>>
+      name_regexes_;
+  // kCapture links: the first link's regex as libmodsecurity runs it, the same for its groups
+  // (PCRE2 with libmodsecurity's flags), and the second link's regex keys (caseless).
+  struct CaptureRegexes {
+    std::shared_ptr<const modsec::LibRegex> match;
+    std::shared_ptr<const core::Regex> groups;
+    std::vector<std::shared_ptr<const core::Regex>> keys;  // per read target; null: literal key
+    std::shared_ptr<const modsec::LibRegex> read;          // the second link's @rx, if any
+  };
+  std::map<std::pair<size_t, size_t>, CaptureRegexes> capture_regexes_;
+  bool CaptureChainFires(const WatchedLink& link, const CaptureRegexes& re,
+                         const std::string& value) const;
+  // kExact @rx links (negated, or on a count): libmodsecurity's own regex.
+  std::map<std::pair<size_t, size_t>, std::shared_ptr<const modsec::LibRegex>> exact_regexes_;
+  uint64_t serial_ = 0;
+  size_t arguments_limit_ = 0;
+};
+
+}  // namespace rampart::fastpath

@@ -1,0 +1,838 @@
+#include "fastpath/plan.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "core/regex.h"
+#include "core/strings.h"
+#include "fastpath/exact_operators.h"
+
+namespace rampart::fastpath {
+namespace {
+
+enum class Tri : uint8_t { kFalse, kTrue, kUnknown };
+
+std::string Upper(const std::string& s) {
+  std::string out;
+  for (char c : s) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// How the fast path sees a rule target.
+enum class TargetKind : uint8_t {
+  kTx,        // the tx collection: known from the baseline
+  kModelled,  // a request variable request_values.h computes
+  kEmpty,     // a request variable that has no value without a body
+  kUnknown,   // anything else
+};
+
+struct Classified {
+  TargetKind kind;
+  Variable variable = Variable::kCount;
+};
+
+Classified Classify(const std::string& c) {
+  static const std::map<std::string, Variable> kModelled = {
+      {"ARGS", Variable::kArgsGet},
+      {"ARGS_GET", Variable::kArgsGet},
+      {"ARGS_NAMES", Variable::kArgsGetNames},
+      {"ARGS_GET_NAMES", Variable::kArgsGetNames},
+      {"REQUEST_HEADERS", Variable::kRequestHeaders},
+      {"REQUEST_HEADERS_NAMES", Variable::kRequestHeadersNames},
+      {"REQUEST_COOKIES", Variable::kRequestCookies},
+      {"REQUEST_COOKIES_NAMES", Variable::kRequestCookiesNames},
+      {"REQUEST_URI", Variable::kRequestUri},
+      {"REQUEST_URI_RAW", Variable::kRequestUriRaw},
+      {"REQUEST_FILENAME", Variable::kRequestFilename},
+      {"REQUEST_BASENAME", Variable::kRequestBasename},
+      {"PATH_INFO", Variable::kPathInfo},
+      {"QUERY_STRING", Variable::kQueryString},
+      {"REQUEST_LINE", Variable::kRequestLine},
+      {"REQUEST_METHOD", Variable::kRequestMethod},
+      {"REQUEST_PROTOCOL", Variable::kRequestProtocol},
+      {"ARGS_COMBINED_SIZE", Variable::kArgsCombinedSize},
+      {"URLENCODED_ERROR", Variable::kUrlencodedError},
+      {"FULL_REQUEST_LENGTH", Variable::kFullRequestLength},
+      {"REQBODY_ERROR", Variable::kZeroFlag},
+      {"REQBODY_PROCESSOR_ERROR", Variable::kZeroFlag},
+      {"INBOUND_DATA_ERROR", Variable::kZeroFlag},
+      // Single-valued variables exist even when never set: "" without a body.
+      {"REQUEST_BODY", Variable::kEmptyScalar},
+      {"REQUEST_BODY_LENGTH", Variable::kEmptyScalar},
+      {"REQBODY_PROCESSOR", Variable::kEmptyScalar},
+      {"REQBODY_ERROR_MSG", Variable::kEmptyScalar},
+      {"REQBODY_PROCESSOR_ERROR_MSG", Variable::kEmptyScalar},
+      {"FILES_COMBINED_SIZE", Variable::kEmptyScalar},
+      {"MULTIPART_BOUNDARY_QUOTED", Variable::kEmptyScalar},
+      {"MULTIPART_BOUNDARY_WHITESPACE", Variable::kEmptyScalar},
+      {"MULTIPART_CRLF_LF_LINES", Variable::kEmptyScalar},
+      {"MULTIPART_DATA_AFTER", Variable::kEmptyScalar},
+      {"MULTIPART_DATA_BEFORE", Variable::kEmptyScalar},
+      {"MULTIPART_FILE_LIMIT_EXCEEDED", Variable::kEmptyScalar},
+      {"MULTIPART_HEADER_FOLDING", Variable::kEmptyScalar},
+      {"MULTIPART_INVALID_HEADER_FOLDING", Variable::kEmptyScalar},
+      {"MULTIPART_INVALID_PART", Variable::kEmptyScalar},
+      {"MULTIPART_INVALID_QUOTING", Variable::kEmptyScalar},
+      {"MULTIPART_LF_LINE", Variable::kEmptyScalar},
+      {"MULTIPART_MISSING_SEMICOLON", Variable::kEmptyScalar},
+      {"MULTIPART_STRICT_ERROR", Variable::kEmptyScalar},
+      {"MULTIPART_UNMATCHED_BOUNDARY", Variable::kEmptyScalar},
+  };
+  // Collections a request without a body leaves empty.
+  static const std::set<std::string> kEmptyWithoutBody = {"ARGS_POST",
+                                                          "ARGS_POST_NAMES",
+                                                          "FILES",
+                                                          "FILES_NAMES",
+                                                          "FILES_SIZES",
+                                                          "FILES_TMPNAMES",
+                                                          "FILES_TMP_CONTENT",
+                                                          "MULTIPART_FILENAME",
+                                                          "MULTIPART_NAME",
+                                                          "MULTIPART_PART_HEADERS",
+                                                          "XML"};
+  if (c == "TX") return {TargetKind::kTx};
+  if (auto it = kModelled.find(c); it != kModelled.end())
+    return {TargetKind::kModelled, it->second};
+  if (kEmptyWithoutBody.count(c) > 0) return {TargetKind::kEmpty};
+  return {TargetKind::kUnknown};
+}
+
+bool IsCaptureKey(const std::string& key) {
+  return key.size() == 1 && key[0] >= '0' && key[0] <= '9';
+}
+
+// The literal text a "^literal..." regex requires names to start with (empty: anything).
+std::string RequiredPrefix(const std::string& regex) {
+  if (regex.empty() || regex[0] != '^') return {};
+  std::string out;
+  for (size_t i = 1; i < regex.size(); ++i) {
+    const char c = regex[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') {
+      out += core::AsciiLower(c);
+    } else {
+      break;
+    }
+  }
+  // A quantifier after the last character makes it optional.
+  if (!out.empty() && out.size() + 1 < regex.size()) {
+    const char next = regex[out.size() + 1];
+    if (next == '?' || next == '*' || next == '{') out.pop_back();
+  }
+  return out;
+}
+
+// The tx collection as every request that matches no watched rule has it at one point of the
+// rules: values rampart knows, values it does not (nullopt), and names written with macros it
+// cannot expand (only their literal prefix is known).
+// A link whose matches write tx variables named prefix + (transformed) value: the names a
+// request makes are known once the request is (CRS 920450 names one per header).
+struct NameProducer {
+  std::string prefix;
+  WatchedLink link;
+};
+
+class TxState {
+ public:
+  // The values of a tx target; false when rampart cannot know them. Names a request may make
+  // (producers) are left out; the producers that may make a name this target reads go to
+  // `guards`.
+  bool Resolve(const Target& t, std::vector<std::optional<std::string>>& out,
+               std::vector<int>* guards = nullptr) const {
+    if (IsCaptureKey(t.key)) return false;
+    if (t.key.empty()) {
+      if (!unknown_prefixes_.empty()) return false;
+      for (const auto& [name, value] : vars_) out.push_back(value);
+      return true;
+    }
+    if (!t.key_is_regex) {
+      const std::string name = core::ToLower(t.key);
+      if (MayBeUnknownName(name)) return false;
+      if (auto it = vars_.find(name); it != vars_.end()) out.push_back(it->second);
+      return true;
+    }
+    const std::string prefix = RequiredPrefix(t.key);
+    for (const auto& [p, producer] : unknown_prefixes_) {
+      const bool overlaps =
+          prefix.empty() || core::StartsWith(p, prefix) || core::StartsWith(prefix, p);
+      if (!overlaps) continue;
+      if (producer < 0 || guards == nullptr) return false;
+      guards->push_back(producer);
+    }
+    auto exact = core::Regex::Compile(t.key);
+    auto caseless = core::Regex::Compile("(?i)" + t.key);
+    if (!exact || !caseless) return false;
+    for (const auto& [name, value] : vars_) {
+      const bool a = exact.value()->Matches(name);
+      if (a != caseless.value()->Matches(name)) return false;  // depends on the name's case
+      if (a) out.push_back(value);
+    }
+    return true;
+  }
+
+  // `text` with its %{tx.name} macros expanded; nullopt when one cannot be. With
+  // `keep_captures`, %{tx.0}..%{tx.9} are left in (lower case) for a request to fill.
+  std::optional<std::string> Expand(const std::string& text, bool keep_captures = false) const {
+    std::string out;
+    size_t pos = 0;
+    while (true) {
+      const size_t open = text.find("%{", pos);
+      if (open == std::string::npos) break;
+      const size_t close = text.find('}', open);
+      if (close == std::string::npos) return std::nullopt;
+      out.append(text, pos, open - pos);
+      const std::string macro = core::ToLower(text.substr(open + 2, close - open - 2));
+      if (!core::StartsWith(macro, "tx.")) return std::nullopt;
+      const std::string name = macro.substr(3);
+      if (IsCaptureKey(name) && keep_captures) {
+        out += "%{" + macro + "}";
+      } else {
+        if (IsCaptureKey(name) || MayBeUnknownName(name)) return std::nullopt;
+        auto it = vars_.find(name);
+        if (it == vars_.end() || !it->second) return std::nullopt;
+        out += *it->second;
+      }
+      pos = close + 1;
+    }
+    out.append(text, pos, std::string::npos);
+    return out;
+  }
+
+  // Runs setvar `spec` ("tx.name=value", "tx.name=+3", "!tx.name"); false when it is not
+  // about tx (the caller decides what that means).
+  bool Set(const std::string& spec) {
+    std::string s = spec;
+    bool remove = false;
+    if (!s.empty() && s[0] == '!') {
+      remove = true;
+      s.erase(0, 1);
+    }
+    const size_t eq = s.find('=');
+    std::string name = core::ToLower(s.substr(0, eq));
+    if (!core::StartsWith(name, "tx.")) return false;
+    name.erase(0, 3);
+    if (name.find("%{") != std::string::npos) {
+      const std::optional<std::string> expanded = Expand(name);
+      if (!expanded) {
+        unknown_prefixes_.emplace_back(name.substr(0, name.find("%{")), -1);
+        return true;
+      }
+      name = core::ToLower(*expanded);
+    }
+    if (remove) {
+      vars_.erase(name);
+      return true;
+    }
+    if (eq == std::string::npos) {
+      vars_[name] = std::nullopt;  // a bare setvar: not modelled
+      return true;
+    }
+    std::string value = s.substr(eq + 1);
+    std::optional<std::string> expanded = Expand(value);
+    if (!expanded) {
+      vars_[name] = std::nullopt;
+      return true;
+    }
+    value = *expanded;
+    if (!value.empty() && (value[0] == '+' || value[0] == '-')) {
+      auto it = vars_.find(name);
+      if (it != vars_.end() && !it->second) return true;  // unknown stays unknown
+      const long base = it == vars_.end() ? 0 : std::strtol(it->second->c_str(), nullptr, 10);
+      const long delta = std::strtol(value.c_str() + 1, nullptr, 10);
+      vars_[name] = std::to_string(value[0] == '+' ? base + delta : base - delta);
+      return true;
+    }
+    vars_[name] = value;
+    return true;
+  }
+
+  // A setvar that may or may not run: its variable becomes unknown. A name made of a prefix and
+  // the capture of the whole value is remembered with its `producer` (-1: none).
+  void Taint(const std::string& spec, int producer = -1) {
+    std::string s = spec;
+    if (!s.empty() && s[0] == '!') s.erase(0, 1);
+    std::string name = core::ToLower(s.substr(0, s.find('=')));
+    if (!core::StartsWith(name, "tx.")) return;
+    name.erase(0, 3);
+    const size_t macro = name.find("%{");
+    if (macro != std::string::npos) {
+      const bool whole_capture = name.substr(macro) == "%{tx.0}";
+      unknown_prefixes_.emplace_back(name.substr(0, macro), whole_capture ? producer : -1);
+    } else {
+      vars_[name] = std::nullopt;
+    }
+  }
+
+ private:
+  bool MayBeUnknownName(const std::string& name) const {
+    return std::any_of(unknown_prefixes_.begin(), unknown_prefixes_.end(),
+                       [&](const auto& p) { return core::StartsWith(name, p.first); });
+  }
+
+  std::map<std::string, std::optional<std::string>> vars_;
+  std::vector<std::pair<std::string, int>> unknown_prefixes_;  // prefix, producer or -1
+};
+
+bool Effectful(const Rule& rule) {
+  if (rule.logs) return true;
+  return !rule.disruptive.empty() && rule.disruptive != "pass";
+}
+
+// A ctl that changes nothing for a request without a body, or only removes rules or targets
+// (which can only take matches away).
+bool HarmlessCtl(const std::string& value) {
+  const std::string v = core::ToLower(value);
+  return core::StartsWith(v, "ruleremove") || v == "forcerequestbodyvariable=on";
+}
+
+// Actions after which the rest of the baseline cannot be followed.
+bool ChangesFlow(const Action& a) {
+  return a.name == "skip" || a.name == "skipafter" || (a.name == "ctl" && !HarmlessCtl(a.value));
+}
+
+bool IsPersistentCollection(const std::string& c) {
+  return c == "IP" || c == "GLOBAL" || c == "SESSION" || c == "USER" || c == "RESOURCE";
+}
+
+bool WritesPersistentCollection(const Action& a) {
+  if (a.name != "setvar" && a.name != "expirevar" && a.name != "deprecatevar") return false;
+  std::string name = core::ToLower(a.value);
+  if (!name.empty() && name[0] == '!') name.erase(0, 1);
+  return !core::StartsWith(name, "tx.");
+}
+
+// Evaluates a link whose targets are all tx against the baseline, leaving out the names a
+// request may make (their producers go to `guards`).
+Tri EvaluateStateLink(const Link& link, const TxState& tx, const Transformer& transform,
+                      std::vector<int>& guards) {
+  if (link.op.name == "unconditional") return Tri::kTrue;
+  std::optional<std::string> param = tx.Expand(link.op.param);
+  if (!param) return Tri::kUnknown;
+  Operator op = link.op;
+  op.param = *param;
+  bool unknown = false;
+  for (const Target& t : link.targets) {
+    if (t.excluded) return Tri::kUnknown;
+    std::vector<std::optional<std::string>> values;
+    if (!tx.Resolve(t, values, t.count ? nullptr : &guards)) return Tri::kUnknown;
+    if (t.count) {
+      const std::optional<std::string> n =
+          transform(link.transformations, std::to_string(values.size()));
+      if (!n) return Tri::kUnknown;
+      const std::optional<bool> m = EvaluateExactly(op, *n);
+      if (!m) return Tri::kUnknown;
+      if (*m) return Tri::kTrue;
+      continue;
+    }
+    for (const std::optional<std::string>& v : values) {
+      if (!v) {
+        unknown = true;
+        continue;
+      }
+      const std::optional<std::string> tv = transform(link.transformations, *v);
+      if (!tv) return Tri::kUnknown;
+      const std::optional<bool> m = EvaluateExactly(op, *tv);
+      if (!m) return Tri::kUnknown;
+      if (*m) return Tri::kTrue;
+    }
+  }
+  return unknown ? Tri::kUnknown : Tri::kFalse;
+}
+
+// Names of tx variables read anywhere by `rule` (targets and macros), lower case; "*" for any.
+// An initcol key only matters when some rule reads the persistent collections.
+void CollectTxReads(const Rule& rule, bool initcol_matters, std::set<std::string>& reads) {
+  auto scan_macros = [&](const std::string& text) {
+    size_t pos = 0;
+    while ((pos = text.find("%{", pos)) != std::string::npos) {
+      const size_t close = text.find('}', pos);
+      if (close == std::string::npos) break;
+      std::string macro = core::ToLower(text.substr(pos + 2, close - pos - 2));
+      if (core::StartsWith(macro, "tx.")) reads.insert(macro.substr(3));
+      pos = close + 1;
+    }
+  };
+  for (const Link& l : rule.links) {
+    for (const Target& t : l.targets) {
+      if (t.collection != "TX") continue;
+      if (t.key.empty()) {
+        reads.insert("*");
+      } else {
+        reads.insert(t.key_is_regex ? "/" + t.key : core::ToLower(t.key));  // "/": a regex
+      }
+    }
+    scan_macros(l.op.param);
+    for (const Action& a : l.actions) {
+      if (a.name == "setvar" || a.name == "ctl" || (a.name == "initcol" && initcol_matters) ||
+          a.name == "expirevar" || a.name == "skipafter") {
+        scan_macros(a.value);
+      }
+    }
+  }
+}
+
+// A request rule whose firing changes nothing the verdict depends on: no log, no disruptive
+// action, no flow change, and only setvars of tx variables nothing reads.
+bool Inert(const Rule& rule, const std::set<std::string>& live) {
+  if (Effectful(rule) || rule.opaque) return false;
+  for (const Link& l : rule.links) {
+    for (const Action& a : l.actions) {
+      if (ChangesFlow(a) || WritesPersistentCollection(a) || a.name == "exec" ||
+          a.name == "initcol" || a.name == "setuid" || a.name == "setsid") {
+        return false;
+      }
+      if (a.name == "setvar") {
+        std::string name = core::ToLower(a.value.substr(0, a.value.find('=')));
+        if (!name.empty() && name[0] == '!') name.erase(0, 1);
+        name.erase(0, 3);
+        if (live.count("*") > 0 || live.count(name) > 0 || name.find("%{") != std::string::npos) {
+          return false;
+        }
+        for (const std::string& read : live) {
+          if (read.empty() || read[0] != '/') continue;
+          auto re = core::Regex::Compile("(?i)" + read.substr(1));
+          if (!re || re.value()->Matches(name)) return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// The checks of a request link; nullopt when the link can never match without a body.
+std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool chain_sets_tx,
+                                     const std::set<std::string>& unwritten,
+                                     const Transformer& transform) {
+  WatchedLink w;
+  w.transformations = link.transformations;
+  w.multi_match = link.multi_match;
+  w.op = link.op;
+  bool any_source = false;
+  bool always = false;
+  for (const Target& t : link.targets) {
+    if (t.excluded) continue;  // looking at more values than libmodsecurity only adds matches
+    Classified c = Classify(t.collection);
+    // A persistent variable no rule that can match writes has no value (collections start
+    // empty in each process).
+    if (unwritten.count(t.collection) > 0 ||
+        (!t.key.empty() && !t.key_is_regex &&
+         unwritten.count(t.collection + ":" + Upper(t.key)) > 0)) {
+      c.kind = TargetKind::kEmpty;
+    }
+    switch (c.kind) {
+      case TargetKind::kTx: {
+        // Earlier links of this chain may have set tx variables: unknown then.
+        std::vector<std::optional<std::string>> values;
+        if (chain_sets_tx || !tx.Resolve(t, values)) {
+          always = true;
+        } else if (t.count) {
+          const std::optional<std::string> param = tx.Expand(link.op.param);
+          const std::optional<std::string> n =
+              transform(link.transformations, std::to_string(values.size()));
+          Operator op = link.op;
+          if (param) op.param = *param;
+          const std::optional<bool> m = param && n ? EvaluateExactly(op, *n) : std::nullopt;
+          if (!m || *m) always = true;
+        } else {
+          for (const auto& v : values) {
+            if (!v) {
+              always = true;
+              continue;
+            }
+            std::optional<std::string> param = tx.Expand(link.op.param);
+            if (!param) {
+              always = true;
+              continue;
+            }
+            Operator op = link.op;
+            op.param = *param;
+            const std::optional<std::string> tv = transform(link.transformations, *v);
+            const std::optional<bool> m = tv ? EvaluateExactly(op, *tv) : std::nullopt;
+            if (!m || *m) always = true;
+          }
+        }
+        break;
+      }
+      case TargetKind::kModelled:
+        w.sources.push_back({c.variable, t.key_is_regex ? std::string() : t.key, t.count});
+        any_source = true;
+        if (t.count && t.key_is_regex) always = true;
+        break;
+      case TargetKind::kEmpty:
+        if (t.count) {
+          // A count of nothing is "0": decided now.
+          const std::optional<std::string> param = tx.Expand(link.op.param);
+          Operator op = link.op;
+          if (param) op.param = *param;
+          const std::optional<std::string> zero = transform(link.transformations, "0");
+          const std::optional<bool> m = param && zero ? EvaluateExactly(op, *zero) : std::nullopt;
+          if (!m || *m) always = true;
+        }
+        break;
+      case TargetKind::kUnknown:
+        always = true;
+        break;
+    }
+  }
+  if (always) {
+    w.check = LinkCheck::kAlways;
+    return w;
+  }
+  if (!any_source) return std::nullopt;
+  const std::optional<std::string> param = tx.Expand(link.op.param);
+  if (!param) {
+    w.check = LinkCheck::kPresence;
+    return w;
+  }
+  w.op.param = *param;
+  const bool has_count =
+      std::any_of(w.sources.begin(), w.sources.end(), [](const Source& s) { return s.count; });
+  if (!link.op.negated && !has_count &&
+      (link.op.name == "rx" || link.op.name == "pm" || link.op.name == "pmf" ||
+       link.op.name == "pmfromfile")) {
+    w.check = LinkCheck::kPrefilter;
+  } else if (IsExactOperator(link.op.name) || link.op.name == "rx") {
+    w.check = LinkCheck::kExact;
+  } else if (!link.op.negated && (link.op.name == "containsword" || link.op.name == "strmatch")) {
+    w.op.name = "contains";  // both imply containing the parameter
+    w.check = LinkCheck::kExact;
+  } else {
+    w.check = has_count ? LinkCheck::kAlways : LinkCheck::kPresence;
+  }
+  return w;
+}
+
+bool ReadsRequest(const Link& link) {
+  return std::any_of(link.targets.begin(), link.targets.end(), [](const Target& t) {
+    return !t.excluded && Classify(t.collection).kind != TargetKind::kTx;
+  });
+}
+
+std::string Place(const Rule& r) {
+  return "rule " + std::to_string(r.id) + " (" + r.file + ":" + std::to_string(r.line) + ")";
+}
+
+class Planner {
+ public:
+  Planner(const RuleProgram& program, const Transformer& transform, std::set<std::string> unwritten)
+      : program_(program), transform_(transform), unwritten_(std::move(unwritten)) {}
+
+  // The persistent variables ("IP:REPUT_BLOCK_FLAG") some rule that can match writes, or the
+  // whole collection ("IP") when a name is made by a macro (after Run).
+  std::set<std::string> Written() const {
+    std::set<std::string> out;
+    for (const Rule* r : may_fire_) {
+      for (const Link& l : r->links) {
+        for (const Action& a : l.actions) {
+          if (!WritesPersistentCollection(a)) continue;
+          std::string name = a.value.substr(0, a.value.find('='));
+          if (!name.empty() && name[0] == '!') name.erase(0, 1);
+          std::string upper;
+          for (char ch : name) upper += static_cast<char>(std::toupper(ch));
+          const size_t dot = upper.find('.');
+          const std::string collection = upper.substr(0, dot);
+          // "IP" alone: some name of IP is written that a macro makes.
+          if (dot == std::string::npos || upper.find("%{") != std::string::npos) {
+            out.insert(collection);
+          } else {
+            out.insert(collection + ":" + upper.substr(dot + 1));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  Plan Run() {
+    for (int phase : {1, 2, 5}) {
+      if (!RunPhase(phase)) break;
+    }
+    if (!plan_.unsupported.empty()) return std::move(plan_);
+    // What the rules that run read decides which request rules matter when they fire.
+    bool initcol_matters = false;
+    for (const Rule* r : may_fire_) {
+      for (const Link& l : r->links) {
+        for (const Target& t : l.targets) initcol_matters |= IsPersistentCollection(t.collection);
+      }
+    }
+    std::set<std::string> live;
+    for (const Rule* r : reached_) CollectTxReads(*r, initcol_matters, live);
+    for (auto& [rule, watched] : candidates_) {
+      if (rule != nullptr && Inert(*rule, live)) continue;
+      plan_.rules.push_back(std::move(watched));
+    }
+    return std::move(plan_);
+  }
+
+ private:
+  // False when the plan is settled (unsupported, or the engine switched itself off).
+  bool RunPhase(int phase) {
+    std::string skip_to;  // a skipAfter marker being skipped to
+    int skip_count = 0;
+    for (const Rule& r : program_.phase(phase)) {
+      if (r.is_marker) {
+        if (!skip_to.empty() && r.marker == skip_to) skip_to.clear();
+        continue;
+      }
+      if (!skip_to.empty()) continue;
+      if (skip_count > 0) {
+        --skip_count;
+        continue;
+      }
+      reached_.push_back(&r);
+      const bool reads_request = std::any_of(r.links.begin(), r.links.end(), ReadsRequest);
+      if (reads_request) {
+        WatchRequestRule(r, phase);
+        continue;
+      }
+      // A rule on tx settings alone: follow it as libmodsecurity would.
+      Tri fires = Tri::kTrue;
+      std::vector<int> guards;
+      for (const Link& l : r.links) {
+        const Tri t = EvaluateStateLink(l, tx_, transform_, guards);
+        if (t == Tri::kFalse) {
+          fires = Tri::kFalse;
+          break;
+        }
+        if (t == Tri::kUnknown) fires = Tri::kUnknown;
+      }
+      if (fires == Tri::kFalse && !guards.empty()) {
+        // It may still fire on a request that makes a name it reads: watch those names.
+        for (int g : guards) {
+          WatchedRule w{r.id, r.file, r.line, {producers_[g].link}};
+          w.links.front().check = LinkCheck::kTxName;
+          w.links.front().name_prefix = producers_[g].prefix;
+          w.links.front().op = {"rx", TxRegexOf(r), false};
+          candidates_.emplace_back(nullptr, std::move(w));
+        }
+        // Its last link's setvars only run when it fires (the slow path); earlier ones may.
+        for (size_t i = 0; i + 1 < r.links.size(); ++i) {
+          for (const Action& a : r.links[i].actions) {
+            if (a.name == "setvar") tx_.Taint(a.value);
+          }
+        }
+        continue;
+      }
+      if (fires == Tri::kFalse) continue;
+      if (!guards.empty()) {
+        plan_.unsupported = Place(r) + " reads tx names a request makes";
+        return false;
+      }
+      const bool flow = std::any_of(r.links.begin(), r.links.end(), [](const Link& l) {
+        return std::any_of(l.actions.begin(), l.actions.end(), ChangesFlow);
+      });
+      if (fires == Tri::kUnknown) {
+        if (Effectful(r) || flow || r.opaque) {
+          plan_.unsupported = Place(r) + " depends on settings the fast path cannot follow";
+          return false;
+        }
+        for (const Link& l : r.links) {
+          for (const Action& a : l.actions) {
+            if (a.name == "setvar") tx_.Taint(a.value);
+          }
+        }
+        continue;
+      }
+      if (phase != 5 && (Effectful(r) || r.opaque)) {
+        plan_.unsupported = Place(r) + " acts on every request";
+        return false;
+      }
+      for (const Link& l : r.links) {
+        for (const Action& a : l.actions) {
+          if (WritesPersistentCollection(a)) {
+            plan_.unsupported = Place(r) + " writes a persistent collection on every request";
+            return false;
+          }
+          if (a.name == "setvar" && !tx_.Set(a.value)) tx_.Taint(a.value);
+          if (a.name == "skipafter") skip_to = a.value;
+          if (a.name == "skip") skip_count = std::atoi(a.value.c_str());
+          if (a.name == "ctl") {
+            const std::string v = core::ToLower(a.value);
+            if (v == "ruleengine=off") return false;  // nothing runs after it
+            if (!HarmlessCtl(v)) {
+              plan_.unsupported =
+                  Place(r) + " changes the engine (" + a.value + ") on every request";
+              return false;
+            }
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  // The capture chain check of `r`, when it has that shape and rampart can follow it.
+  std::optional<WatchedLink> CaptureChainOf(const Rule& r) const {
+    if (r.links.size() != 2) return std::nullopt;
+    const Link& first = r.links[0];
+    const Link& second = r.links[1];
+    if (!first.capture || first.multi_match || first.op.name != "rx" || first.op.negated) {
+      return std::nullopt;
+    }
+    if (!ReadsRequest(first) || ReadsRequest(second) || second.multi_match) return std::nullopt;
+    if (!IsExactOperator(second.op.name) && second.op.name != "rx") return std::nullopt;
+    std::optional<WatchedLink> w = WatchLink(first, tx_, false, unwritten_, transform_);
+    if (!w || w->check == LinkCheck::kAlways || w->check == LinkCheck::kTxName) return std::nullopt;
+    for (const Source& s : w->sources) {
+      if (s.count) return std::nullopt;
+    }
+    for (const Action& a : first.actions) {
+      if (a.name != "setvar") continue;
+      const size_t eq = a.value.find('=');
+      if (eq == std::string::npos || a.value[0] == '!') return std::nullopt;
+      const std::optional<std::string> name = tx_.Expand(a.value.substr(0, eq), true);
+      const std::optional<std::string> value = tx_.Expand(a.value.substr(eq + 1), true);
+      if (!name || !value || !core::StartsWith(core::ToLower(*name), "tx.")) return std::nullopt;
+      if (!value->empty() && ((*value)[0] == '+' || (*value)[0] == '-')) return std::nullopt;
+      w->capture.setvars.emplace_back(name->substr(3), *value);
+    }
+    const std::optional<std::string> param = tx_.Expand(second.op.param);
+    if (!param) return std::nullopt;
+    for (const Target& t : second.targets) {
+      if (t.excluded || t.count || t.key.empty() || IsCaptureKey(t.key)) return std::nullopt;
+      // What the baseline already holds under these names must not match on its own.
+      std::vector<std::optional<std::string>> values;
+      if (!tx_.Resolve(t, values)) return std::nullopt;
+      Operator op = second.op;
+      op.param = *param;
+      for (const auto& v : values) {
+        const std::optional<std::string> tv =
+            v ? transform_(second.transformations, *v) : std::nullopt;
+        const std::optional<bool> m = tv ? EvaluateExactly(op, *tv) : std::nullopt;
+        if (!m || *m) return std::nullopt;
+      }
+      w->capture.reads.push_back(t);
+    }
+    w->check = LinkCheck::kCapture;
+    w->capture.read_transformations = second.transformations;
+    w->capture.read_op = second.op;
+    w->capture.read_op.param = *param;
+    return w;
+  }
+
+  void WatchRequestRule(const Rule& r, int phase) {
+    // Decided on the tx the chain starts from, before its own setvars make names unknown.
+    std::optional<WatchedLink> chain = r.opaque ? std::nullopt : CaptureChainOf(r);
+    // Links after the first may see what earlier ones set; and what a link before the last
+    // sets may be set even when the chain does not fire in the end (libmodsecurity runs each
+    // link's actions as it matches): those variables are unknown from here on. The last link's
+    // actions run only when the rule fires, which sends the request down the slow path.
+    bool sets_tx = false;
+    WatchedRule w;
+    w.id = r.id;
+    w.file = r.file;
+    w.line = r.line;
+    bool never = false;
+    size_t may_run = 0;  // links whose actions may run
+    for (const Link& l : r.links) {
+      std::optional<WatchedLink> link = WatchLink(l, tx_, sets_tx, unwritten_, transform_);
+      if (!link) {
+        never = true;
+        break;
+      }
+      ++may_run;
+      if (ReadsRequest(l)) w.links.push_back(std::move(*link));
+      for (const Action& a : l.actions) {
+        if (a.name == "setvar" || a.name == "capture") sets_tx = true;
+      }
+      if (l.capture) sets_tx = true;
+    }
+    for (size_t i = 0; i < may_run && i + 1 < r.links.size(); ++i) {
+      const Link& l = r.links[i];
+      // A producer: @rx ^.*$ with capture on request values, so %{tx.0} is the whole value.
+      int producer = -1;
+      if (l.capture && l.op.name == "rx" && !l.op.negated && l.op.param == "^.*$" &&
+          ReadsRequest(l)) {
+        std::optional<WatchedLink> watched = WatchLink(l, tx_, false, unwritten_, transform_);
+        if (watched && watched->check != LinkCheck::kAlways) {
+          producers_.push_back({{}, std::move(*watched)});
+          producer = static_cast<int>(producers_.size() - 1);
+        }
+      }
+      for (const Action& a : l.actions) {
+        if (a.name != "setvar") continue;
+        if (producer >= 0) {
+          std::string name = core::ToLower(a.value.substr(0, a.value.find('=')));
+          producers_[producer].prefix = name.substr(3, name.find("%{") - 3);
+        }
+        tx_.Taint(a.value, producer);
+      }
+    }
+    if (never) return;
+    may_fire_.push_back(&r);
+    if (phase == 5) {
+      // Logging-phase rules cannot change the verdict, but what they store outlives the request.
+      for (const Link& l : r.links) {
+        if (std::any_of(l.actions.begin(), l.actions.end(), WritesPersistentCollection)) {
+          plan_.unsupported = Place(r) + " writes a persistent collection after the request";
+        }
+      }
+      return;
+    }
+    if (r.opaque) {
+      for (WatchedLink& l : w.links) l.check = LinkCheck::kAlways;
+    } else if (chain) {
+      w.links = {std::move(*chain)};
+    }
+    candidates_.emplace_back(&r, std::move(w));
+  }
+
+  // The one tx regex a guarded rule reads.
+  static std::string TxRegexOf(const Rule& r) {
+    for (const Link& l : r.links) {
+      for (const Target& t : l.targets) {
+        if (t.collection == "TX" && t.key_is_regex) return t.key;
+      }
+    }
+    return {};
+  }
+
+  const RuleProgram& program_;
+  const Transformer& transform_;
+  const std::set<std::string> unwritten_;
+  std::vector<NameProducer> producers_;
+  TxState tx_;
+  std::vector<const Rule*> reached_;   // every rule the baseline runs or watches
+  std::vector<const Rule*> may_fire_;  // the request rules among them that can match
+  // Request rules to watch (the rule is null for a guarded tx-name check), before the inert
+  // ones are left out.
+  std::vector<std::pair<const Rule*, WatchedRule>> candidates_;
+  Plan plan_;
+};
+
+}  // namespace
+
+Plan MakePlan(const RuleProgram& program, const Transformer& transform) {
+  if (!program.unsupported().empty()) return Plan{{}, program.unsupported()};
+  // First every persistent collection may have values; then those no rule that can match
+  // writes to are known empty (fewer rules can match then, so no more writers appear).
+  Planner first(program, transform, {});
+  Plan plan = first.Run();
+  if (!plan.unsupported.empty()) return plan;
+  const std::set<std::string> written = first.Written();
+  std::set<std::string> unwritten;
+  // Every name of the collections the rules read, except those written.
+  for (int phase = 1; phase < kPhases; ++phase) {
+    for (const Rule& r : program.phase(phase)) {
+      for (const Link& l : r.links) {
+        for (const Target& t : l.targets) {
+          if (!IsPersistentCollection(t.collection) || t.key.empty() || t.key_is_regex) continue;
+          const std::string name = t.collection + ":" + Upper(t.key);
+          if (written.count(t.collection) == 0 && written.count(name) == 0) unwritten.insert(name);
+        }
+      }
+    }
+  }
+  for (const char* c : {"IP", "GLOBAL", "SESSION", "USER", "RESOURCE"}) {
+    bool any = false;
+    for (const std::string& w : written) any = any || core::StartsWith(w, std::string(c) + ":");
+    if (written.count(c) == 0 && !any) unwritten.insert(c);
+  }
+  return Planner(program, transform, std::move(unwritten)).Run();
+}
+
+}  // namespace rampart::fastpath

@@ -1,0 +1,45 @@
+#include "modsec/lib_regex.h"
+
+#include <new>
+
+// libmodsecurity 3.0.9 exports its regex class but installs no header for it. Only the
+// constructor, the destructor and search() are used, all exported; the object lives in
+// LibRegex::storage_.
+namespace modsecurity::Utils {
+class Regex {
+ public:
+  Regex(const std::string& pattern, bool ignore_case);
+  ~Regex();
+  int search(const std::string& s) const;
+};
+}  // namespace modsecurity::Utils
+
+namespace rampart::modsec {
+namespace {
+
+modsecurity::Utils::Regex* Object(unsigned char* storage) {
+  return std::launder(reinterpret_cast<modsecurity::Utils::Regex*>(storage));
+}
+
+}  // namespace
+
+core::Result<std::shared_ptr<const LibRegex>> LibRegex::Compile(const std::string& pattern) {
+  std::shared_ptr<LibRegex> re(new LibRegex());
+  try {
+    new (re->storage_) modsecurity::Utils::Regex(pattern, false);
+    re->constructed_ = true;
+  } catch (...) {
+    return core::MakeError("libmodsecurity regex: cannot compile " + pattern);
+  }
+  return std::shared_ptr<const LibRegex>(std::move(re));
+}
+
+LibRegex::~LibRegex() {
+  if (constructed_) Object(storage_)->~Regex();
+}
+
+bool LibRegex::Matches(const std::string& subject) const {
+  return Object(const_cast<unsigned char*>(storage_))->search(subject) > 0;
+}
+
+}  // namespace rampart::modsec

@@ -1,0 +1,48 @@
+#pragma once
+// Transformations: libmodsecurity's own transformation objects (t:urlDecodeUni, t:cmdLine, ...),
+// so that the fast path transforms values byte for byte as libmodsecurity does; it never
+// re-implements one. Made on the loading thread for one compiled policy (its unicode map
+// decides %u decoding), then used read-only by any worker.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "modsec/compiled_policy.h"
+
+namespace modsecurity {
+class Transaction;
+namespace actions {
+class Action;
+}
+}  // namespace modsecurity
+
+namespace rampart::modsec {
+
+class Transformations {
+ public:
+  static core::Result<std::unique_ptr<Transformations>> Make(
+      std::shared_ptr<const CompiledPolicy> policy);
+  ~Transformations();
+  Transformations(const Transformations&) = delete;
+  Transformations& operator=(const Transformations&) = delete;
+
+  // The index of transformation `name` as rules write it ("urlDecodeUni", "cmdLine"), loading
+  // it on first use; an error for a name libmodsecurity does not know.
+  core::Result<int> Find(const std::string& name);
+  // `value` through transformation `index` (from Find). Thread-safe.
+  std::string Apply(int index, const std::string& value) const;
+  const std::string& name(int index) const { return names_[index]; }
+
+ private:
+  Transformations() = default;
+  std::shared_ptr<const CompiledPolicy> policy_;
+  // Only read: transformations consult the rule set (the unicode map) through it.
+  std::unique_ptr<modsecurity::Transaction, void (*)(modsecurity::Transaction*)> context_{nullptr,
+                                                                                          nullptr};
+  std::vector<std::string> names_;
+  std::vector<modsecurity::actions::Action*> objects_;
+};
+
+}  // namespace rampart::modsec
