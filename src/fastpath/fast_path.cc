@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -18,32 +19,42 @@ namespace {
 
 std::atomic<uint64_t> next_serial{1};
 
-// Per-thread Hyperscan scratch, one per fast path in use on the thread (a handful of routes).
+// Per-thread Hyperscan scratch: one, grown to fit every fast path the thread has used (each
+// reload makes new ones; a scratch only grows, so its size stays that of the largest).
 class ThreadScratch {
  public:
-  ~ThreadScratch() {
-    for (auto& [serial, s] : by_serial_) FreeScratch(s);
-  }
-  hs_scratch* For(uint64_t serial, const std::vector<std::unique_ptr<PatternSet>>& sets) {
-    if (auto it = by_serial_.find(serial); it != by_serial_.end()) return it->second;
-    if (by_serial_.size() >= 16) {  // older fast paths (reloads) are gone: start over
-      for (auto& [old, s] : by_serial_) FreeScratch(s);
-      by_serial_.clear();
+  ~ThreadScratch() { FreeScratch(scratch_); }
+  hs_scratch* For(uint64_t serial, const std::vector<std::shared_ptr<const PatternSet>>& sets) {
+    for (uint64_t s : fitted_) {
+      if (s == serial) return scratch_;
     }
-    hs_scratch* scratch = nullptr;
     for (const auto& set : sets) {
-      if (set && !set->FitScratch(&scratch)) {
-        FreeScratch(scratch);
-        return nullptr;
-      }
+      if (set && !set->FitScratch(&scratch_)) return nullptr;
     }
-    by_serial_[serial] = scratch;
-    return scratch;
+    if (fitted_.size() >= 64) fitted_.clear();  // old serials: fitting again is harmless
+    fitted_.push_back(serial);
+    return scratch_;
   }
 
  private:
-  std::map<uint64_t, hs_scratch*> by_serial_;
+  hs_scratch* scratch_ = nullptr;
+  std::vector<uint64_t> fitted_;
 };
+
+// libmodsecurity's regex of `pattern`, shared with every fast path still using it (a reload of
+// unchanged rules compiles none again).
+core::Result<std::shared_ptr<const modsec::LibRegex>> SharedRegex(const std::string& pattern) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<const modsec::LibRegex>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::erase_if(cache, [](const auto& entry) { return entry.second.expired(); });
+  if (auto it = cache.find(pattern); it != cache.end()) {
+    if (auto re = it->second.lock()) return re;
+  }
+  auto re = modsec::LibRegex::Compile(pattern);
+  if (re) cache[pattern] = re.value();
+  return re;
+}
 
 bool Reads(const Source& s, const Value& v) {
   return s.variable == v.variable && (s.key.empty() || core::EqualsIgnoreCase(s.key, v.key));
@@ -178,7 +189,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       }
       if (link.check == LinkCheck::kCapture) {
         CaptureRegexes re;
-        auto match = modsec::LibRegex::Compile(link.op.param);
+        auto match = SharedRegex(link.op.param);
         auto groups = core::Regex::Compile("(?sm)" + link.op.param);  // libmodsecurity's flags
         bool ok = match && groups;
         if (ok) {
@@ -195,7 +206,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
           re.keys.push_back(key ? key.value() : nullptr);
         }
         if (link.capture.read_op.name == "rx") {
-          auto read = modsec::LibRegex::Compile(link.capture.read_op.param);
+          auto read = SharedRegex(link.capture.read_op.param);
           ok = ok && read;
           if (read) re.read = read.value();
         }
@@ -207,7 +218,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
         continue;
       }
       if (link.check == LinkCheck::kExact && link.op.name == "rx") {
-        auto re = modsec::LibRegex::Compile(link.op.param);
+        auto re = SharedRegex(link.op.param);
         if (re) {
           fp->exact_regexes_[{r, l}] = re.value();
         } else {
@@ -222,7 +233,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       if (link.op.name == "rx") {
         mine.push_back({link.op.param, id, false});
         // A prefilter hit is confirmed with the regex libmodsecurity runs.
-        auto exact = modsec::LibRegex::Compile(link.op.param);
+        auto exact = SharedRegex(link.op.param);
         if (exact) fp->exact_regexes_[{r, l}] = exact.value();
       } else {
         std::optional<std::vector<std::string>> phrases =

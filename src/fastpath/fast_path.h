@@ -66,8 +66,8 @@ class FastPath {
   std::vector<Node> nodes_;
   // Per rule, per link: the nodes it reads (several with multiMatch).
   std::vector<std::vector<std::vector<int>>> link_nodes_;
-  std::vector<std::unique_ptr<PatternSet>> sets_;  // per node (null: no prefilter there)
-  std::vector<LinkRef> pattern_links_;             // pattern id -> link
+  std::vector<std::shared_ptr<const PatternSet>> sets_;  // per node (null: no prefilter there)
+  std::vector<LinkRef> pattern_links_;                   // pattern id -> link
   std::vector<std::string> always_slow_;
   // kTxName links: the name regex, as written and caseless (libmodsecurity's case handling of
   // tx names is not relied on: either matching counts).

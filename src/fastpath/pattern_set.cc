@@ -4,7 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
+#include <memory>
 #include <mutex>
 #include <utility>
 
@@ -33,18 +33,15 @@ int OnMatch(unsigned int index, unsigned long long /*from*/, unsigned long long 
   return 0;
 }
 
-// Sets this process compiled, serialized, so that a reload of unchanged rules (the same
-// patterns) takes milliseconds instead of Hyperscan's seconds. The last kMemoSize sets are kept.
+// Sets in use, by their patterns: a reload of unchanged rules shares the running
+// configuration's sets (no Hyperscan compile, no second copy in memory).
 struct MemoEntry {
   std::string key;  // every pattern's id, kind and expression
-  std::string serialized;
-  std::vector<uint32_t> ids;
-  std::vector<uint32_t> matches_empty;
+  std::weak_ptr<const PatternSet> set;
   std::vector<uint32_t> refused;
 };
-constexpr size_t kMemoSize = 256;
 std::mutex memo_mutex;
-std::deque<MemoEntry> memo;
+std::vector<MemoEntry> memo;
 
 std::string MemoKey(const std::vector<PatternSet::Pattern>& patterns) {
   std::string key;
@@ -57,20 +54,14 @@ std::string MemoKey(const std::vector<PatternSet::Pattern>& patterns) {
 
 }  // namespace
 
-core::Result<std::unique_ptr<PatternSet>> PatternSet::Compile(const std::vector<Pattern>& patterns,
-                                                              std::vector<uint32_t>& refused) {
+core::Result<std::shared_ptr<const PatternSet>> PatternSet::Compile(
+    const std::vector<Pattern>& patterns, std::vector<uint32_t>& refused) {
   const std::string key = MemoKey(patterns);
-  {
-    std::lock_guard<std::mutex> lock(memo_mutex);
-    for (const MemoEntry& e : memo) {
-      if (e.key != key) continue;
-      std::unique_ptr<PatternSet> set(new PatternSet());
-      if (!e.serialized.empty() && hs_deserialize_database(e.serialized.data(), e.serialized.size(),
-                                                           &set->database_) != HS_SUCCESS) {
-        break;  // compile it again
-      }
-      set->ids_ = e.ids;
-      set->matches_empty_ = e.matches_empty;
+  std::lock_guard<std::mutex> lock(memo_mutex);
+  std::erase_if(memo, [](const MemoEntry& e) { return e.set.expired(); });
+  for (const MemoEntry& e : memo) {
+    if (e.key != key) continue;
+    if (std::shared_ptr<const PatternSet> set = e.set.lock()) {
       refused.insert(refused.end(), e.refused.begin(), e.refused.end());
       return set;
     }
@@ -78,27 +69,14 @@ core::Result<std::unique_ptr<PatternSet>> PatternSet::Compile(const std::vector<
   std::vector<uint32_t> mine;
   auto compiled = CompileNew(patterns, mine);
   if (!compiled) return compiled;
-  MemoEntry entry{key, {}, compiled.value()->ids_, compiled.value()->matches_empty_, mine};
-  if (compiled.value()->database_ != nullptr) {
-    char* bytes = nullptr;
-    size_t length = 0;
-    if (hs_serialize_database(compiled.value()->database_, &bytes, &length) == HS_SUCCESS) {
-      entry.serialized.assign(bytes, length);
-      std::free(bytes);
-    }
-  }
-  if (compiled.value()->database_ == nullptr || !entry.serialized.empty()) {
-    std::lock_guard<std::mutex> lock(memo_mutex);
-    memo.push_back(std::move(entry));
-    if (memo.size() > kMemoSize) memo.pop_front();
-  }
+  memo.push_back({key, compiled.value(), mine});
   refused.insert(refused.end(), mine.begin(), mine.end());
   return compiled;
 }
 
-core::Result<std::unique_ptr<PatternSet>> PatternSet::CompileNew(
+core::Result<std::shared_ptr<const PatternSet>> PatternSet::CompileNew(
     const std::vector<Pattern>& patterns, std::vector<uint32_t>& refused) {
-  std::unique_ptr<PatternSet> set(new PatternSet());
+  std::shared_ptr<PatternSet> set(new PatternSet());
   std::vector<std::string> expressions;
   std::vector<unsigned> flags;
   std::vector<uint32_t> ids;
@@ -145,7 +123,7 @@ core::Result<std::unique_ptr<PatternSet>> PatternSet::CompileNew(
     ids.erase(ids.begin() + bad);
   }
   set->ids_ = std::move(ids);
-  return set;
+  return std::shared_ptr<const PatternSet>(std::move(set));
 }
 
 PatternSet::~PatternSet() { hs_free_database(database_); }

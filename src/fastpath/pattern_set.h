@@ -25,10 +25,10 @@ class PatternSet {
     bool literal = false;    // a @pm phrase: matched anywhere, in any case
   };
   // Compiles every pattern Hyperscan accepts; the ids of those it refuses go to `refused` (the
-  // caller must then treat their rules as "may match"). A set this process compiled before (a
-  // reload of the same rules) is taken from memory.
-  static core::Result<std::unique_ptr<PatternSet>> Compile(const std::vector<Pattern>& patterns,
-                                                           std::vector<uint32_t>& refused);
+  // caller must then treat their rules as "may match"). A set of the same patterns still in use
+  // (by the running configuration, while a reload compiles the next) is shared, not rebuilt.
+  static core::Result<std::shared_ptr<const PatternSet>> Compile(
+      const std::vector<Pattern>& patterns, std::vector<uint32_t>& refused);
   ~PatternSet();
   PatternSet(const PatternSet&) = delete;
   PatternSet& operator=(const PatternSet&) = delete;
@@ -43,8 +43,8 @@ class PatternSet {
 
  private:
   PatternSet() = default;
-  static core::Result<std::unique_ptr<PatternSet>> CompileNew(const std::vector<Pattern>& patterns,
-                                                              std::vector<uint32_t>& refused);
+  static core::Result<std::shared_ptr<const PatternSet>> CompileNew(
+      const std::vector<Pattern>& patterns, std::vector<uint32_t>& refused);
   hs_database* database_ = nullptr;
   std::vector<uint32_t> ids_;            // Hyperscan's pattern index -> caller's id
   std::vector<uint32_t> matches_empty_;  // ids of patterns that can match an empty value

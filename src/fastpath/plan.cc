@@ -573,6 +573,13 @@ class Planner {
   bool RunPhase(int phase) {
     std::string skip_to;  // a skipAfter marker being skipped to
     int skip_count = 0;
+    // libmodsecurity skips to the end of the phase when the marker is missing; rampart would
+    // rather not follow that.
+    auto missing_marker = [&] {
+      plan_.unsupported = "skipAfter:" + skip_to + " in phase " + std::to_string(phase) +
+                          " names no SecMarker after it";
+      return false;
+    };
     for (const Rule& r : program_.phase(phase)) {
       if (r.is_marker) {
         if (!skip_to.empty() && r.marker == skip_to) skip_to.clear();
@@ -662,6 +669,7 @@ class Planner {
         }
       }
     }
+    if (!skip_to.empty()) return missing_marker();
     return true;
   }
 

@@ -100,7 +100,7 @@ class Builder {
  private:
   core::Status AddRule(const modsec::Directive& d, const std::string& targets,
                        const std::string& op, const std::string& actions);
-  std::vector<Action> defaults_[kPhases];
+  bool default_blocks_[kPhases] = {};  // a SecDefaultAction of the phase is disruptive
   std::vector<const modsec::Directive*> exceptions_;  // SecRuleRemove*, SecRuleUpdateTarget*
   bool chain_open_ = false;                           // the last rule's last link asked for a chain
   size_t open_index_ = 0;
@@ -134,18 +134,18 @@ core::Status Builder::AddRule(const modsec::Directive& d, const std::string& tar
   if (rule.phase < 1 || rule.phase >= kPhases) {
     return core::MakeError(d.file + ":" + std::to_string(d.line) + ": unknown phase");
   }
-  std::vector<Action> all = defaults_[rule.phase];
-  all.insert(all.end(), parsed.begin(), parsed.end());
-  bool log = false;
-  for (const Action& a : all) {
+  // libmodsecurity writes a rule message unless the rule says nolog (and no log or auditlog
+  // after it); counting more rules as logging than it does is the safe side.
+  bool log = true;
+  for (const Action& a : parsed) {
     if (a.name == "id") rule.id = ParseInt(a.value).value_or(0);
     if (a.name == "tag") rule.tags.push_back(a.value);
-    if (a.name == "log") log = true;
+    if (a.name == "log" || a.name == "auditlog") log = true;
     if (a.name == "nolog") log = false;
     if (IsDisruptive(a.name)) rule.disruptive = a.name;
   }
   rule.logs = log;
-  ApplyLinkActions(link, all);
+  ApplyLinkActions(link, parsed);
   rule.links.push_back(std::move(link));
   rules.push_back(std::move(rule));
   chain_open_ = chained;
@@ -166,17 +166,28 @@ core::Status Builder::Add(const modsec::Directive& d) {
   if (name == "secmarker" && !a.empty()) {
     Rule marker;
     marker.is_marker = true;
-    marker.marker = a[0];
+    marker.marker = std::string(modsec::UnquoteActionValue(a[0]));
     marker.file = d.file;
     marker.line = d.line;
     rules.push_back(std::move(marker));
   } else if (name == "secdefaultaction" && !a.empty()) {
-    std::vector<Action> actions = ParseActions(a[0]);
+    // libmodsecurity applies a phase's default actions when rules run, to rules loaded before
+    // the directive too. Only defaults that change no match are modelled: logging and the
+    // disruptive action (taken into account in Finish).
     int phase = 2;
-    for (const Action& x : actions) {
-      if (x.name == "phase") phase = PhaseOf(x.value);
+    for (const Action& x : ParseActions(a[0])) {
+      if (x.name == "phase") {
+        phase = PhaseOf(x.value);
+      } else if (x.name == "t" && x.value == "none") {
+      } else if (x.name == "log" || x.name == "nolog" || x.name == "auditlog" ||
+                 x.name == "noauditlog" || x.name == "status" || x.name == "tag" ||
+                 x.name == "severity" || x.name == "msg") {
+      } else if (IsDisruptive(x.name)) {
+        if (phase >= 1 && phase < kPhases && x.name != "pass") default_blocks_[phase] = true;
+      } else {
+        unsupported = where + ": SecDefaultAction " + x.name + " is not modelled by the fast path";
+      }
     }
-    if (phase >= 1 && phase < kPhases) defaults_[phase] = std::move(actions);
   } else if (name == "secruleremovebyid" || name == "secruleremovebytag" ||
              name == "secruleupdatetargetbyid" || name == "secruleupdatetargetbytag") {
     exceptions_.push_back(&d);
@@ -198,6 +209,10 @@ core::Status Builder::Add(const modsec::Directive& d) {
 }
 
 void Builder::Finish() {
+  // A rule without its own disruptive action takes its phase's default.
+  for (Rule& r : rules) {
+    if (!r.is_marker && r.disruptive.empty() && default_blocks_[r.phase]) r.disruptive = "deny";
+  }
   auto remove_if = [&](auto&& pred) {
     std::erase_if(rules, [&](const Rule& r) { return !r.is_marker && pred(r); });
   };

@@ -145,6 +145,17 @@ TEST(WafSchemaTest, KeysOverrideTheProfile) {
               ElementsAre("t.yaml:7: routes[0].waf.profile: expected one of: balanced, crs"));
 }
 
+TEST(WafSchemaTest, FastPathIsOnUnlessTurnedOff) {
+  EXPECT_TRUE(Load(Waf("      mode: block\n")).routes.at(0).waf->fast_path);
+  EXPECT_TRUE(Load(Waf("      fast_path: on\n")).routes.at(0).waf->fast_path);
+  EXPECT_FALSE(Load(Waf("      fast_path: off\n")).routes.at(0).waf->fast_path);
+  EXPECT_FALSE(Load(Waf("      fast_path: false\n")).routes.at(0).waf->fast_path);
+  EXPECT_TRUE(Load(Waf("      profile: crs\n      fast_path: true\n")).routes.at(0).waf->fast_path);
+  EXPECT_THAT(Errors(Waf("      fast_path: sometimes\n")),
+              ElementsAre("t.yaml:7: routes[0].waf.fast_path: expected one of: on, off, true, "
+                          "false"));
+}
+
 TEST(WafSchemaTest, TopLevelSection) {
   TempFile page;
   const Config c =

@@ -1,0 +1,160 @@
+// The waf stage's fast path (src/fastpath/) in the real binary with the installed OWASP CRS
+// (skipped without /usr/share/modsecurity-crs): clean requests without a body skip
+// libmodsecurity and are counted as fast, attacks still go through it and are blocked (or
+// detected) with the same attack-log record, bodies always take the slow path, and
+// `fast_path: off` turns it off.
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/attack_records.h"
+#include "support/client.h"
+#include "support/json.h"
+#include "support/log_file.h"
+#include "support/metrics.h"
+#include "support/proxy_fixture.h"
+
+namespace rampart::test {
+namespace {
+
+constexpr char kSqliEncoded[] = "1%27%20OR%201%3D1--";
+
+// What a browser sends for a page: every header CRS reads, none it scores.
+const HeaderList& BrowserHeaders() {
+  static const HeaderList headers = {
+      {"Host", "shop.example"},
+      {"User-Agent",
+       "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+       "Chrome/124.0.0.0 Safari/537.36"},
+      {"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+      {"Accept-Language", "en-GB,en;q=0.9"},
+      {"Accept-Encoding", "gzip, deflate, br"},
+      {"Cookie", "session=4f2a9c81e7; theme=dark"},
+      {"Referer", "https://shop.example/"},
+  };
+  return headers;
+}
+
+class WafFastPathTest : public ProxyTest {
+ protected:
+  std::string AttackLogPath() const { return rampart_.dir() + "/attack.log"; }
+
+  void Start(const std::string& waf) {
+    ConfigOptions options;
+    options.backend_ports = {origin_.port()};
+    options.route_lines = {"waf: " + waf};
+    options.extra = "  attack_log: " + AttackLogPath() + "\n";  // continues logging:
+    ASSERT_NO_FATAL_FAILURE(StartRampart(options));
+  }
+  double Decisions(const std::string& decision) {
+    return MetricSum(Metrics(), "rampart_waf_fast_path_total", {{"decision", decision}});
+  }
+  // The attack log's records once it holds `count` (it is written off the request's path).
+  std::vector<JsonValue> Records(size_t count) {
+    std::vector<JsonValue> out;
+    for (const std::string& line : WaitForFileLines(AttackLogPath(), count)) {
+      if (auto json = ParseJson(line)) out.push_back(std::move(*json));
+    }
+    return out;
+  }
+  std::optional<HttpResponse> Post(const std::string& target, HeaderList headers,
+                                   const std::string& body) {
+    headers.emplace_back("Connection", "close");
+    Client c;
+    if (!c.Connect(port())) return std::nullopt;
+    return c.Request("POST", target, headers, body);
+  }
+};
+
+TEST_F(WafFastPathTest, CleanRequestsSkipLibmodsecurityAndAttacksAreStillBlocked) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  auto r = Get("/products/shoes?page=2&sort=price", BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = Get("/static/app.css", BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Decisions("fast"), 2);
+  EXPECT_EQ(Decisions("slow"), 0);
+
+  r = Get(std::string("/products?id=") + kSqliEncoded, BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(Decisions("fast"), 2);
+  EXPECT_EQ(Decisions("slow"), 1);
+  EXPECT_EQ(origin_.RequestCount(), 2u);
+  // The blocked request's record is libmodsecurity's, as without a fast path.
+  const std::vector<JsonValue> records = Records(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].StringAt("action").value_or(""), "blocked");
+  EXPECT_TRUE(RecordHasRule(records[0], "942100"));
+}
+
+TEST_F(WafFastPathTest, AnAttackInAHeaderOrCookieTakesTheSlowPath) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  HeaderList headers = BrowserHeaders();
+  headers.push_back({"X-Forwarded-Host", "<script>alert(1)</script>"});
+  auto r = Get("/", headers);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  headers = BrowserHeaders();
+  headers[5] = {"Cookie", "session=1' or '1'='1"};
+  r = Get("/", headers);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(Decisions("slow"), 2);
+  EXPECT_EQ(Decisions("fast"), 0);
+}
+
+TEST_F(WafFastPathTest, DetectModeRecordsWhatTheSlowPathFinds) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: detect}"));
+  auto r = Get(std::string("/?q=") + kSqliEncoded, BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  r = Get("/?q=plain", BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Decisions("fast"), 1);
+  EXPECT_EQ(Decisions("slow"), 1);
+  const std::vector<JsonValue> records = Records(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].StringAt("action").value_or(""), "detected");
+}
+
+TEST_F(WafFastPathTest, ARequestBodyAlwaysTakesTheSlowPath) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  HeaderList headers = BrowserHeaders();
+  headers.push_back({"Content-Type", "application/json"});
+  auto r = Post("/api/cart", headers, R"({"item": 42, "qty": 1})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = Post("/api/cart", headers, R"({"item": "1' or '1'='1"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(Decisions("slow"), 2);
+  EXPECT_EQ(Decisions("fast"), 0);
+}
+
+TEST_F(WafFastPathTest, OffRunsLibmodsecurityForEveryRequest) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block, fast_path: off}"));
+  auto r = Get("/products/shoes?page=2", BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  r = Get(std::string("/?id=") + kSqliEncoded, BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(Decisions("fast"), 0);
+  EXPECT_EQ(Decisions("slow"), 0);
+}
+
+}  // namespace
+}  // namespace rampart::test
