@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# WAF benchmark: rampart with its WAF (libmodsecurity + OWASP CRS, block mode, paranoia 1)
+# WAF benchmark: rampart with its WAF (libmodsecurity + OWASP CRS, block mode, profile crs)
 # against nginx + ModSecurity (Debian's libnginx-mod-http-modsecurity) with the same rules, in
 # front of the same backend, loaded with wrk replaying the benign browser-like corpus
-# (corpus/benign/requests.jsonl); plain nginx and plain rampart as reference rows. Prints
-# requests/s, p50/p99, CPU per request, peak RSS and the rampart-waf / nginx-modsec ratios.
-# Then a "no freeze" section: p99 and max latency of clean requests while one connection in
-# ten sends heavy payloads (a large urlencoded body full of attack-looking arguments, and an
-# argument that sends CRS's regexes into backtracking). See bench/README.md.
+# (corpus/benign/requests.jsonl). Per paranoia level in PARANOIA: rampart-waf-plN (the WAF
+# fast path on, the default: a request without a body that no rule could match skips
+# libmodsecurity), rampart-waf-nofast-plN (fast_path: off) and nginx-modsec-plN; plain nginx
+# and plain rampart once, as reference rows. Prints requests/s, p50/p99, CPU per request, peak
+# RSS, the ratios, and the fraction of requests that took the fast path (rampart's /metrics,
+# read before and after the measured runs), then a summary against the issue's targets.
+# Then a "no freeze" section (first level of PARANOIA only): p99 and max latency of clean
+# requests while one connection in ten sends heavy payloads (a large urlencoded body full of
+# attack-looking arguments, and an argument that sends CRS's regexes into backtracking).
+# See bench/README.md.
 #
 # Everything listens on 127.0.0.1 only, on ports the kernel picks; every process this script
 # starts is stopped on exit. Nothing under /etc is written and no system service is touched.
@@ -16,6 +21,7 @@
 #   BUILD_DIR         where to build rampart (default /tmp/rampart-bench-waf-build)
 #   CORPUS            JSON-lines request corpus (default corpus/benign/requests.jsonl)
 #   CRS_DIR           OWASP CRS 3.x (default /usr/share/modsecurity-crs)
+#   PARANOIA          paranoia levels, each with its three WAF targets (default "1 2")
 #   BODY_LIMIT        request body limit in bytes, both WAFs (default 1048576)
 #   DURATION          seconds of measured load per throughput run (default 5)
 #   ROUNDS            rounds over all targets; medians reported (default 3)
@@ -42,6 +48,7 @@ set -euo pipefail
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CORPUS="${CORPUS:-$SRC_DIR/corpus/benign/requests.jsonl}"
 CRS_DIR="${CRS_DIR:-/usr/share/modsecurity-crs}"
+PARANOIA="${PARANOIA:-1 2}"
 BODY_LIMIT="${BODY_LIMIT:-1048576}"
 DURATION="${DURATION:-5}"
 ROUNDS="${ROUNDS:-3}"
@@ -72,6 +79,13 @@ if ! [[ "$BODY_LIMIT" =~ ^[0-9]+$ ]] || ((BODY_LIMIT < 65536)); then
   die "BODY_LIMIT: a number of bytes, at least 65536"
 fi
 [[ -f "$CORPUS" ]] || die "no corpus at $CORPUS"
+read -r -a LEVELS <<<"$PARANOIA"
+((${#LEVELS[@]} > 0)) || die "PARANOIA: at least one level"
+for l in "${LEVELS[@]}"; do
+  [[ "$l" =~ ^[1-4]$ ]] || die "PARANOIA: levels 1 to 4, not $l"
+done
+[[ "$(printf '%s\n' "${LEVELS[@]}" | sort -u | wc -l)" == "${#LEVELS[@]}" ]] ||
+  die "PARANOIA: a level given twice"
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -106,6 +120,11 @@ SITE_HOST="shop.example.com"  # the corpus's Host; a numeric Host would match CR
 
 python3 "$CORPUS_TOOL" lua "$CORPUS" "$TMP/corpus-requests.lua"
 CORPUS_SIZE=$(grep -c '^"' "$TMP/corpus-requests.lua")
+# Corpus requests without a body (none, or Content-Length: 0): the only ones the fast path may
+# take; the rest (JSON and form POSTs) always go to libmodsecurity.
+CORPUS_NOBODY=$(python3 -c 'import json, sys
+reqs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+print(sum(1 for r in reqs if not (r.get("body") or r.get("body_base64"))))' "$CORPUS")
 # Each wrk thread cycles through the requests from its own starting point; with pace_ms, each
 # connection waits that long after a response before its next request (wrk's delay()).
 write_cycle_script() {  # out requests.lua [pace_ms]
@@ -231,14 +250,16 @@ await_started backend "$TMP/backend/error.log" "backend nginx"
 
 # ---------------------------------------------------------------------------------------------
 # Targets, all started once; each sits idle while another is loaded. ALOG: access log,
-# WAFLOG: where rule matches go (rampart's attack log, nginx's error log).
+# WAFLOG: where rule matches go (rampart's attack log, nginx's error log). Every rampart has an
+# admin listener (ADMIN_PORT) for its /metrics: the fast path's decisions are counted there.
 
-declare -A ALOG WAFLOG
+declare -A ALOG WAFLOG ADMIN_PORT
 
-start_rampart() {  # name waf|plain
+start_rampart() {  # name waf|plain [paranoia] [fast_path on|off]
   local name="$1" dir="$TMP/$1" waf=""
   mkdir -p "$dir"
   PORT[$name]="$(free_port)"
+  ADMIN_PORT[$name]="$(free_port)"
   ALOG[$name]="$dir/access.log"
   WAFLOG[$name]=""
   local logging="logging: {access_log: ${ALOG[$name]}, level: warn}"
@@ -249,13 +270,15 @@ start_rampart() {  # name waf|plain
     waf:
       mode: block
       profile: crs  # the rule set nginx + ModSecurity gets, line for line (no signature packs)
-      paranoia: 1
+      paranoia: $3
+      fast_path: $4
       request_body: {limit: $BODY_LIMIT, over_limit: reject}
 waf: {crs_dir: $CRS_DIR, rules_dir: $RULES_DIR, threads: $WAF_THREADS}"
   fi
   cat >"$dir/rampart.yaml" <<EOF
 workers: 2
 listen: [{address: 127.0.0.1:${PORT[$name]}}]
+admin: {address: 127.0.0.1:${ADMIN_PORT[$name]}}
 pools:
   app:
     servers: [{address: 127.0.0.1:${PORT[backend]}}]
@@ -268,17 +291,19 @@ $logging
 EOF
   check_rampart_config "$dir"
   pin "$RAMPART_BIN" run -c "$dir/rampart.yaml" >"$dir/stdout.log" 2>&1 &
-  await_started "$name" "$dir/stdout.log" rampart
+  await_started "$name" "$dir/stdout.log" rampart "${ADMIN_PORT[$name]}"
 }
 
-start_nginx() {  # name modsec|plain
+# The rule file rampart composes for {profile: crs, paranoia: N} (tx.paranoia_level and
+# tx.executing_paranoia_level in SecAction 900000, as rampart writes them): write_modsec_rules.
+start_nginx() {  # name modsec|plain [paranoia]
   local name="$1" dir="$TMP/$1" load="" modsec="" level=warn
   mkdir -p "$dir"
   PORT[$name]="$(free_port)"
   ALOG[$name]="$dir/access.log"
   WAFLOG[$name]=""
   if [[ "$2" == modsec ]]; then
-    write_modsec_rules "$dir/modsecurity.conf"
+    write_modsec_rules "$dir/modsecurity.conf" "$3"
     load="load_module $MODSEC_MODULE;"
     # The connector logs each rule match at "info" (a refusal at "error").
     level=info
@@ -329,8 +354,30 @@ check_site_200() {  # target
   [[ "$code" == 200 ]] || die "$1 answered $code to GET /"
 }
 
-TARGETS=(rampart-waf nginx-modsec nginx rampart)
-WAF_TARGETS=(rampart-waf nginx-modsec)
+# rampart's /metrics: sets WP_FAST and WP_SLOW to its rampart_waf_fast_path_total counters
+# (requests on routes with a fast path, by decision; 0 0 without an admin listener).
+read_waf_path() {  # target
+  local text
+  WP_FAST=0 WP_SLOW=0
+  [[ -n "${ADMIN_PORT[$1]:-}" ]] || return 0
+  text=$(curl -sf --max-time 5 "http://127.0.0.1:${ADMIN_PORT[$1]}/metrics") ||
+    die "no /metrics from $1"
+  WP_FAST=$(awk '$1 == "rampart_waf_fast_path_total{decision=\"fast\"}" { print $2 }' <<<"$text")
+  WP_SLOW=$(awk '$1 == "rampart_waf_fast_path_total{decision=\"slow\"}" { print $2 }' <<<"$text")
+  [[ -n "$WP_FAST" && -n "$WP_SLOW" ]] || die "$1: no rampart_waf_fast_path_total in /metrics"
+}
+percent() {  # part whole: "NN.N" or n/a
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.1f", 100 * a / b }'
+}
+
+# Per level: the fast path on (the default), off, and nginx + ModSecurity; then the plain rows.
+TARGETS=()
+for l in "${LEVELS[@]}"; do
+  TARGETS+=("rampart-waf-pl$l" "rampart-waf-nofast-pl$l" "nginx-modsec-pl$l")
+done
+TARGETS+=(nginx rampart)
+# The no-freeze section compares the WAFs at the first level only.
+WAF_TARGETS=("rampart-waf-pl${LEVELS[0]}" "nginx-modsec-pl${LEVELS[0]}")
 
 read -r LOAD1 _ </proc/loadavg
 if awk -v l="$LOAD1" 'BEGIN { exit !(l > 0.5) }'; then
@@ -338,27 +385,46 @@ if awk -v l="$LOAD1" 'BEGIN { exit !(l > 0.5) }'; then
     "expect noisy numbers"
 fi
 
-start_rampart rampart-waf waf
-start_nginx nginx-modsec modsec
+for l in "${LEVELS[@]}"; do
+  start_rampart "rampart-waf-pl$l" waf "$l" on
+  start_rampart "rampart-waf-nofast-pl$l" waf "$l" off
+  start_nginx "nginx-modsec-pl$l" modsec "$l"
+done
 start_nginx nginx plain
 start_rampart rampart plain
 for t in "${TARGETS[@]}"; do check_site_200 "$t"; done
-MODSEC_RULES=$(grep -o 'rules loaded inline/local/remote: [0-9/]*' \
-  "$TMP/nginx-modsec/error.log" | head -1 | awk '{ print $NF }')
-log "backend 127.0.0.1:${PORT[backend]}; $(nproc) CPUs; corpus $CORPUS ($CORPUS_SIZE requests);" \
-  "nginx ModSecurity rules loaded (inline/local/remote): ${MODSEC_RULES:-?}"
+# rampart leaves the fast path off (and says why at level info) when it cannot compile one for
+# the policy: its counters then stay at 0 although a request just went through the route.
+for l in "${LEVELS[@]}"; do
+  read_waf_path "rampart-waf-pl$l"
+  if ((WP_FAST + WP_SLOW == 0)); then
+    log "warning: rampart-waf-pl$l counted no fast-path decision: its fast path is off"
+  fi
+done
+MODSEC_RULES=""
+for l in "${LEVELS[@]}"; do
+  MODSEC_RULES+=" PL$l $(grep -o 'rules loaded inline/local/remote: [0-9/]*' \
+    "$TMP/nginx-modsec-pl$l/error.log" | head -1 | awk '{ print $NF }')"
+done
+log "backend 127.0.0.1:${PORT[backend]}; $(nproc) CPUs; corpus $CORPUS ($CORPUS_SIZE requests," \
+  "$CORPUS_NOBODY without a body); nginx ModSecurity rules loaded (inline/local/remote):" \
+  "${MODSEC_RULES# }"
 
 # ---------------------------------------------------------------------------------------------
 # Verification: every corpus request once, in order, on one connection, against every target;
 # statuses from the replay, rule matches from the WAF logs (matched by request id).
 
-declare -A V_OK V_OTHER V_MATCHED
+declare -A V_OK V_OTHER V_MATCHED V_FAST V_SLOW
 sleep_flush() { sleep 1.2; }  # rampart flushes its attack and access logs every second
 
 if [[ "$VERIFY" == 1 ]]; then
   for t in "${TARGETS[@]}"; do
+    read_waf_path "$t"
+    V_FAST[$t]=$((-WP_FAST)) V_SLOW[$t]=$((-WP_SLOW))
     python3 "$CORPUS_TOOL" replay "$CORPUS" "127.0.0.1:${PORT[$t]}" >"$TMP/replay-$t.txt" \
       2>"$TMP/replay-$t.err" || { cat "$TMP/replay-$t.err" >&2; die "replay against $t failed"; }
+    read_waf_path "$t"
+    V_FAST[$t]=$((V_FAST[$t] + WP_FAST)) V_SLOW[$t]=$((V_SLOW[$t] + WP_SLOW))
   done
   sleep_flush
   for t in "${TARGETS[@]}"; do
@@ -375,8 +441,9 @@ if [[ "$VERIFY" == 1 ]]; then
       fi
     fi
     V_MATCHED[$t]=$(wc -l <"$TMP/matches-$t.txt")
-    log "$(printf 'verify %-13s %4s x 200, %3s other statuses, %3s with rule matches' "$t" \
-      "${V_OK[$t]}" "${V_OTHER[$t]}" "${V_MATCHED[$t]}")"
+    log "$(printf 'verify %-22s %4s x 200, %3s other statuses, %3s with rule matches%s' "$t" \
+      "${V_OK[$t]}" "${V_OTHER[$t]}" "${V_MATCHED[$t]}" \
+      "$( ((V_FAST[$t] + V_SLOW[$t] > 0)) && echo ", ${V_FAST[$t]} on the fast path")")"
   done
   # One line per corpus request on which the targets differ or either WAF matched a rule.
   python3 - "$TMP" "${TARGETS[@]}" >"$TMP/verify-diff.txt" <<'PY'
@@ -408,7 +475,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Throughput: wrk cycling through the corpus, rounds over all targets in rotated order.
 
-declare -A RPS P50 P99 NON2XX SOCKERR CPU RSS WAFLINES
+declare -A RPS P50 P99 NON2XX SOCKERR CPU RSS WAFLINES FAST SLOW
 CLK_TCK="$(getconf CLK_TCK)"
 RUN_SEQ=0
 
@@ -441,12 +508,19 @@ measure() {  # target
     "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$TMP/corpus.lua" "$url" \
       >/dev/null 2>&1 || true
   fi
-  local ticks_before ticks_after wl_before
+  local ticks_before ticks_after wl_before fast_before slow_before
   wl_before=$(waf_log_lines "$t")
+  # The fast path's counters around the measured run only (not the warm-up), outside the
+  # CPU-time window: reading /metrics costs rampart a little CPU.
+  read_waf_path "$t"
+  fast_before=$WP_FAST slow_before=$WP_SLOW
   ticks_before=$(cpu_ticks "${PID[$t]}")
   "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
     -s "$TMP/corpus.lua" "$url" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed for $t"; }
   ticks_after=$(cpu_ticks "${PID[$t]}")
+  read_waf_path "$t"
+  local fast=$((WP_FAST - fast_before)) slow=$((WP_SLOW - slow_before))
+  FAST[$t]=$((${FAST[$t]:-0} + fast)) SLOW[$t]=$((${SLOW[$t]:-0} + slow))
   local requests cpu_us
   requests=$(wrk_field "$out" requests)
   cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$CLK_TCK" -v n="${requests:-0}" \
@@ -457,9 +531,10 @@ measure() {  # target
   NON2XX[$t]+=" $(wrk_field "$out" non2xx)"
   SOCKERR[$t]+=" $(wrk_field "$out" sockerr)"
   CPU[$t]+=" $cpu_us"
-  log "$(printf '%-13s %7s req/s  p50 %7s ms  p99 %7s ms  %7s CPU us/req  non-2xx %s  sock err %s' \
+  log "$(printf '%-22s %7s req/s  p50 %7s ms  p99 %7s ms  %7s CPU us/req  non-2xx %s%s%s' \
     "$t" "$(wrk_field "$out" rps)" "$(wrk_field "$out" p50)" "$(wrk_field "$out" p99)" \
-    "$cpu_us" "$(wrk_field "$out" non2xx)" "$(wrk_field "$out" sockerr)")"
+    "$cpu_us" "$(wrk_field "$out" non2xx)" "  sock err $(wrk_field "$out" sockerr)" \
+    "$( ((fast + slow > 0)) && echo "  fast path $(percent "$fast" $((fast + slow))) %")")"
   # The WAF log grows only when a rule matched: count it after the asynchronous flush, below.
   WAFLINES[$t]=$((${WAFLINES[$t]:-0} - wl_before))
 }
@@ -533,7 +608,7 @@ measure_freeze() {  # target variant (none or a heavy kind)
   F_P99[$key]+=" $(wrk_field "$out" p99)"
   F_MAX[$key]+=" $(wrk_field "$out" max)"
   F_ERR[$key]+=" $(($(wrk_field "$out" non2xx) + $(wrk_field "$out" sockerr)))"
-  log "$(printf 'freeze %-13s heavy %-5s clean %6s req/s  p50 %7s ms  p99 %8s ms  max %8s ms%s' \
+  log "$(printf 'freeze %-16s heavy %-5s clean %6s req/s  p50 %7s ms  p99 %8s ms  max %8s ms%s' \
     "$t" "$v" "$(wrk_field "$out" rps)" "$(wrk_field "$out" p50)" "$(wrk_field "$out" p99)" \
     "$(wrk_field "$out" max)" \
     "$([[ -n "$hpid" ]] && echo "  heavy: $(wrk_field "$hout" requests) sent")")"
@@ -575,21 +650,26 @@ echo "$("$NGINX" -v 2>&1 | sed 's/.*: //'), ModSecurity-nginx" \
   "CRS $(dpkg-query -W -f='${Version}' modsecurity-crs 2>/dev/null || echo '?')," \
   "$("$RAMPART_BIN" version 2>/dev/null | head -1 || echo rampart)," \
   "$("$WRK" -v 2>&1 | awk 'NR == 1 { print $1, $2 }')"
-echo "corpus: $CORPUS_SIZE requests from ${CORPUS#"$SRC_DIR"/}; WAFs: block mode, paranoia 1," \
-  "inbound threshold 5, body limit $BODY_LIMIT bytes; pinning: ${TASKSET:-none}"
+echo "corpus: $CORPUS_SIZE requests from ${CORPUS#"$SRC_DIR"/}," \
+  "$CORPUS_NOBODY ($(percent "$CORPUS_NOBODY" "$CORPUS_SIZE") %) without a body;" \
+  "WAFs: block mode, CRS (rampart: profile crs), paranoia ${LEVELS[*]}, inbound threshold 5," \
+  "body limit $BODY_LIMIT bytes; pinning: ${TASKSET:-none}"
 
 if [[ "$VERIFY" == 1 ]]; then
   echo
   echo "Verification: every corpus request once, in order, on one keep-alive connection"
-  printf '| %-13s | %8s | %5s | %14s | %17s |\n' target requests "200" "other statuses" \
-    "with rule matches"
-  printf '|%s|%s|%s|%s|%s|\n' --------------- ---------: ------: ---------------: \
-    ------------------:
+  printf '| %-22s | %8s | %5s | %14s | %17s | %9s |\n' target requests "200" "other statuses" \
+    "with rule matches" "fast path"
+  printf '|%s|%s|%s|%s|%s|%s|\n' ------------------------ ---------: ------: ---------------: \
+    ------------------: ----------:
   for t in "${TARGETS[@]}"; do
-    printf '| %-13s | %8s | %5s | %14s | %17s |\n' "$t" $((V_OK[$t] + V_OTHER[$t])) \
+    fast=n/a
+    if ((V_FAST[$t] + V_SLOW[$t] > 0)); then fast=${V_FAST[$t]}; fi
+    printf '| %-22s | %8s | %5s | %14s | %17s | %9s |\n' "$t" $((V_OK[$t] + V_OTHER[$t])) \
       "${V_OK[$t]}" "${V_OTHER[$t]}" \
-      "$([[ -n "${WAFLOG[$t]}" ]] && echo "${V_MATCHED[$t]}" || echo n/a)"
+      "$([[ -n "${WAFLOG[$t]}" ]] && echo "${V_MATCHED[$t]}" || echo n/a)" "$fast"
   done
+  echo "fast path: requests of this replay that skipped libmodsecurity (rampart's /metrics)."
   if [[ -s "$TMP/verify-diff.txt" ]]; then
     echo "Requests refused or matched by a WAF, or answered differently (status[matched rules]):"
     sed 's/^/  /' "$TMP/verify-diff.txt"
@@ -602,36 +682,56 @@ if ((ROUNDS > 0)); then
   echo
   echo "Throughput: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s over the" \
     "corpus (${WARMUP}s warm-up each), medians"
-  printf '| %-13s | %7s | %13s | %7s | %7s | %11s | %7s | %8s | %9s | %12s |\n' target "req/s" \
-    "req/s range" "p50 ms" "p99 ms" "CPU us/req" non-2xx "sock err" "WAF recs" "peak RSS MiB"
-  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' --------------- --------: --------------: \
-    --------: --------: ------------: --------: ---------: ----------: -------------:
+  printf '| %-22s | %7s | %13s | %7s | %7s | %11s | %7s | %8s | %9s | %12s | %6s |\n' target \
+    "req/s" "req/s range" "p50 ms" "p99 ms" "CPU us/req" non-2xx "sock err" "WAF recs" \
+    "peak RSS MiB" "fast %"
+  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------ --------: \
+    --------------: --------: --------: ------------: --------: ---------: ----------: \
+    -------------: -------:
   for t in "${TARGETS[@]}"; do
-    recs=n/a
+    recs=n/a fast=n/a
     if [[ -n "${WAFLOG[$t]}" ]]; then recs="${WAFLINES[$t]}"; fi
-    printf '| %-13s | %7s | %13s | %7s | %7s | %11s | %7s | %8s | %9s | %12s |\n' "$t" \
+    if ((${FAST[$t]:-0} + ${SLOW[$t]:-0} > 0)); then
+      fast=$(percent "${FAST[$t]}" $((FAST[$t] + SLOW[$t])))
+    fi
+    printf '| %-22s | %7s | %13s | %7s | %7s | %11s | %7s | %8s | %9s | %12s | %6s |\n' "$t" \
       "$(median "${RPS[$t]}" %.0f)" "$(spread "${RPS[$t]}")" "$(median "${P50[$t]}")" \
       "$(median "${P99[$t]}")" "$(median "${CPU[$t]}" %.1f)" "$(total "${NON2XX[$t]}")" \
-      "$(total "${SOCKERR[$t]}")" "$recs" "$(mib "${RSS[load/$t]:-0}")"
+      "$(total "${SOCKERR[$t]}")" "$recs" "$(mib "${RSS[load/$t]:-0}")" "$fast"
   done
-  for pair in rampart-waf/nginx-modsec rampart/nginx rampart-waf/rampart nginx-modsec/nginx; do
+  pairs=()
+  for l in "${LEVELS[@]}"; do
+    pairs+=("rampart-waf-pl$l/nginx-modsec-pl$l" "rampart-waf-pl$l/rampart"
+      "rampart-waf-nofast-pl$l/nginx-modsec-pl$l" "rampart-waf-pl$l/rampart-waf-nofast-pl$l"
+      "nginx-modsec-pl$l/nginx")
+  done
+  pairs+=(rampart/nginx)
+  for pair in "${pairs[@]}"; do
     me="${pair%/*}" peer="${pair#*/}"
-    printf '  %-26s throughput %5sx   p99 %5sx   CPU per request %5sx\n' "$pair" \
+    printf '  %-45s throughput %6sx   p99 %6sx   CPU per request %6sx\n' "$pair" \
       "$(ratio "$(median "${RPS[$me]}")" "$(median "${RPS[$peer]}")")" \
       "$(ratio "$(median "${P99[$me]}")" "$(median "${P99[$peer]}")")" \
       "$(ratio "$(median "${CPU[$me]}")" "$(median "${CPU[$peer]}")")"
   done
-  echo "Ratios: throughput above 1, p99 and CPU below 1 favour the first; the last two are what"
-  echo "the WAF costs each proxy. CPU us/req: the target's user+system time (all threads; nginx"
-  echo "master and workers) over the requests wrk completed. non-2xx must be 0: the corpus is"
-  echo "benign. WAF recs: rampart attack-log records / nginx ModSecurity match lines written"
-  echo "during the runs (0 when nothing matched). Peak RSS: VmHWM after the throughput rounds"
-  echo "(nginx: master + workers summed)."
+  echo "Ratios: throughput above 1, p99 and CPU below 1 favour the first. Per level: rampart"
+  echo "with the fast path against nginx + ModSecurity and against plain rampart (what the WAF"
+  echo "costs), rampart without the fast path against nginx + ModSecurity, what the fast path"
+  echo "gains, and what ModSecurity costs nginx. CPU us/req: the target's user+system time (all"
+  echo "threads; nginx master and workers) over the requests wrk completed. non-2xx should be 0:"
+  echo "the corpus is benign (at paranoia 2 and above CRS may refuse some of it; the"
+  echo "verification lists which). WAF recs: rampart attack-log records / nginx ModSecurity"
+  echo "match lines written during the runs (0 when nothing matched). Peak RSS: VmHWM after the"
+  echo "throughput rounds (nginx: master + workers summed). fast %: of the requests of the"
+  echo "measured runs (not the warm-ups), the share that skipped libmodsecurity, from the"
+  echo "difference of rampart_waf_fast_path_total{decision=fast|slow} in /metrics before and"
+  echo "after each run; the corpus has $(percent "$CORPUS_NOBODY" "$CORPUS_SIZE") % of requests" \
+    "without a body (the most the fast path can take)."
 fi
 
 if ((FREEZE_DURATION > 0)); then
   echo
-  echo "No freeze: clean = wrk -t1 -c$FREEZE_CLEAN -d$((FREEZE_DURATION + CLEAN_TAIL))s over the" \
+  echo "No freeze, paranoia ${LEVELS[0]} (rampart with its fast path, the default):" \
+    "clean = wrk -t1 -c$FREEZE_CLEAN -d$((FREEZE_DURATION + CLEAN_TAIL))s over the" \
     "corpus, each connection pausing ${FREEZE_PACE} ms"
   echo "between requests, alone (heavy none) and beside one connection sending heavy payloads" \
     "back to back for the"
@@ -644,9 +744,9 @@ if ((FREEZE_DURATION > 0)); then
   echo "  mix   = body and redos in turn"
 fi
 if ((FREEZE_DURATION > 0 && FREEZE_ROUNDS > 0)); then
-  printf '| %-13s | %-6s | %11s | %7s | %8s | %8s | %12s | %14s | %13s |\n' target heavy \
+  printf '| %-16s | %-6s | %11s | %7s | %8s | %8s | %12s | %14s | %13s |\n' target heavy \
     "clean req/s" "p50 ms" "p99 ms" "max ms" "clean errors" "heavy done" "heavy non-2xx"
-  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' --------------- -------- ------------: --------: \
+  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------ -------- ------------: --------: \
     ---------: ---------: -------------: ---------------: --------------:
   for t in "${WAF_TARGETS[@]}"; do
     for v in none "${HEAVY_KINDS[@]}"; do
@@ -656,15 +756,15 @@ if ((FREEZE_DURATION > 0 && FREEZE_ROUNDS > 0)); then
         hreq=$(total "${F_HREQ[$k]}")
         hnon2xx=$(total "${F_HNON2XX[$k]}")
       fi
-      printf '| %-13s | %-6s | %11s | %7s | %8s | %8s | %12s | %14s | %13s |\n' "$t" "$v" \
+      printf '| %-16s | %-6s | %11s | %7s | %8s | %8s | %12s | %14s | %13s |\n' "$t" "$v" \
         "$(median "${F_RPS[$k]}" %.0f)" "$(median "${F_P50[$k]}")" "$(median "${F_P99[$k]}")" \
         "$(maxof "${F_MAX[$k]}")" "$(total "${F_ERR[$k]}")" "$hreq" "$hnon2xx"
     done
   done
   for v in none "${HEAVY_KINDS[@]}"; do
-    me=rampart-waf/$v peer=nginx-modsec/$v
-    printf '  %-32s clean throughput %5sx   p99 %5sx   max %5sx\n' \
-      "rampart-waf/nginx-modsec, $v" \
+    me=${WAF_TARGETS[0]}/$v peer=${WAF_TARGETS[1]}/$v
+    printf '  %-40s clean throughput %5sx   p99 %5sx   max %5sx\n' \
+      "${WAF_TARGETS[0]}/${WAF_TARGETS[1]}, $v" \
       "$(ratio "$(median "${F_RPS[$me]}")" "$(median "${F_RPS[$peer]}")")" \
       "$(ratio "$(median "${F_P99[$me]}")" "$(median "${F_P99[$peer]}")")" \
       "$(ratio "$(maxof "${F_MAX[$me]}")" "$(maxof "${F_MAX[$peer]}")")"
@@ -675,6 +775,33 @@ if ((FREEZE_DURATION > 0)); then
   for t in "${WAF_TARGETS[@]}"; do
     echo "  $t: body ${ALONE[$t/body]}, redos ${ALONE[$t/redos]}"
   done
-  echo "Peak RSS after this section: rampart-waf $(mib "${RSS[freeze/rampart-waf]:-0}") MiB," \
-    "nginx-modsec $(mib "${RSS[freeze/nginx-modsec]:-0}") MiB"
+  echo "Peak RSS after this section: ${WAF_TARGETS[0]}" \
+    "$(mib "${RSS[freeze/${WAF_TARGETS[0]}]:-0}") MiB, ${WAF_TARGETS[1]}" \
+    "$(mib "${RSS[freeze/${WAF_TARGETS[1]}]:-0}") MiB"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Summary: the issue's targets, as ratios of this run's medians (never absolute timings).
+
+met() {  # value target
+  awk -v v="$1" -v t="$2" 'BEGIN { print (v != "n/a" && v + 0 >= t) ? "met" : "NOT met" }'
+}
+
+if ((ROUNDS > 0)); then
+  echo
+  echo "Summary (medians of this run; targets from the issue):"
+  for l in "${LEVELS[@]}"; do
+    waf="rampart-waf-pl$l"
+    vs_modsec=$(awk -v a="$(median "${RPS[$waf]}")" -v b="$(median "${RPS[nginx-modsec-pl$l]}")" \
+      'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.1f", a / b }')
+    vs_plain=$(awk -v a="$(median "${RPS[$waf]}")" -v b="$(median "${RPS[rampart]}")" \
+      'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.0f", 100 * a / b }')
+    fraction=$(percent "${FAST[$waf]:-0}" $((${FAST[$waf]:-0} + ${SLOW[$waf]:-0})))
+    echo "  paranoia $l:"
+    echo "    fast path vs nginx+ModSecurity: ${vs_modsec}× (target ≥ 10×):" \
+      "$(met "$vs_modsec" 10)"
+    echo "    WAF-on vs plain rampart: ${vs_plain} % (target ≥ 50 %): $(met "$vs_plain" 50)"
+    echo "    fast-path fraction: ${fraction} % of $((${FAST[$waf]:-0} + ${SLOW[$waf]:-0}))" \
+      "requests ($(percent "$CORPUS_NOBODY" "$CORPUS_SIZE") % of the corpus has no body)"
+  done
 fi

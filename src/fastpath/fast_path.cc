@@ -1,6 +1,7 @@
 #include "fastpath/fast_path.h"
 
 #include <atomic>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -101,6 +102,14 @@ std::optional<std::vector<std::string>> PhrasesFromFiles(const std::string& para
 
 FastPath::~FastPath() = default;
 
+bool FastPath::NodeReads::Reads(const Value& v) const {
+  if ((whole & (1u << static_cast<unsigned>(v.variable))) != 0) return true;
+  for (const auto& [variable, key] : keyed) {
+    if (variable == v.variable && core::EqualsIgnoreCase(key, v.key)) return true;
+  }
+  return false;
+}
+
 int FastPath::NodeFor(const std::vector<std::string>& chain, std::string* error) {
   int node = 0;
   for (const std::string& name : chain) {
@@ -159,6 +168,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
   fp->nodes_.push_back({});  // the raw value
 
   std::map<int, std::vector<PatternSet::Pattern>> patterns;  // by node
+  std::map<int, std::vector<Source>> read_at;                // by node
   for (size_t r = 0; r < fp->plan_.rules.size(); ++r) {
     WatchedRule& rule = fp->plan_.rules[r];
     fp->link_nodes_.emplace_back();
@@ -248,10 +258,16 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       for (int node : nodes) {
         auto& at = patterns[node];
         at.insert(at.end(), mine.begin(), mine.end());
+        auto& sources = read_at[node];
+        sources.insert(sources.end(), link.sources.begin(), link.sources.end());
       }
     }
   }
   fp->sets_.resize(fp->nodes_.size());
+  fp->set_reads_.resize(fp->nodes_.size());
+  for (auto& [node, sources] : read_at) {
+    for (const Source& source : sources) fp->set_reads_[node].Add(source);
+  }
   for (auto& [node, list] : patterns) {
     std::vector<uint32_t> refused;
     auto set = PatternSet::Compile(list, refused);
@@ -328,15 +344,21 @@ Decision FastPath::Decide(const RequestHead& head) const {
     if (core::EqualsIgnoreCase(name, "Content-Type")) return {false, "Content-Type without a body"};
   }
   const std::vector<Value> values = ExtractValues(head, arguments_limit_);
-  // transformed[node][value], made on first use.
-  std::vector<std::vector<std::optional<std::string>>> transformed(
-      nodes_.size(), std::vector<std::optional<std::string>>(values.size()));
+  // transformed[node * values + value], made on first use: the parent's string itself when the
+  // transformation leaves it alone, else a new one kept in `arena`.
+  const size_t value_count = values.size();
+  std::vector<const std::string*> transformed(nodes_.size() * value_count, nullptr);
+  std::deque<std::string> arena;
   auto value_at = [&](auto&& self, int node, size_t v) -> const std::string& {
     if (node == 0) return values[v].value;
-    std::optional<std::string>& slot = transformed[node][v];
-    if (!slot) {
+    const std::string*& slot = transformed[static_cast<size_t>(node) * value_count + v];
+    if (slot == nullptr) {
       const std::string& input = self(self, nodes_[node].parent, v);
-      slot = transformations_->Apply(nodes_[node].transformation, input);
+      if (transformations_->Unchanged(nodes_[node].transformation, input)) {
+        slot = &input;
+      } else {
+        slot = &arena.emplace_back(transformations_->Apply(nodes_[node].transformation, input));
+      }
     }
     return *slot;
   };
@@ -346,29 +368,47 @@ Decision FastPath::Decide(const RequestHead& head) const {
   for (size_t r = 0; r < plan_.rules.size(); ++r) hit[r].assign(plan_.rules[r].links.size(), false);
   hs_scratch* scratch = scratches.For(serial_, sets_);
   if (scratch == nullptr && !pattern_links_.empty()) return {false, "no scan memory"};
+  // One scan per chain node over every value read there, joined by newlines (the patterns are
+  // multi-line, so ^ and $ still see each value's ends; a match across two values is only a
+  // spurious hit). A hit is then checked value by value with the regex libmodsecurity runs.
   std::vector<uint32_t> ids;
+  std::vector<LinkRef> candidates;
+  std::string joined;
   for (size_t node = 0; node < sets_.size(); ++node) {
     if (!sets_[node]) continue;
+    joined.clear();
+    ids.clear();
+    const NodeReads& reads = set_reads_[node];
     for (size_t v = 0; v < values.size(); ++v) {
-      ids.clear();
-      if (!sets_[node]->Scan(value_at(value_at, static_cast<int>(node), v), scratch, ids)) {
-        return {false, "prefilter scan failed"};
-      }
-      for (uint32_t id : ids) {
-        const LinkRef ref = pattern_links_[id];
-        if (hit[ref.rule][ref.link]) continue;
-        bool reads = false;
-        for (const Source& s : plan_.rules[ref.rule].links[ref.link].sources) {
-          reads = reads || (!s.count && Reads(s, values[v]));
-        }
-        if (!reads) continue;
-        auto exact = exact_regexes_.find({ref.rule, ref.link});
-        if (exact == exact_regexes_.end() ||
-            exact->second->Matches(value_at(value_at, static_cast<int>(node), v))) {
-          hit[ref.rule][ref.link] = true;
-        }
+      if (!reads.Reads(values[v])) continue;
+      const std::string& t = value_at(value_at, static_cast<int>(node), v);
+      if (t.empty() && !sets_[node]->Scan(t, scratch, ids)) return {false, "prefilter scan failed"};
+      joined += t;
+      joined += '\n';
+    }
+    if (joined.empty()) continue;
+    if (!sets_[node]->Scan(joined, scratch, ids)) return {false, "prefilter scan failed"};
+    for (uint32_t id : ids) {
+      const LinkRef ref = pattern_links_[id];
+      if (!hit[ref.rule][ref.link]) candidates.push_back(ref);
+      hit[ref.rule][ref.link] = true;  // confirmed (or not) below
+    }
+  }
+  for (const LinkRef& ref : candidates) {
+    auto exact = exact_regexes_.find({ref.rule, ref.link});
+    if (exact == exact_regexes_.end()) continue;  // @pm: the prefilter's answer stands
+    bool matched = false;
+    const WatchedLink& link = plan_.rules[ref.rule].links[ref.link];
+    for (size_t v = 0; v < values.size() && !matched; ++v) {
+      bool reads = false;
+      for (const Source& s : link.sources) reads = reads || (!s.count && Reads(s, values[v]));
+      if (!reads) continue;
+      for (int node : link_nodes_[ref.rule][ref.link]) {
+        const bool m = exact->second->Matches(value_at(value_at, node, v));
+        matched = matched || m;
       }
     }
+    hit[ref.rule][ref.link] = matched;
   }
 
   for (size_t r = 0; r < plan_.rules.size(); ++r) {

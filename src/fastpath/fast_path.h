@@ -67,7 +67,22 @@ class FastPath {
   // Per rule, per link: the nodes it reads (several with multiMatch).
   std::vector<std::vector<std::vector<int>>> link_nodes_;
   std::vector<std::shared_ptr<const PatternSet>> sets_;  // per node (null: no prefilter there)
-  std::vector<LinkRef> pattern_links_;                   // pattern id -> link
+  // What a node's prefiltered links read, quick to ask of each value.
+  struct NodeReads {
+    uint32_t whole = 0;  // variables read whole, one bit each
+    std::vector<std::pair<Variable, std::string>> keyed;
+    void Add(const Source& s) {
+      if (s.count) return;
+      if (s.key.empty()) {
+        whole |= 1u << static_cast<unsigned>(s.variable);
+      } else {
+        keyed.emplace_back(s.variable, s.key);
+      }
+    }
+    bool Reads(const Value& v) const;
+  };
+  std::vector<NodeReads> set_reads_;    // per node
+  std::vector<LinkRef> pattern_links_;  // pattern id -> link
   std::vector<std::string> always_slow_;
   // kTxName links: the name regex, as written and caseless (libmodsecurity's case handling of
   // tx names is not relied on: either matching counts).
@@ -88,7 +103,7 @@ class FastPath {
   // kExact @rx links (negated, or on a count): libmodsecurity's own regex.
   std::map<std::pair<size_t, size_t>, std::shared_ptr<const modsec::LibRegex>> exact_regexes_;
   uint64_t serial_ = 0;
-  size_t arguments_limit_ = 0;
+  size_t arguments_limit_ = kNoArgumentsLimit;
 };
 
 }  // namespace rampart::fastpath

@@ -478,7 +478,12 @@ std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool c
         break;
     }
   }
-  if (always) {
+  // An exclusion beside a count changes the count itself, which rampart does not follow.
+  const bool counts = std::any_of(link.targets.begin(), link.targets.end(),
+                                  [](const Target& t) { return t.count; });
+  const bool excludes = std::any_of(link.targets.begin(), link.targets.end(),
+                                    [](const Target& t) { return t.excluded; });
+  if (always || (counts && excludes)) {
     w.check = LinkCheck::kAlways;
     return w;
   }

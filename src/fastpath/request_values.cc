@@ -93,7 +93,7 @@ std::vector<Value> ExtractValues(const RequestHead& head, size_t arguments_limit
     std::string value = eq == std::string_view::npos
                             ? std::string()
                             : core::PercentDecode(pair.substr(eq + 1), true, &invalid);
-    if (arguments_limit != 0 && arguments >= arguments_limit) continue;
+    if (arguments >= arguments_limit) continue;
     ++arguments;
     combined += static_cast<double>(key.size() + value.size());
     out.push_back({Variable::kArgsGetNames, key, key});

@@ -41,6 +41,8 @@ enum class Variable : uint8_t {
   kCount,
 };
 
+inline constexpr size_t kNoArgumentsLimit = SIZE_MAX;
+
 struct Value {
   Variable variable;
   std::string key;  // argument, header or cookie name; empty for single-valued variables
@@ -55,8 +57,8 @@ struct RequestHead {
 };
 
 // Every value of every modelled variable (the order within a variable is not libmodsecurity's,
-// which is a hash table's). At most `arguments_limit` arguments are kept (SecArgumentsLimit; 0:
-// no limit), as libmodsecurity drops the rest.
+// which is a hash table's). At most `arguments_limit` arguments are kept (SecArgumentsLimit,
+// which may be 0), as libmodsecurity drops the rest.
 std::vector<Value> ExtractValues(const RequestHead& head, size_t arguments_limit);
 
 }  // namespace rampart::fastpath

@@ -95,7 +95,7 @@ class Builder {
   std::vector<Rule> rules;
   std::string unsupported;
   bool engine_off = false;
-  size_t arguments_limit = 0;
+  size_t arguments_limit = kNoArgumentsLimit;
 
  private:
   core::Status AddRule(const modsec::Directive& d, const std::string& targets,
@@ -203,7 +203,12 @@ core::Status Builder::Add(const modsec::Directive& d) {
   } else if (name == "secruleengine" && !a.empty()) {
     engine_off = core::EqualsIgnoreCase(a[0], "Off");
   } else if (name == "secargumentslimit" && !a.empty()) {
-    arguments_limit = static_cast<size_t>(ParseInt(a[0]).value_or(0));
+    const std::optional<int> limit = ParseInt(a[0]);
+    if (limit && *limit >= 0) {
+      arguments_limit = static_cast<size_t>(*limit);
+    } else {
+      unsupported = where + ": SecArgumentsLimit " + a[0] + " is not modelled by the fast path";
+    }
   }
   return {};
 }
@@ -268,7 +273,10 @@ std::vector<Target> ParseTargets(const std::string& list) {
       }
       if (c == ':' && !after_colon) {
         after_colon = true;
-        if (end + 1 < list.size() && list[end + 1] == '/') {
+        // XML's key is an XPath ("XML:/*"), never a /regex/.
+        const bool xml = end >= i + 3 && Upper(list.substr(end - 3, 3)) == "XML" &&
+                         (end == i + 3 || list[end - 4] == '!' || list[end - 4] == '&');
+        if (!xml && end + 1 < list.size() && list[end + 1] == '/') {
           in_regex = true;
           end += 2;
           continue;

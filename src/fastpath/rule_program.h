@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "fastpath/request_values.h"
 #include "modsec/seclang_reader.h"
 
 namespace rampart::fastpath {
@@ -69,14 +70,14 @@ class RuleProgram {
   // (SecArgumentSeparator, SecCookieFormat 1, ...): the reason, or empty.
   const std::string& unsupported() const { return unsupported_; }
   bool engine_off() const { return engine_off_; }
-  // SecArgumentsLimit (0: none set).
+  // SecArgumentsLimit (kNoArgumentsLimit: none set).
   size_t arguments_limit() const { return arguments_limit_; }
 
  private:
   std::vector<Rule> phases_[kPhases];
   std::string unsupported_;
   bool engine_off_ = false;
-  size_t arguments_limit_ = 0;
+  size_t arguments_limit_ = kNoArgumentsLimit;
 };
 
 // Splits a SecRule variable list ("ARGS|!ARGS:foo|&REQUEST_HEADERS:/^x-/").

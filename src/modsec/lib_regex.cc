@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "core/regex.h"
+
 // libmodsecurity 3.0.9 exports its regex class but installs no header for it. Only the
 // constructor, the destructor and search() are used, all exported; the object lives in
 // LibRegex::storage_.
@@ -24,6 +26,11 @@ modsecurity::Utils::Regex* Object(unsigned char* storage) {
 }  // namespace
 
 core::Result<std::shared_ptr<const LibRegex>> LibRegex::Compile(const std::string& pattern) {
+  // libmodsecurity keeps a pattern PCRE2 refuses and crashes matching it: the same PCRE2 says
+  // first whether it compiles.
+  if (auto check = core::Regex::Compile(pattern); !check) {
+    return core::MakeError("regex " + pattern + ": " + check.error().message);
+  }
   std::shared_ptr<LibRegex> re(new LibRegex());
   try {
     new (re->storage_) modsecurity::Utils::Regex(pattern, false);

@@ -12,7 +12,8 @@ namespace rampart::modsec {
 
 class LibRegex {
  public:
-  // An error when libmodsecurity's constructor throws or the pattern does not compile.
+  // An error when the pattern does not compile (libmodsecurity itself loads such a rule: its
+  // regex then never matches, negated it always does) or libmodsecurity's constructor throws.
   static core::Result<std::shared_ptr<const LibRegex>> Compile(const std::string& pattern);
   ~LibRegex();
   LibRegex(const LibRegex&) = delete;

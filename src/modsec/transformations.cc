@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <string_view>
 #include <typeinfo>
 #include <utility>
 
@@ -34,6 +35,75 @@ std::string FactoryName(const std::string& name) {
   };
   auto it = kRenamed.find(name);
   return "t:" + (it == kRenamed.end() ? name : it->second);
+}
+
+// Whether `value` holds one of `bytes`, through a 256-entry table (find_first_of scans the set
+// once per byte of the value).
+class ByteSet {
+ public:
+  constexpr explicit ByteSet(std::string_view bytes) {
+    for (unsigned char c : bytes) in_[c] = true;
+  }
+  bool AnyIn(const std::string& value) const {
+    for (unsigned char c : value) {
+      if (in_[c]) return true;
+    }
+    return false;
+  }
+
+ private:
+  bool in_[256] = {};
+};
+
+bool HasAny(const std::string& value, const ByteSet& bytes) { return bytes.AnyIn(value); }
+
+// Each set holds NUL too: some of libmodsecurity's transformations stop at the first one
+// (cssDecode, utf8toUnicode read the value as a C string).
+constexpr ByteSet kUrl(std::string_view("%+\0", 3));
+constexpr ByteSet kEntity(std::string_view("&\0", 2));
+constexpr ByteSet kBackslash(std::string_view("\\\0", 2));
+constexpr ByteSet kNul(std::string_view("\0", 1));
+constexpr ByteSet kSpace(std::string_view(" \t\n\v\f\r\0", 7));
+// removeWhitespace also drops the bytes of a UTF-8 no-break space, each on its own.
+constexpr ByteSet kSpaceOrNbsp(std::string_view(" \t\n\v\f\r\0\xa0\xc2", 9));
+
+bool IsAsciiWithoutNul(const std::string& value) {
+  for (unsigned char c : value) {
+    if (c >= 0x80 || c == 0) return false;
+  }
+  return true;
+}
+
+// Values a transformation leaves as they are, told by a look at their bytes: libmodsecurity's
+// code only ever acts on these bytes (each shortcut is held to libmodsecurity's own result in
+// tests/unit/fastpath/transformations_test.cc). Most request values have none of them, and
+// skipping the call skips its copies.
+using Unchanged = bool (*)(const std::string&);
+Unchanged ShortcutFor(const std::string& name) {
+  static const std::map<std::string, Unchanged> kShortcuts = {
+      {"urlDecodeUni", [](const std::string& v) { return !HasAny(v, kUrl); }},
+      {"urlDecode", [](const std::string& v) { return !HasAny(v, kUrl); }},
+      {"htmlEntityDecode", [](const std::string& v) { return !HasAny(v, kEntity); }},
+      {"jsDecode", [](const std::string& v) { return !HasAny(v, kBackslash); }},
+      {"cssDecode", [](const std::string& v) { return !HasAny(v, kBackslash); }},
+      {"escapeSeqDecode", [](const std::string& v) { return !HasAny(v, kBackslash); }},
+      {"removeNulls", [](const std::string& v) { return !HasAny(v, kNul); }},
+      {"removeWhitespace", [](const std::string& v) { return !HasAny(v, kSpaceOrNbsp); }},
+      {"compressWhitespace", [](const std::string& v) { return !HasAny(v, kSpace); }},
+      {"utf8toUnicode", [](const std::string& v) { return IsAsciiWithoutNul(v); }},
+  };
+  auto it = kShortcuts.find(name);
+  return it == kShortcuts.end() ? nullptr : it->second;
+}
+
+// libmodsecurity's t:lowercase: std::tolower in the "C" locale (A-Z only), byte by byte, but
+// without a locale lookup per byte.
+std::string AsciiLowercase(const std::string& value) {
+  std::string out = value;
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
 }
 
 }  // namespace
@@ -74,10 +144,18 @@ core::Result<int> Transformations::Find(const std::string& name) {
   }
   names_.push_back(name);
   objects_.push_back(object);
+  shortcuts_.push_back(ShortcutFor(name));
+  lowercase_.push_back(name == "lowercase");
   return static_cast<int>(objects_.size() - 1);
 }
 
 std::string Transformations::Apply(int index, const std::string& value) const {
+  if (lowercase_[index]) return AsciiLowercase(value);
+  if (shortcuts_[index] != nullptr && shortcuts_[index](value)) return value;
+  return objects_[index]->evaluate(value, context_.get());
+}
+
+std::string Transformations::ApplyWithLibmodsecurity(int index, const std::string& value) const {
   return objects_[index]->evaluate(value, context_.get());
 }
 

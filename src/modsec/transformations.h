@@ -31,8 +31,16 @@ class Transformations {
   // The index of transformation `name` as rules write it ("urlDecodeUni", "cmdLine"), loading
   // it on first use; an error for a name libmodsecurity does not know.
   core::Result<int> Find(const std::string& name);
-  // `value` through transformation `index` (from Find). Thread-safe.
+  // `value` through transformation `index` (from Find). Thread-safe. Values a look at their
+  // bytes shows the transformation leaves alone, and t:lowercase, skip libmodsecurity's call
+  // (same result, no copies).
   std::string Apply(int index, const std::string& value) const;
+  // True when transformation `index` is known to leave `value` as it is (from its bytes).
+  bool Unchanged(int index, const std::string& value) const {
+    return shortcuts_[index] != nullptr && shortcuts_[index](value);
+  }
+  // Always libmodsecurity's own call (what the shortcuts are tested against).
+  std::string ApplyWithLibmodsecurity(int index, const std::string& value) const;
   const std::string& name(int index) const { return names_[index]; }
 
  private:
@@ -43,6 +51,8 @@ class Transformations {
                                                                                           nullptr};
   std::vector<std::string> names_;
   std::vector<modsecurity::actions::Action*> objects_;
+  std::vector<bool (*)(const std::string&)> shortcuts_;  // per transformation, or null
+  std::vector<bool> lowercase_;
 };
 
 }  // namespace rampart::modsec

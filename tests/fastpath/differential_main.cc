@@ -5,10 +5,12 @@
 // assumes. A request the fast path sends down the slow path is judged by libmodsecurity itself,
 // identical by construction. Any difference fails the test; the counts are printed.
 //
-//   fast_path_differential [--quick] [--reasons N] [--only-pl N]
+//   fast_path_differential [--quick] [--reasons N] [--only-pl N] [--repeat N]
+// --repeat N decides every request without a body N more times (a profiling aid: time only).
 // Exit 0: no difference; 1: differences; 2: setup error.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -28,11 +30,13 @@
 #include "modsec/inspection.h"
 #include "modsec/rules_cache.h"
 #include "support/corpus.h"
+#include "support/percent_encoding.h"
 
 namespace {
 
 using rampart::fastpath::FastPath;
 using rampart::fastpath::RequestHead;
+using rampart::test::PercentEncodeAll;
 
 struct Sample {
   std::string origin;  // "crs:920100-1", "corpus:page-0001", "mutant:..."
@@ -103,17 +107,6 @@ void AddCorpus(const std::string& path, std::vector<Sample>& out) {
     out.push_back(std::move(s));
   }
   if (!error.empty()) std::fprintf(stderr, "%s\n", error.c_str());
-}
-
-std::string PercentEncodeAll(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    out += '%';
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
 }
 
 // Variants of bodyless samples: payloads moved to other places, encoded, and bytes flipped.
@@ -214,7 +207,9 @@ int main(int argc, char** argv) {
   bool quick = false;
   int reasons = 0;
   int only_pl = 0;
+  int repeat = 0;
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--reasons") == 0 && i + 1 < argc) reasons = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--only-pl") == 0 && i + 1 < argc) only_pl = std::atoi(argv[++i]);
@@ -298,6 +293,9 @@ int main(int argc, char** argv) {
     }
     size_t fast = 0;
     size_t bodyless = 0;
+    double decide_us = 0;  // time in Decide, all requests without a body
+    double modsec_us = 0;  // time in libmodsecurity, the fast ones
+    using Clock = std::chrono::steady_clock;
     size_t benign_bodyless = 0;
     size_t benign_fast = 0;
     std::map<std::string, int> why;
@@ -310,14 +308,19 @@ int main(int argc, char** argv) {
       benign_bodyless += benign ? 1 : 0;
       RequestHead head{s.method, s.uri, s.version, {}};
       for (const auto& [n, v] : s.headers) head.headers.emplace_back(n, v);
+      const auto decide_start = Clock::now();
+      for (int i = 0; i < repeat; ++i) (void)fp.value()->Decide(head);
       const rampart::fastpath::Decision d = fp.value()->Decide(head);
+      decide_us += std::chrono::duration<double, std::micro>(Clock::now() - decide_start).count();
       if (!d.fast) {
         ++why[d.reason];
         continue;
       }
       ++fast;
       benign_fast += benign ? 1 : 0;
+      const auto modsec_start = Clock::now();
       const Verdict v = RunLibmodsecurity(policy.value(), s);
+      modsec_us += std::chrono::duration<double, std::micro>(Clock::now() - modsec_start).count();
       if (!v.rules.empty() || v.inbound != 0 || v.intervention) {
         ++differences;
         std::string ids;
@@ -333,6 +336,10 @@ int main(int argc, char** argv) {
         "(benign corpus: %zu of %zu)\n",
         setup.name.c_str(), fp.value()->watched_rules(), fast, bodyless, benign_fast,
         benign_bodyless);
+    // Informative only (this machine, this build): never a pass/fail criterion.
+    std::printf("  time: %.1f us per decision; libmodsecurity on the fast ones: %.1f us each\n",
+                bodyless == 0 ? 0.0 : decide_us / static_cast<double>(bodyless * (repeat + 1)),
+                fast == 0 ? 0.0 : modsec_us / static_cast<double>(fast));
     if (reasons > 0) {
       std::vector<std::pair<int, std::string>> top;
       for (const auto& [r, n] : why) top.emplace_back(n, r);
