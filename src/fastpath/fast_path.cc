@@ -20,6 +20,16 @@ namespace {
 
 std::atomic<uint64_t> next_serial{1};
 
+// Regexes run on the worker's event loop here, where a backtracking one must not stall every
+// connection: a value longer than this is not matched here but counted as "may match", so
+// libmodsecurity judges the request on the offload pool.
+constexpr size_t kInlineRegexBytes = 1024;
+
+// `re` on `value` when the value is short enough to match inline; true ("may match") otherwise.
+bool MayMatchInline(const modsec::LibRegex& re, const std::string& value) {
+  return value.size() > kInlineRegexBytes || re.Matches(value);
+}
+
 // Per-thread Hyperscan scratch: one, grown to fit every fast path the thread has used (each
 // reload makes new ones; a scratch only grows, so its size stays that of the largest).
 class ThreadScratch {
@@ -290,6 +300,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
 // the second link match.
 bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& re,
                                  const std::string& value) const {
+  if (value.size() > kInlineRegexBytes) return true;
   if (!re.match->Matches(value)) return false;
   std::vector<std::optional<std::string>> groups;
   if (!re.groups->Captures(value, &groups)) return true;  // the two regex runs disagree
@@ -327,7 +338,9 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
         tv = transformations_->Apply(index.value(), tv);
       }
       if (re.read != nullptr) {
-        if (re.read->Matches(tv) != chain.read_op.negated) return true;
+        if (tv.size() > kInlineRegexBytes || re.read->Matches(tv) != chain.read_op.negated) {
+          return true;
+        }
       } else if (EvaluateExactly(chain.read_op, tv).value_or(true)) {
         return true;
       }
@@ -404,7 +417,7 @@ Decision FastPath::Decide(const RequestHead& head) const {
       for (const Source& s : link.sources) reads = reads || (!s.count && Reads(s, values[v]));
       if (!reads) continue;
       for (int node : link_nodes_[ref.rule][ref.link]) {
-        const bool m = exact->second->Matches(value_at(value_at, node, v));
+        const bool m = MayMatchInline(*exact->second, value_at(value_at, node, v));
         matched = matched || m;
       }
     }
@@ -452,7 +465,8 @@ Decision FastPath::Decide(const RequestHead& head) const {
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
                 const std::string name = link.name_prefix + value_at(value_at, node, v);
-                made = made || exact->Matches(name) || caseless->Matches(name);
+                made = made || name.size() > kInlineRegexBytes || exact->Matches(name) ||
+                       caseless->Matches(name);
               }
             }
           }
@@ -464,7 +478,9 @@ Decision FastPath::Decide(const RequestHead& head) const {
           if (auto it = exact_regexes_.find({r, l}); it != exact_regexes_.end())
             re = it->second.get();
           auto evaluate = [&](const std::string& value) {
-            if (re != nullptr) return re->Matches(value) != link.op.negated;
+            if (re != nullptr) {
+              return value.size() > kInlineRegexBytes || re->Matches(value) != link.op.negated;
+            }
             return EvaluateExactly(link.op, value).value_or(true);
           };
           bool matched = false;
