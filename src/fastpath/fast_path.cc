@@ -1,6 +1,7 @@
 #include "fastpath/fast_path.h"
 
 #include <atomic>
+#include <cctype>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -20,14 +21,23 @@ namespace {
 
 std::atomic<uint64_t> next_serial{1};
 
-// Regexes run on the worker's event loop here, where a backtracking one must not stall every
-// connection: a value longer than this is not matched here but counted as "may match", so
-// libmodsecurity judges the request on the offload pool.
-constexpr size_t kInlineRegexBytes = 1024;
+// The decision runs on the worker's event loop, where slow work stalls every connection: a
+// request whose values hold more than kMaxValueBytes in all is sent down the slow path (to
+// libmodsecurity on the offload pool) at once, no regex runs here on a value longer than
+// kInlineRegexBytes, and at most kInlineRegexBudget bytes go through regexes per request;
+// past either limit a regex counts as "may match".
+constexpr size_t kMaxValueBytes = 4096;
+constexpr size_t kInlineRegexBytes = 4096;
+constexpr size_t kInlineRegexBudget = 65536;
+thread_local size_t inline_regex_bytes = 0;  // this thread's current decision
 
-// `re` on `value` when the value is short enough to match inline; true ("may match") otherwise.
+bool OverInlineBudget(const std::string& value) {
+  inline_regex_bytes += value.size();
+  return value.size() > kInlineRegexBytes || inline_regex_bytes > kInlineRegexBudget;
+}
+
 bool MayMatchInline(const modsec::LibRegex& re, const std::string& value) {
-  return value.size() > kInlineRegexBytes || re.Matches(value);
+  return OverInlineBudget(value) || re.Matches(value);
 }
 
 // Per-thread Hyperscan scratch: one, grown to fit every fast path the thread has used (each
@@ -65,6 +75,27 @@ core::Result<std::shared_ptr<const modsec::LibRegex>> SharedRegex(const std::str
   auto re = modsec::LibRegex::Compile(pattern);
   if (re) cache[pattern] = re.value();
   return re;
+}
+
+// Whether a regex may behave differently in a scan of newline-joined values than on each value
+// alone: anchors to the subject's ends (\A \z \Z \G), a flag group turning an option off
+// ((?-m), (?i-m)), a leading (*VERB), negative lookarounds (a neighbour's newline).
+bool NeedsWholeValue(const std::string& pattern) {
+  for (const char* token : {"\\A", "\\z", "\\Z", "\\G", "(*", "(?!", "(?<!"}) {
+    if (pattern.find(token) != std::string::npos) return true;
+  }
+  for (size_t at = pattern.find("(?"); at != std::string::npos; at = pattern.find("(?", at + 2)) {
+    size_t i = at + 2;
+    while (i < pattern.size() && std::isalpha(static_cast<unsigned char>(pattern[i]))) ++i;
+    if (i < pattern.size() && pattern[i] == '-') return true;
+  }
+  return false;
+}
+
+bool IsSingleValued(Variable v) {
+  return v != Variable::kArgsGet && v != Variable::kArgsGetNames &&
+         v != Variable::kRequestHeaders && v != Variable::kRequestHeadersNames &&
+         v != Variable::kRequestCookies && v != Variable::kRequestCookiesNames;
 }
 
 bool Reads(const Source& s, const Value& v) {
@@ -250,6 +281,24 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       std::vector<PatternSet::Pattern> mine;
       const uint32_t id = static_cast<uint32_t>(fp->pattern_links_.size());
       fp->pattern_links_.push_back({r, l});
+      // Anchored to the whole value, or a negative lookaround: the joined scan could miss it;
+      // or it matches the newline between values: the joined scan would always hit it. Either
+      // way it is evaluated on each value instead.
+      auto whole = link.op.name == "rx" ? SharedRegex(link.op.param)
+                                        : core::Result<std::shared_ptr<const modsec::LibRegex>>(
+                                              core::MakeError("not a regex"));
+      if (link.op.name == "rx" &&
+          (NeedsWholeValue(link.op.param) || (whole && whole.value()->Matches("\n")))) {
+        fp->pattern_links_.pop_back();
+        auto& exact = whole;
+        if (exact) {
+          fp->exact_regexes_[{r, l}] = exact.value();
+          link.check = LinkCheck::kExact;
+        } else {
+          link.check = LinkCheck::kAlways;
+        }
+        continue;
+      }
       if (link.op.name == "rx") {
         mine.push_back({link.op.param, id, false});
         // A prefilter hit is confirmed with the regex libmodsecurity runs.
@@ -300,7 +349,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
 // the second link match.
 bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& re,
                                  const std::string& value) const {
-  if (value.size() > kInlineRegexBytes) return true;
+  if (OverInlineBudget(value)) return true;
   if (!re.match->Matches(value)) return false;
   std::vector<std::optional<std::string>> groups;
   if (!re.groups->Captures(value, &groups)) return true;  // the two regex runs disagree
@@ -338,7 +387,7 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
         tv = transformations_->Apply(index.value(), tv);
       }
       if (re.read != nullptr) {
-        if (tv.size() > kInlineRegexBytes || re.read->Matches(tv) != chain.read_op.negated) {
+        if (OverInlineBudget(tv) || re.read->Matches(tv) != chain.read_op.negated) {
           return true;
         }
       } else if (EvaluateExactly(chain.read_op, tv).value_or(true)) {
@@ -357,6 +406,10 @@ Decision FastPath::Decide(const RequestHead& head) const {
     if (core::EqualsIgnoreCase(name, "Content-Type")) return {false, "Content-Type without a body"};
   }
   const std::vector<Value> values = ExtractValues(head, arguments_limit_);
+  size_t value_bytes = 0;
+  for (const Value& v : values) value_bytes += v.value.size();
+  if (value_bytes > kMaxValueBytes) return {false, "request values over 4 KiB"};
+  inline_regex_bytes = 0;
   // transformed[node * values + value], made on first use: the parent's string itself when the
   // transformation leaves it alone, else a new one kept in `arena`.
   const size_t value_count = values.size();
@@ -465,7 +518,7 @@ Decision FastPath::Decide(const RequestHead& head) const {
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
                 const std::string name = link.name_prefix + value_at(value_at, node, v);
-                made = made || name.size() > kInlineRegexBytes || exact->Matches(name) ||
+                made = made || OverInlineBudget(name) || exact->Matches(name) ||
                        caseless->Matches(name);
               }
             }
@@ -479,7 +532,7 @@ Decision FastPath::Decide(const RequestHead& head) const {
             re = it->second.get();
           auto evaluate = [&](const std::string& value) {
             if (re != nullptr) {
-              return value.size() > kInlineRegexBytes || re->Matches(value) != link.op.negated;
+              return OverInlineBudget(value) || re->Matches(value) != link.op.negated;
             }
             return EvaluateExactly(link.op, value).value_or(true);
           };
@@ -488,6 +541,9 @@ Decision FastPath::Decide(const RequestHead& head) const {
             if (s.count) {
               size_t n = 0;
               for (const Value& v : values) n += Reads(s, v) ? 1 : 0;
+              // A single-valued variable always counts 1 (two values stand for its phase 1
+              // and phase 2 forms, and "" is a value).
+              if (IsSingleValued(s.variable)) n = 1;
               std::string text = std::to_string(n);
               for (int node : link_nodes_[r][l]) {
                 std::string t = text;

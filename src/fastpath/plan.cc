@@ -282,16 +282,64 @@ bool Effectful(const Rule& rule) {
   return !rule.disruptive.empty() && rule.disruptive != "pass";
 }
 
-// A ctl that changes nothing for a request without a body, or only removes rules or targets
-// (which can only take matches away).
-bool HarmlessCtl(const std::string& value) {
+bool ReadsRequest(const Link& link);
+
+// The rules on tx alone (they run in the baseline), by id and tag: removing one of them, or one
+// of its targets, at run time would change what the baseline follows.
+struct StateRules {
+  std::set<int> ids;
+  std::vector<std::string> tags;  // lower case
+
+  explicit StateRules(const RuleProgram& program) {
+    for (int phase = 1; phase < kPhases; ++phase) {
+      for (const Rule& r : program.phase(phase)) {
+        if (r.is_marker || std::any_of(r.links.begin(), r.links.end(), ReadsRequest)) continue;
+        ids.insert(r.id);
+        for (const std::string& t : r.tags) tags.push_back(core::ToLower(t));
+      }
+    }
+  }
+  // Whether ctl:ruleRemoveById/ByTag/TargetById/TargetByTag `argument` may touch one of them.
+  bool MayBeTouchedBy(const std::string& kind, const std::string& argument) const {
+    const std::string what = argument.substr(0, argument.find(';'));
+    if (kind == "ruleremovebyid" || kind == "ruleremovetargetbyid") {
+      const size_t dash = what.find('-');
+      char* end = nullptr;
+      const long lo = std::strtol(what.c_str(), &end, 10);
+      const long hi =
+          dash == std::string::npos ? lo : std::strtol(what.c_str() + dash + 1, &end, 10);
+      if (lo <= 0 && hi <= 0) return true;  // not understood
+      return ids.lower_bound(static_cast<int>(lo)) != ids.upper_bound(static_cast<int>(hi));
+    }
+    // By tag: any state rule tag that contains it (libmodsecurity's own comparison is not
+    // relied on).
+    const std::string tag = core::ToLower(what);
+    return std::any_of(tags.begin(), tags.end(), [&](const std::string& t) {
+      return t.find(tag) != std::string::npos || tag.find(t) != std::string::npos;
+    });
+  }
+};
+
+// A ctl that changes nothing for a request without a body, or that only removes request rules
+// or their targets (which can only take matches away from rules the baseline already counts as
+// silent).
+bool HarmlessCtl(const std::string& value, const StateRules& state) {
   const std::string v = core::ToLower(value);
-  return core::StartsWith(v, "ruleremove") || v == "forcerequestbodyvariable=on";
+  if (v == "forcerequestbodyvariable=on") return true;
+  const size_t eq = v.find('=');
+  const std::string kind = v.substr(0, eq);
+  if (eq == std::string::npos) return false;
+  if (kind == "ruleremovebyid" || kind == "ruleremovebytag" || kind == "ruleremovetargetbyid" ||
+      kind == "ruleremovetargetbytag") {
+    return !state.MayBeTouchedBy(kind, value.substr(eq + 1));
+  }
+  return false;
 }
 
 // Actions after which the rest of the baseline cannot be followed.
-bool ChangesFlow(const Action& a) {
-  return a.name == "skip" || a.name == "skipafter" || (a.name == "ctl" && !HarmlessCtl(a.value));
+bool ChangesFlow(const Action& a, const StateRules& state) {
+  return a.name == "skip" || a.name == "skipafter" ||
+         (a.name == "ctl" && !HarmlessCtl(a.value, state));
 }
 
 bool IsPersistentCollection(const std::string& c) {
@@ -377,11 +425,11 @@ void CollectTxReads(const Rule& rule, bool initcol_matters, std::set<std::string
 
 // A request rule whose firing changes nothing the verdict depends on: no log, no disruptive
 // action, no flow change, and only setvars of tx variables nothing reads.
-bool Inert(const Rule& rule, const std::set<std::string>& live) {
+bool Inert(const Rule& rule, const std::set<std::string>& live, const StateRules& state) {
   if (Effectful(rule) || rule.opaque) return false;
   for (const Link& l : rule.links) {
     for (const Action& a : l.actions) {
-      if (ChangesFlow(a) || WritesPersistentCollection(a) || a.name == "exec" ||
+      if (ChangesFlow(a, state) || WritesPersistentCollection(a) || a.name == "exec" ||
           a.name == "initcol" || a.name == "setuid" || a.name == "setsid") {
         return false;
       }
@@ -392,6 +440,8 @@ bool Inert(const Rule& rule, const std::set<std::string>& live) {
         if (live.count("*") > 0 || live.count(name) > 0 || name.find("%{") != std::string::npos) {
           return false;
         }
+        // The anomaly scores are read by rampart itself (Inspection::Scores).
+        if (name.find("anomaly_score") != std::string::npos) return false;
         for (const std::string& read : live) {
           if (read.empty() || read[0] != '/') continue;
           auto re = core::Regex::Compile("(?i)" + read.substr(1));
@@ -524,7 +574,10 @@ std::string Place(const Rule& r) {
 class Planner {
  public:
   Planner(const RuleProgram& program, const Transformer& transform, std::set<std::string> unwritten)
-      : program_(program), transform_(transform), unwritten_(std::move(unwritten)) {}
+      : program_(program),
+        transform_(transform),
+        unwritten_(std::move(unwritten)),
+        state_rules_(program) {}
 
   // The persistent variables ("IP:REPUT_BLOCK_FLAG") some rule that can match writes, or the
   // whole collection ("IP") when a name is made by a macro (after Run).
@@ -567,7 +620,7 @@ class Planner {
     std::set<std::string> live;
     for (const Rule* r : reached_) CollectTxReads(*r, initcol_matters, live);
     for (auto& [rule, watched] : candidates_) {
-      if (rule != nullptr && Inert(*rule, live)) continue;
+      if (rule != nullptr && Inert(*rule, live, state_rules_)) continue;
       plan_.rules.push_back(std::move(watched));
     }
     return std::move(plan_);
@@ -595,6 +648,7 @@ class Planner {
         --skip_count;
         continue;
       }
+      if (r.removed) continue;
       reached_.push_back(&r);
       const bool reads_request = std::any_of(r.links.begin(), r.links.end(), ReadsRequest);
       if (reads_request) {
@@ -634,8 +688,9 @@ class Planner {
         plan_.unsupported = Place(r) + " reads tx names a request makes";
         return false;
       }
-      const bool flow = std::any_of(r.links.begin(), r.links.end(), [](const Link& l) {
-        return std::any_of(l.actions.begin(), l.actions.end(), ChangesFlow);
+      const bool flow = std::any_of(r.links.begin(), r.links.end(), [this](const Link& l) {
+        return std::any_of(l.actions.begin(), l.actions.end(),
+                           [this](const Action& a) { return ChangesFlow(a, state_rules_); });
       });
       if (fires == Tri::kUnknown) {
         if (Effectful(r) || flow || r.opaque) {
@@ -663,9 +718,7 @@ class Planner {
           if (a.name == "skipafter") skip_to = a.value;
           if (a.name == "skip") skip_count = std::atoi(a.value.c_str());
           if (a.name == "ctl") {
-            const std::string v = core::ToLower(a.value);
-            if (v == "ruleengine=off") return false;  // nothing runs after it
-            if (!HarmlessCtl(v)) {
+            if (!HarmlessCtl(a.value, state_rules_)) {
               plan_.unsupported =
                   Place(r) + " changes the engine (" + a.value + ") on every request";
               return false;
@@ -807,6 +860,7 @@ class Planner {
   const RuleProgram& program_;
   const Transformer& transform_;
   const std::set<std::string> unwritten_;
+  const StateRules state_rules_;
   std::vector<NameProducer> producers_;
   TxState tx_;
   std::vector<const Rule*> reached_;   // every rule the baseline runs or watches

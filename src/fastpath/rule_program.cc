@@ -218,8 +218,11 @@ void Builder::Finish() {
   for (Rule& r : rules) {
     if (!r.is_marker && r.disruptive.empty() && default_blocks_[r.phase]) r.disruptive = "deny";
   }
+  // A removed rule stays in place: libmodsecurity still counts it towards skip:N.
   auto remove_if = [&](auto&& pred) {
-    std::erase_if(rules, [&](const Rule& r) { return !r.is_marker && pred(r); });
+    for (Rule& r : rules) {
+      if (!r.is_marker && pred(r)) r.removed = true;
+    }
   };
   for (const modsec::Directive* d : exceptions_) {
     const std::string name = core::ToLower(d->name);

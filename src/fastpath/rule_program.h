@@ -52,6 +52,7 @@ struct Rule {
   bool logs = false;       // writes a rule message (log, or the phase default, and no nolog)
   std::string disruptive;  // "deny", "block", "pass", "allow", "drop", "redirect", ...
   bool opaque = false;     // changed by a directive the reader does not model
+  bool removed = false;    // SecRuleRemoveById/ByTag: never runs, but skip:N counts it
   std::string file;
   int line = 0;
 };

@@ -12,6 +12,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "core/strings.h"
 #include "modsec/engine.h"
 
 // libmodsecurity installs no header for its transformations, but exports their factory; each
@@ -28,13 +29,59 @@ namespace {
 
 void DeleteTransaction(modsecurity::Transaction* t) { delete t; }
 
-// The factory's spelling where it differs from the rule language's.
-std::string FactoryName(const std::string& name) {
-  static const std::map<std::string, std::string> kRenamed = {
-      {"cmdLine", "cmd_line"},
+// The rule language takes transformation names in any case; libmodsecurity's factory matches a
+// case-sensitive prefix (t:trimleft would give Trim). Each name, lower case, to the factory's
+// spelling and the class it must give.
+struct Known {
+  const char* factory;
+  const char* cls;
+};
+const std::map<std::string, Known>& KnownTransformations() {
+  static const std::map<std::string, Known> kKnown = {
+      {"base64decodeext", {"base64DecodeExt", "Base64DecodeExt"}},
+      {"base64decode", {"base64Decode", "Base64Decode"}},
+      {"base64encode", {"base64Encode", "Base64Encode"}},
+      {"cmdline", {"cmd_line", "CmdLine"}},
+      {"compresswhitespace", {"compressWhitespace", "CompressWhitespace"}},
+      {"cssdecode", {"cssDecode", "CssDecode"}},
+      {"escapeseqdecode", {"escapeSeqDecode", "EscapeSeqDecode"}},
+      {"hexdecode", {"hexDecode", "HexDecode"}},
+      {"hexencode", {"hexEncode", "HexEncode"}},
+      {"htmlentitydecode", {"htmlEntityDecode", "HtmlEntityDecode"}},
+      {"jsdecode", {"jsDecode", "JsDecode"}},
+      {"length", {"length", "Length"}},
+      {"lowercase", {"lowercase", "LowerCase"}},
+      {"md5", {"md5", "Md5"}},
+      {"normalizepathwin", {"normalizePathWin", "NormalisePathWin"}},
+      {"normalisepathwin", {"normalisePathWin", "NormalisePathWin"}},
+      {"normalizepath", {"normalizePath", "NormalisePath"}},
+      {"normalisepath", {"normalisePath", "NormalisePath"}},
+      {"parityeven7bit", {"parityEven7bit", "ParityEven7bit"}},
+      {"parityodd7bit", {"parityOdd7bit", "ParityOdd7bit"}},
+      {"parityzero7bit", {"parityZero7bit", "ParityZero7bit"}},
+      {"removecommentschar", {"removeCommentsChar", "RemoveCommentsChar"}},
+      {"removecomments", {"removeComments", "RemoveComments"}},
+      {"removenulls", {"removeNulls", "RemoveNulls"}},
+      {"removewhitespace", {"removeWhitespace", "RemoveWhitespace"}},
+      {"replacecomments", {"replaceComments", "ReplaceComments"}},
+      {"replacenulls", {"replaceNulls", "ReplaceNulls"}},
+      {"sha1", {"sha1", "Sha1"}},
+      {"sqlhexdecode", {"sqlHexDecode", "SqlHexDecode"}},
+      {"trimleft", {"trimLeft", "TrimLeft"}},
+      {"trimright", {"trimRight", "TrimRight"}},
+      {"trim", {"trim", "Trim"}},
+      {"uppercase", {"uppercase", "UpperCase"}},
+      {"urldecodeuni", {"urlDecodeUni", "UrlDecodeUni"}},
+      {"urldecode", {"urlDecode", "UrlDecode"}},
+      {"urlencode", {"urlEncode", "UrlEncode"}},
+      {"utf8tounicode", {"utf8toUnicode", "Utf8ToUnicode"}},
   };
-  auto it = kRenamed.find(name);
-  return "t:" + (it == kRenamed.end() ? name : it->second);
+  return kKnown;
+}
+
+// The Itanium-ABI name of libmodsecurity's transformation class `cls` (what typeid gives).
+std::string MangledClassName(const std::string& cls) {
+  return "N11modsecurity7actions15transformations" + std::to_string(cls.size()) + cls + "E";
 }
 
 // Whether `value` holds one of `bytes`, through a 256-entry table (find_first_of scans the set
@@ -130,22 +177,27 @@ core::Result<int> Transformations::Find(const std::string& name) {
   for (size_t i = 0; i < names_.size(); ++i) {
     if (names_[i] == name) return static_cast<int>(i);
   }
+  auto known = KnownTransformations().find(core::ToLower(name));
+  if (known == KnownTransformations().end()) {
+    return core::MakeError("transformation t:" + name + " is not known to rampart's fast path");
+  }
+  const std::string canonical = known->second.factory;
   namespace tf = modsecurity::actions::transformations;
   tf::Transformation* object = nullptr;
   try {
-    object = tf::Transformation::instantiate(FactoryName(name));
+    object = tf::Transformation::instantiate("t:" + canonical);
   } catch (...) {
   }
-  // An unknown name comes back as the base class, which changes nothing: refuse it.
-  if (object == nullptr ||
-      std::strcmp(typeid(*object).name(), typeid(tf::Transformation).name()) == 0) {
+  // The factory must give the class the name means (an unknown name gives the base class,
+  // which changes nothing).
+  if (object == nullptr || typeid(*object).name() != MangledClassName(known->second.cls)) {
     delete object;
-    return core::MakeError("transformation t:" + name + " is not known to libmodsecurity");
+    return core::MakeError("transformation t:" + name + " is not the one libmodsecurity runs");
   }
   names_.push_back(name);
   objects_.push_back(object);
-  shortcuts_.push_back(ShortcutFor(name));
-  lowercase_.push_back(name == "lowercase");
+  shortcuts_.push_back(ShortcutFor(canonical));
+  lowercase_.push_back(canonical == "lowercase");
   return static_cast<int>(objects_.size() - 1);
 }
 

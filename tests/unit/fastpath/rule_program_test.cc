@@ -39,11 +39,12 @@ RuleProgram MustBuild(const std::string& text) {
   return built.ok() ? built.value() : RuleProgram();
 }
 
+// The rules that run (removed ones stay in place, marked, for skip:N to count them).
 std::set<int> ProgramIds(const RuleProgram& program) {
   std::set<int> ids;
   for (int p = 1; p < kPhases; ++p) {
     for (const Rule& r : program.phase(p)) {
-      if (!r.is_marker) ids.insert(r.id);
+      if (!r.is_marker && !r.removed) ids.insert(r.id);
     }
   }
   return ids;
@@ -468,10 +469,12 @@ TEST(RuleProgramTest, RemoveByIdRangesReachRulesLoadedLater) {
   EXPECT_EQ(ProgramIds(MustBuild(text)), expected);
 }
 
-TEST(RuleProgramTest, RemoveByIdLeavesMarkers) {
+TEST(RuleProgramTest, RemoveByIdLeavesMarkersAndKeepsTheRulesPlace) {
   const RuleProgram p = MustBuild("SecMarker M\n" + AlwaysLogs(1) + "SecRuleRemoveById 0-100\n");
-  ASSERT_EQ(p.phase(1).size(), 1u);
+  ASSERT_EQ(p.phase(1).size(), 2u);
   EXPECT_TRUE(p.phase(1)[0].is_marker);
+  EXPECT_FALSE(p.phase(1)[0].removed);
+  EXPECT_TRUE(p.phase(1)[1].removed);  // still there: skip:N counts it
 }
 
 // Removing fewer rules than libmodsecurity is safe (the fast path only looks at more); removing

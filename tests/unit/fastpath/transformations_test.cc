@@ -92,10 +92,28 @@ TEST(TransformationsTest, UnknownNamesAreRefused) {
   ASSERT_NE(t, nullptr);
   // libmodsecurity's factory answers every unknown name with an identity object; these must not
   // pass for real transformations.
-  for (const char* name : {"notATransformation", "", "x", "lowerCase", "utf8ToUnicode"}) {
+  for (const char* name : {"notATransformation", "", "x", "lowercaseX", "trimLeftish"}) {
     EXPECT_FALSE(t->Find(name).ok()) << name;
   }
   EXPECT_TRUE(t->Find("lowercase").ok());
+}
+
+// The rule language takes names in any case (t:trimleft is TrimLeft), while the factory matches
+// a case-sensitive prefix (it would give Trim): each spelling must be the class it names.
+TEST(TransformationsTest, NamesInAnyCaseAreTheTransformationTheyName) {
+  RAMPART_REQUIRE_CRS();
+  std::unique_ptr<Transformations> t = MustMake();
+  ASSERT_NE(t, nullptr);
+  auto apply = [&](const char* name, const std::string& value) {
+    auto index = t->Find(name);
+    EXPECT_TRUE(index.ok()) << name;
+    return index.ok() ? t->Apply(index.value(), value) : std::string("?");
+  };
+  EXPECT_EQ(apply("trimleft", "  x  "), "x  ");
+  EXPECT_EQ(apply("TRIMRIGHT", "  x  "), "  x");
+  EXPECT_EQ(apply("lowerCase", "AbC"), "abc");
+  EXPECT_EQ(apply("utf8ToUnicode", "\xc3\xa9"), "%u00e9");
+  EXPECT_EQ(apply("urlDecodeuni", "%41"), "A");
 }
 
 TEST(TransformationsTest, FindingTwiceGivesTheSameIndex) {
