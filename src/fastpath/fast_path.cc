@@ -279,7 +279,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       }
       if (link.check != LinkCheck::kPrefilter) continue;
       std::vector<PatternSet::Pattern> mine;
-      const uint32_t id = static_cast<uint32_t>(fp->pattern_links_.size());
+      const auto id = static_cast<uint32_t>(fp->pattern_links_.size());
       fp->pattern_links_.push_back({r, l});
       // Anchored to the whole value, or a negative lookaround: the joined scan could miss it;
       // or it matches the newline between values: the joined scan would always hit it. Either
@@ -362,7 +362,7 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
       const size_t open = text.find("%{tx.", pos);
       if (open == std::string::npos) break;
       out->append(text, pos, open - pos);
-      const size_t n = static_cast<size_t>(text[open + 5] - '0');
+      const auto n = static_cast<size_t>(text[open + 5] - '0');
       if (n >= groups.size() || !groups[n]) return false;
       *out += *groups[n];
       pos = open + 7;

@@ -176,15 +176,15 @@ core::Status Builder::Add(const modsec::Directive& d) {
     // disruptive action (taken into account in Finish).
     int phase = 2;
     for (const Action& x : ParseActions(a[0])) {
+      const bool harmless = (x.name == "t" && x.value == "none") || x.name == "log" ||
+                            x.name == "nolog" || x.name == "auditlog" || x.name == "noauditlog" ||
+                            x.name == "status" || x.name == "tag" || x.name == "severity" ||
+                            x.name == "msg";
       if (x.name == "phase") {
         phase = PhaseOf(x.value);
-      } else if (x.name == "t" && x.value == "none") {
-      } else if (x.name == "log" || x.name == "nolog" || x.name == "auditlog" ||
-                 x.name == "noauditlog" || x.name == "status" || x.name == "tag" ||
-                 x.name == "severity" || x.name == "msg") {
       } else if (IsDisruptive(x.name)) {
         if (phase >= 1 && phase < kPhases && x.name != "pass") default_blocks_[phase] = true;
-      } else {
+      } else if (!harmless) {
         unsupported = where + ": SecDefaultAction " + x.name + " is not modelled by the fast path";
       }
     }

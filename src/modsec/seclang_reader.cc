@@ -37,7 +37,11 @@ core::Status ReadInclude(const std::string& pattern, const std::string& base_dir
   std::vector<std::string> files;
   for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
   globfree(&g);
-  if (files.empty()) return core::MakeError(where + ": Include " + pattern + ": no such file");
+  if (files.empty()) {
+    std::string message = where;
+    message.append(": Include ").append(pattern).append(": no such file");
+    return core::MakeError(std::move(message));
+  }
   for (const std::string& file : files) {
     std::ifstream in(file, std::ios::binary);
     if (!in) return core::MakeError(where + ": Include " + file + ": cannot read");
