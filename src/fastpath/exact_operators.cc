@@ -3,9 +3,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <map>
-#include <memory>
-#include <mutex>
 
 #include "modsec/lib_regex.h"
 #include "modsec/libinjection.h"
@@ -52,22 +49,11 @@ std::optional<bool> OutsideByteRange(const std::string& ranges, const std::strin
   return false;
 }
 
-// @rx through libmodsecurity's own regex, compiled once per pattern.
+// @rx through libmodsecurity's own regex.
 std::optional<bool> RegexMatches(const std::string& pattern, const std::string& value) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<const modsec::LibRegex>> cache;
-  std::shared_ptr<const modsec::LibRegex> re;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = cache.find(pattern);
-    if (it == cache.end()) {
-      auto compiled = modsec::LibRegex::Compile(pattern);
-      it = cache.emplace(pattern, compiled ? compiled.value() : nullptr).first;
-    }
-    re = it->second;
-  }
-  if (re == nullptr) return std::nullopt;
-  return re->Matches(value);
+  auto re = modsec::LibRegex::Shared(pattern);
+  if (!re) return std::nullopt;
+  return re.value()->Matches(value);
 }
 
 bool IsHex(char c) {

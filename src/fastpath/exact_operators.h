@@ -11,8 +11,8 @@
 namespace rampart::fastpath {
 
 // Whether `op` (negation included) matches `value`; nullopt when the operator is not one of
-// these. @rx runs libmodsecurity's own regex (modsec/lib_regex.h) through a locked cache: for
-// the plan; a request's checks hold their regexes themselves.
+// these. @rx runs libmodsecurity's own regex (modsec/lib_regex.h, shared by pattern): for the
+// plan; a request's checks hold their regexes themselves.
 std::optional<bool> EvaluateExactly(const Operator& op, const std::string& value);
 
 // True when EvaluateExactly can decide `op` for request values (not @rx: the prefilter does).

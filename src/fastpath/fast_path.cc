@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -61,21 +60,6 @@ class ThreadScratch {
   hs_scratch* scratch_ = nullptr;
   std::vector<uint64_t> fitted_;
 };
-
-// libmodsecurity's regex of `pattern`, shared with every fast path still using it (a reload of
-// unchanged rules compiles none again).
-core::Result<std::shared_ptr<const modsec::LibRegex>> SharedRegex(const std::string& pattern) {
-  static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<const modsec::LibRegex>> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  std::erase_if(cache, [](const auto& entry) { return entry.second.expired(); });
-  if (auto it = cache.find(pattern); it != cache.end()) {
-    if (auto re = it->second.lock()) return re;
-  }
-  auto re = modsec::LibRegex::Compile(pattern);
-  if (re) cache[pattern] = re.value();
-  return re;
-}
 
 // Whether a regex may behave differently in a scan of newline-joined values than on each value
 // alone: anchors to the subject's ends (\A \z \Z \G), a flag group turning an option off
@@ -240,7 +224,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       }
       if (link.check == LinkCheck::kCapture) {
         CaptureRegexes re;
-        auto match = SharedRegex(link.op.param);
+        auto match = modsec::LibRegex::Shared(link.op.param);
         auto groups = core::Regex::Compile("(?sm)" + link.op.param);  // libmodsecurity's flags
         bool ok = match && groups;
         if (ok) {
@@ -257,7 +241,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
           re.keys.push_back(key ? key.value() : nullptr);
         }
         if (link.capture.read_op.name == "rx") {
-          auto read = SharedRegex(link.capture.read_op.param);
+          auto read = modsec::LibRegex::Shared(link.capture.read_op.param);
           ok = ok && read;
           if (read) re.read = read.value();
         }
@@ -269,7 +253,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
         continue;
       }
       if (link.check == LinkCheck::kExact && link.op.name == "rx") {
-        auto re = SharedRegex(link.op.param);
+        auto re = modsec::LibRegex::Shared(link.op.param);
         if (re) {
           fp->exact_regexes_[{r, l}] = re.value();
         } else {
@@ -284,7 +268,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       // Anchored to the whole value, or a negative lookaround: the joined scan could miss it;
       // or it matches the newline between values: the joined scan would always hit it. Either
       // way it is evaluated on each value instead.
-      auto whole = link.op.name == "rx" ? SharedRegex(link.op.param)
+      auto whole = link.op.name == "rx" ? modsec::LibRegex::Shared(link.op.param)
                                         : core::Result<std::shared_ptr<const modsec::LibRegex>>(
                                               core::MakeError("not a regex"));
       if (link.op.name == "rx" &&
@@ -302,7 +286,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       if (link.op.name == "rx") {
         mine.push_back({link.op.param, id, false});
         // A prefilter hit is confirmed with the regex libmodsecurity runs.
-        auto exact = SharedRegex(link.op.param);
+        auto exact = modsec::LibRegex::Shared(link.op.param);
         if (exact) fp->exact_regexes_[{r, l}] = exact.value();
       } else {
         std::optional<std::vector<std::string>> phrases =

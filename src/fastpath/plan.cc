@@ -1,7 +1,6 @@
 #include "fastpath/plan.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,12 +16,6 @@ namespace rampart::fastpath {
 namespace {
 
 enum class Tri : uint8_t { kFalse, kTrue, kUnknown };
-
-std::string Upper(const std::string& s) {
-  std::string out;
-  for (char c : s) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // How the fast path sees a rule target.
 enum class TargetKind : uint8_t {
@@ -303,7 +296,7 @@ std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool c
     // empty in each process).
     if (unwritten.count(t.collection) > 0 ||
         (!t.key.empty() && !t.key_is_regex &&
-         unwritten.count(t.collection + ":" + Upper(t.key)) > 0)) {
+         unwritten.count(t.collection + ":" + core::ToUpper(t.key)) > 0)) {
       c.kind = TargetKind::kEmpty;
     }
     switch (c.kind) {
@@ -422,8 +415,7 @@ class Planner {
           if (!WritesPersistentCollection(a)) continue;
           std::string name = a.value.substr(0, a.value.find('='));
           if (!name.empty() && name[0] == '!') name.erase(0, 1);
-          std::string upper;
-          for (char ch : name) upper += static_cast<char>(std::toupper(ch));
+          const std::string upper = core::ToUpper(name);
           const size_t dot = upper.find('.');
           const std::string collection = upper.substr(0, dot);
           // "IP" alone: some name of IP is written that a macro makes.
@@ -721,7 +713,7 @@ Plan MakePlan(const RuleProgram& program, const Transformer& transform) {
       for (const Link& l : r.links) {
         for (const Target& t : l.targets) {
           if (!IsPersistentCollection(t.collection) || t.key.empty() || t.key_is_regex) continue;
-          const std::string name = t.collection + ":" + Upper(t.key);
+          const std::string name = t.collection + ":" + core::ToUpper(t.key);
           if (written.count(t.collection) == 0 && written.count(name) == 0) unwritten.insert(name);
         }
       }

@@ -11,20 +11,6 @@
 namespace rampart::fastpath {
 namespace {
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::optional<int> ParseInt(std::string_view s) {
   int n = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
@@ -41,7 +27,7 @@ int PhaseOf(std::string_view v) {
 
 Operator ParseOperator(std::string_view text) {
   Operator op;
-  text = Trim(text);
+  text = core::TrimOws(text);
   if (!text.empty() && text.front() == '!') {
     op.negated = true;
     text.remove_prefix(1);
@@ -277,7 +263,7 @@ std::vector<Target> ParseTargets(const std::string& list) {
       if (c == ':' && !after_colon) {
         after_colon = true;
         // XML's key is an XPath ("XML:/*"), never a /regex/.
-        const bool xml = end >= i + 3 && Upper(list.substr(end - 3, 3)) == "XML" &&
+        const bool xml = end >= i + 3 && core::ToUpper(list.substr(end - 3, 3)) == "XML" &&
                          (end == i + 3 || list[end - 4] == '!' || list[end - 4] == '&');
         if (!xml && end + 1 < list.size() && list[end + 1] == '/') {
           in_regex = true;
@@ -291,7 +277,8 @@ std::vector<Target> ParseTargets(const std::string& list) {
       }
       ++end;
     }
-    std::string_view item = Trim(std::string_view(list).substr(i, std::min(end, list.size()) - i));
+    std::string_view item =
+        core::TrimOws(std::string_view(list).substr(i, std::min(end, list.size()) - i));
     i = end + 1;
     if (item.empty()) continue;
     Target t;
@@ -303,7 +290,7 @@ std::vector<Target> ParseTargets(const std::string& list) {
       item.remove_prefix(1);
     }
     const size_t colon = item.find(':');
-    t.collection = Upper(item.substr(0, colon));
+    t.collection = core::ToUpper(item.substr(0, colon));
     if (colon != std::string_view::npos) {
       std::string_view key = item.substr(colon + 1);
       if (key.size() >= 2 && key.front() == '/' && key.back() == '/') {
@@ -325,7 +312,7 @@ std::vector<Action> ParseActions(const std::string& list) {
     if (item.empty()) continue;
     Action a;
     const size_t colon = item.find(':');
-    a.name = core::ToLower(Trim(item.substr(0, colon)));
+    a.name = core::ToLower(core::TrimOws(item.substr(0, colon)));
     if (colon != std::string_view::npos) {
       a.value = std::string(modsec::UnquoteActionValue(item.substr(colon + 1)));
     }

@@ -1,5 +1,7 @@
 #include "modsec/lib_regex.h"
 
+#include <map>
+#include <mutex>
 #include <new>
 
 #include "core/regex.h"
@@ -39,6 +41,19 @@ core::Result<std::shared_ptr<const LibRegex>> LibRegex::Compile(const std::strin
     return core::MakeError("libmodsecurity regex: cannot compile " + pattern);
   }
   return std::shared_ptr<const LibRegex>(std::move(re));
+}
+
+core::Result<std::shared_ptr<const LibRegex>> LibRegex::Shared(const std::string& pattern) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<const LibRegex>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::erase_if(cache, [](const auto& entry) { return entry.second.expired(); });
+  if (auto it = cache.find(pattern); it != cache.end()) {
+    if (auto re = it->second.lock()) return re;
+  }
+  auto re = Compile(pattern);
+  if (re) cache[pattern] = re.value();
+  return re;
 }
 
 LibRegex::~LibRegex() {

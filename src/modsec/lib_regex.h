@@ -15,6 +15,9 @@ class LibRegex {
   // An error when the pattern does not compile (libmodsecurity itself loads such a rule: its
   // regex then never matches, negated it always does) or libmodsecurity's constructor throws.
   static core::Result<std::shared_ptr<const LibRegex>> Compile(const std::string& pattern);
+  // The same, shared with every holder still using the regex of `pattern` (a reload of
+  // unchanged rules compiles none again). Thread-safe.
+  static core::Result<std::shared_ptr<const LibRegex>> Shared(const std::string& pattern);
   ~LibRegex();
   LibRegex(const LibRegex&) = delete;
   LibRegex& operator=(const LibRegex&) = delete;
