@@ -240,6 +240,12 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
           ok = ok && key;
           re.keys.push_back(key ? key.value() : nullptr);
         }
+        // The second link's transformations, found now: Decide must not add to the table.
+        for (const std::string& step : link.capture.read_transformations) {
+          auto index = t.Find(step);
+          ok = ok && index;
+          if (index) re.read_steps.push_back(index.value());
+        }
         if (link.capture.read_op.name == "rx") {
           auto read = modsec::LibRegex::Shared(link.capture.read_op.param);
           ok = ok && read;
@@ -286,8 +292,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       if (link.op.name == "rx") {
         mine.push_back({link.op.param, id, false});
         // A prefilter hit is confirmed with the regex libmodsecurity runs.
-        auto exact = modsec::LibRegex::Shared(link.op.param);
-        if (exact) fp->exact_regexes_[{r, l}] = exact.value();
+        if (whole) fp->exact_regexes_[{r, l}] = whole.value();
       } else {
         std::optional<std::vector<std::string>> phrases =
             link.op.name == "pm" ? std::optional(SplitWords(link.op.param))
@@ -320,11 +325,6 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       const LinkRef ref = fp->pattern_links_[id];
       fp->plan_.rules[ref.rule].links[ref.link].check = LinkCheck::kAlways;
     }
-  }
-  for (const WatchedRule& rule : fp->plan_.rules) {
-    bool always = true;
-    for (const WatchedLink& l : rule.links) always = always && l.check == LinkCheck::kAlways;
-    if (always) fp->always_slow_.push_back("rule " + std::to_string(rule.id));
   }
   return std::shared_ptr<const FastPath>(std::move(fp));
 }
@@ -365,11 +365,7 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
           re.keys[i] != nullptr ? re.keys[i]->Matches(name) : core::EqualsIgnoreCase(t.key, name);
       if (!read) continue;
       std::string tv = made;
-      for (const std::string& step : chain.read_transformations) {
-        auto index = transformations_->Find(step);
-        if (!index) return true;
-        tv = transformations_->Apply(index.value(), tv);
-      }
+      for (int step : re.read_steps) tv = transformations_->Apply(step, tv);
       if (re.read != nullptr) {
         if (OverInlineBudget(tv) || re.read->Matches(tv) != chain.read_op.negated) {
           return true;

@@ -42,10 +42,8 @@ class FastPath {
 
   Decision Decide(const RequestHead& head) const;
 
-  // How many rules are watched, and how many of those a request can never skip (they may
-  // match on any request: the fast path then never applies).
+  // How many rules are watched.
   size_t watched_rules() const { return plan_.rules.size(); }
-  const std::vector<std::string>& always_slow() const { return always_slow_; }
 
  private:
   // A transformation chain, shared as a trie: node 0 is the raw value.
@@ -83,7 +81,6 @@ class FastPath {
   };
   std::vector<NodeReads> set_reads_;    // per node
   std::vector<LinkRef> pattern_links_;  // pattern id -> link
-  std::vector<std::string> always_slow_;
   // kTxName links: the name regex, as written and caseless (libmodsecurity's case handling of
   // tx names is not relied on: either matching counts).
   std::map<std::pair<size_t, size_t>,
@@ -96,6 +93,7 @@ class FastPath {
     std::shared_ptr<const core::Regex> groups;
     std::vector<std::shared_ptr<const core::Regex>> keys;  // per read target; null: literal key
     std::shared_ptr<const modsec::LibRegex> read;          // the second link's @rx, if any
+    std::vector<int> read_steps;                           // the second link's transformations
   };
   std::map<std::pair<size_t, size_t>, CaptureRegexes> capture_regexes_;
   bool CaptureChainFires(const WatchedLink& link, const CaptureRegexes& re,
