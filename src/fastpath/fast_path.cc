@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <utility>
 
 #include "core/strings.h"
@@ -77,13 +78,31 @@ bool NeedsWholeValue(const std::string& pattern) {
 }
 
 bool IsSingleValued(Variable v) {
-  return v != Variable::kArgsGet && v != Variable::kArgsGetNames &&
-         v != Variable::kRequestHeaders && v != Variable::kRequestHeadersNames &&
-         v != Variable::kRequestCookies && v != Variable::kRequestCookiesNames;
+  return v != Variable::kArgsGet && v != Variable::kArgsGetNames && v != Variable::kArgsPost &&
+         v != Variable::kArgsPostNames && v != Variable::kRequestHeaders &&
+         v != Variable::kRequestHeadersNames && v != Variable::kRequestCookies &&
+         v != Variable::kRequestCookiesNames;
 }
 
 bool Reads(const Source& s, const Value& v) {
   return s.variable == v.variable && (s.key.empty() || core::EqualsIgnoreCase(s.key, v.key));
+}
+
+// The counts a rule may see for a count source: one, or a form's phase-1 and phase-2 counts.
+std::vector<size_t> Counts(const Source& s, const std::vector<Value>& values) {
+  // A single-valued variable always counts 1 (two values stand for its phase 1 and phase 2
+  // forms, and "" is a value).
+  if (IsSingleValued(s.variable)) return {1};
+  size_t n = 0;
+  for (const Value& v : values) n += Reads(s, v) ? 1 : 0;
+  if (!s.form_count) return {n};
+  if (s.variable == Variable::kArgsPost || s.variable == Variable::kArgsPostNames) return {0, n};
+  // ARGS, ARGS_NAMES: the query's, then the query's and the body's.
+  Source post = s;
+  post.variable = s.variable == Variable::kArgsGet ? Variable::kArgsPost : Variable::kArgsPostNames;
+  size_t body = 0;
+  for (const Value& v : values) body += Reads(post, v) ? 1 : 0;
+  return {n, n + body};
 }
 
 std::vector<std::string> SplitWords(const std::string& text) {
@@ -160,7 +179,7 @@ int FastPath::NodeFor(const std::vector<std::string>& chain, std::string* error)
 }
 
 core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
-    std::shared_ptr<const modsec::CompiledPolicy> policy) {
+    const std::shared_ptr<const modsec::CompiledPolicy>& policy) {
   std::vector<modsec::Directive> directives;
   for (const modsec::RuleSource& source : policy->sources()) {
     if (auto read = modsec::ReadSecLang(source.text, "policy", source.base_dir, directives);
@@ -170,6 +189,26 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
   }
   auto program = RuleProgram::Build(directives);
   if (!program) return program.error();
+  auto fp = CompileFor(policy, program.value(), BodyKind::kNone);
+  if (!fp) return fp.error();
+  // Forms have their own plan: the body's arguments and variables are more request values.
+  if (program.value().request_body_access()) {
+    auto form = CompileFor(policy, program.value(), BodyKind::kForm);
+    if (form) {
+      fp.value()->form_ = std::move(form).value();
+      fp.value()->body_limit_ = program.value().request_body_limit();
+    } else {
+      fp.value()->form_unsupported_ = form.error().message;
+    }
+  } else {
+    fp.value()->form_unsupported_ = "SecRequestBodyAccess is not On";
+  }
+  return std::shared_ptr<const FastPath>(std::move(fp).value());
+}
+
+core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
+    const std::shared_ptr<const modsec::CompiledPolicy>& policy, const RuleProgram& program,
+    BodyKind body) {
   std::shared_ptr<FastPath> fp(new FastPath());
   auto transformations = modsec::Transformations::Make(policy);
   if (!transformations) return transformations.error();
@@ -185,10 +224,10 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
     }
     return out;
   };
-  fp->plan_ = MakePlan(program.value(), transform);
-  fp->arguments_limit_ = program.value().arguments_limit();
+  fp->plan_ = MakePlan(program, transform, body);
+  fp->arguments_limit_ = program.arguments_limit();
   if (!fp->plan_.unsupported.empty()) return core::MakeError(fp->plan_.unsupported);
-  fp->policy_ = std::move(policy);
+  fp->policy_ = policy;
   fp->serial_ = next_serial.fetch_add(1);
   fp->nodes_.push_back({});  // the raw value
 
@@ -326,7 +365,7 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
       fp->plan_.rules[ref.rule].links[ref.link].check = LinkCheck::kAlways;
     }
   }
-  return std::shared_ptr<const FastPath>(std::move(fp));
+  return fp;
 }
 
 // Whether the tx variables the first link makes from `value` (already transformed) can make
@@ -378,13 +417,48 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
   return false;
 }
 
+namespace {
+
+// libmodsecurity picks its URLENCODED processor for a Content-Type that starts so, in any case.
+bool IsFormContentType(std::string_view value) {
+  constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+  return value.size() >= kForm.size() &&
+         core::EqualsIgnoreCase(value.substr(0, kForm.size()), kForm);
+}
+
+}  // namespace
+
+bool FastPath::MayTakeBody(std::string_view content_type, size_t length) const {
+  return form_ != nullptr && IsFormContentType(content_type) && length <= body_limit_ &&
+         length <= kMaxValueBytes;
+}
+
 Decision FastPath::Decide(const RequestHead& head) const {
-  static thread_local ThreadScratch scratches;
   // A Content-Type picks a body processor, which sets variables even without a body (an empty
-  // XML body is a parse error): not modelled.
+  // XML body is a parse error). Only URLENCODED is modelled: libmodsecurity picks it when the
+  // value starts with the form type in any case.
+  const std::string_view* content_type = nullptr;
   for (const auto& [name, value] : head.headers) {
-    if (core::EqualsIgnoreCase(name, "Content-Type")) return {false, "Content-Type without a body"};
+    if (!core::EqualsIgnoreCase(name, "Content-Type")) continue;
+    if (content_type != nullptr) return {false, "more than one Content-Type"};
+    content_type = &value;
   }
+  if (content_type == nullptr) {
+    if (!head.body.empty()) return {false, "request body without a Content-Type"};
+    return DecideFor(head);
+  }
+  if (!IsFormContentType(*content_type)) {
+    return {false, "Content-Type " + std::string(content_type->substr(0, 64))};
+  }
+  if (!form_) return {false, "form: " + form_unsupported_};
+  if (head.body.size() > body_limit_) return {false, "request body over SecRequestBodyLimit"};
+  RequestHead form = head;
+  form.form = true;
+  return form_->DecideFor(form);
+}
+
+Decision FastPath::DecideFor(const RequestHead& head) const {
+  static thread_local ThreadScratch scratches;
   const std::vector<Value> values = ExtractValues(head, arguments_limit_);
   size_t value_bytes = 0;
   for (const Value& v : values) value_bytes += v.value.size();
@@ -519,21 +593,18 @@ Decision FastPath::Decide(const RequestHead& head) const {
           bool matched = false;
           for (const Source& s : link.sources) {
             if (s.count) {
-              size_t n = 0;
-              for (const Value& v : values) n += Reads(s, v) ? 1 : 0;
-              // A single-valued variable always counts 1 (two values stand for its phase 1
-              // and phase 2 forms, and "" is a value).
-              if (IsSingleValued(s.variable)) n = 1;
-              std::string text = std::to_string(n);
-              for (int node : link_nodes_[r][l]) {
-                std::string t = text;
-                // Counts go through the same chain; walk it from the root.
-                std::vector<int> path;
-                for (int x = node; x > 0; x = nodes_[x].parent) path.push_back(x);
-                for (auto it = path.rbegin(); it != path.rend(); ++it) {
-                  t = transformations_->Apply(nodes_[*it].transformation, t);
+              for (size_t n : Counts(s, values)) {
+                const std::string text = std::to_string(n);
+                for (int node : link_nodes_[r][l]) {
+                  std::string t = text;
+                  // Counts go through the same chain; walk it from the root.
+                  std::vector<int> path;
+                  for (int x = node; x > 0; x = nodes_[x].parent) path.push_back(x);
+                  for (int x : std::views::reverse(path)) {
+                    t = transformations_->Apply(nodes_[x].transformation, t);
+                  }
+                  matched = matched || evaluate(t);
                 }
-                matched = matched || evaluate(t);
               }
               continue;
             }

@@ -1,15 +1,16 @@
 #pragma once
-// FastPath: decides, for a request without a body, whether any rule of a compiled policy could
-// match it; when none can, the request skips libmodsecurity altogether, because libmodsecurity
-// would have let it through with no finding. The decision only ever errs towards the slow
-// path: transformations are libmodsecurity's own, regexes are over-approximated with Hyperscan
-// prefilters, and whatever rampart cannot decide counts as "may match". Compiled on the loading
-// thread per policy; Decide is thread-safe.
+// FastPath: decides, for a request without a body or with a form body, whether any rule of a
+// compiled policy could match it; when none can, the request skips libmodsecurity altogether,
+// because libmodsecurity would have let it through with no finding. The decision only ever errs
+// towards the slow path: transformations are libmodsecurity's own, regexes are over-approximated
+// with Hyperscan prefilters, and whatever rampart cannot decide counts as "may match". Compiled on
+// the loading thread per policy; Decide is thread-safe.
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,12 +36,16 @@ class FastPath {
   // The fast path of `policy`, or an error saying why its rules cannot take one (the route
   // then always takes the slow path).
   static core::Result<std::shared_ptr<const FastPath>> Compile(
-      std::shared_ptr<const modsec::CompiledPolicy> policy);
+      const std::shared_ptr<const modsec::CompiledPolicy>& policy);
   ~FastPath();
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
 
+  // `head.body` is the whole request body (empty without one); `head.form` is set here.
   Decision Decide(const RequestHead& head) const;
+  // Whether a body of `length` bytes with `content_type` may take the fast path: only then is
+  // it worth holding libmodsecurity back until the whole body is here.
+  bool MayTakeBody(std::string_view content_type, size_t length) const;
 
   // How many rules are watched.
   size_t watched_rules() const { return plan_.rules.size(); }
@@ -56,6 +61,10 @@ class FastPath {
     size_t link;
   };
   FastPath() = default;
+  static core::Result<std::shared_ptr<FastPath>> CompileFor(
+      const std::shared_ptr<const modsec::CompiledPolicy>& policy, const RuleProgram& program,
+      BodyKind body);
+  Decision DecideFor(const RequestHead& head) const;
   int NodeFor(const std::vector<std::string>& chain, std::string* error);
 
   std::shared_ptr<const modsec::CompiledPolicy> policy_;
@@ -100,6 +109,10 @@ class FastPath {
                          const std::string& value) const;
   // kExact @rx links (negated, or on a count): libmodsecurity's own regex.
   std::map<std::pair<size_t, size_t>, std::shared_ptr<const modsec::LibRegex>> exact_regexes_;
+  // The plan for form bodies (null: forms take the slow path, for form_unsupported_).
+  std::shared_ptr<const FastPath> form_;
+  std::string form_unsupported_;
+  size_t body_limit_ = 0;
   uint64_t serial_ = 0;
   size_t arguments_limit_ = kNoArgumentsLimit;
 };

@@ -28,9 +28,32 @@ enum class TargetKind : uint8_t {
 struct Classified {
   TargetKind kind;
   Variable variable = Variable::kCount;
+  Variable also = Variable::kCount;  // a second variable the collection takes values from
 };
 
-Classified Classify(const std::string& c) {
+// The body variables of a form (libmodsecurity's URLENCODED processor).
+std::optional<Classified> ClassifyFormBody(const std::string& c) {
+  static const std::map<std::string, Classified> kForm = {
+      {"ARGS", {TargetKind::kModelled, Variable::kArgsGet, Variable::kArgsPost}},
+      {"ARGS_NAMES", {TargetKind::kModelled, Variable::kArgsGetNames, Variable::kArgsPostNames}},
+      {"ARGS_POST", {TargetKind::kModelled, Variable::kArgsPost}},
+      {"ARGS_POST_NAMES", {TargetKind::kModelled, Variable::kArgsPostNames}},
+      {"REQUEST_BODY", {TargetKind::kModelled, Variable::kRequestBody}},
+      {"REQUEST_BODY_LENGTH", {TargetKind::kModelled, Variable::kRequestBodyLength}},
+      {"REQBODY_PROCESSOR", {TargetKind::kModelled, Variable::kReqbodyProcessor}},
+      // The URLENCODED processor never sets these.
+      {"REQBODY_ERROR", {TargetKind::kModelled, Variable::kEmptyScalar}},
+      {"REQBODY_PROCESSOR_ERROR", {TargetKind::kModelled, Variable::kEmptyScalar}},
+  };
+  auto it = kForm.find(c);
+  if (it == kForm.end()) return std::nullopt;
+  return it->second;
+}
+
+Classified Classify(const std::string& c, BodyKind body) {
+  if (body == BodyKind::kForm) {
+    if (auto form = ClassifyFormBody(c)) return *form;
+  }
   static const std::map<std::string, Variable> kModelled = {
       {"ARGS", Variable::kArgsGet},
       {"ARGS_GET", Variable::kArgsGet},
@@ -250,10 +273,15 @@ void CollectTxReads(const Rule& rule, bool initcol_matters, std::set<std::string
 }
 
 // A request rule whose firing changes nothing the verdict depends on: no log, no disruptive
-// action, no flow change, and only setvars of tx variables nothing reads.
+// action, no flow change, only setvars of tx variables nothing reads, and no operator with
+// effects of its own.
 bool Inert(const Rule& rule, const std::set<std::string>& live, const StateRules& state) {
   if (Effectful(rule) || rule.opaque) return false;
   for (const Link& l : rule.links) {
+    // Operators that reach outside the transaction (run a program, ask DNS, fill GEO): what
+    // libmodsecurity would do, rampart does, by taking the slow path.
+    const std::string op = core::ToLower(l.op.name);
+    if (op == "inspectfile" || op == "rbl" || op == "geolookup") return false;
     for (const Action& a : l.actions) {
       if (ChangesFlow(a, state) || WritesPersistentCollection(a) || a.name == "exec" ||
           a.name == "initcol" || a.name == "setuid" || a.name == "setsid") {
@@ -279,10 +307,10 @@ bool Inert(const Rule& rule, const std::set<std::string>& live, const StateRules
   return true;
 }
 
-// The checks of a request link; nullopt when the link can never match without a body.
+// The checks of a request link; nullopt when the link can never match a request with `body`.
 std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool chain_sets_tx,
                                      const std::set<std::string>& unwritten,
-                                     const Transformer& transform) {
+                                     const Transformer& transform, BodyKind body) {
   WatchedLink w;
   w.transformations = link.transformations;
   w.multi_match = link.multi_match;
@@ -291,7 +319,7 @@ std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool c
   bool always = false;
   for (const Target& t : link.targets) {
     if (t.excluded) continue;  // looking at more values than libmodsecurity only adds matches
-    Classified c = Classify(t.collection);
+    Classified c = Classify(t.collection, body);
     // A persistent variable no rule that can match writes has no value (collections start
     // empty in each process).
     if (unwritten.count(t.collection) > 0 ||
@@ -333,11 +361,21 @@ std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool c
         }
         break;
       }
-      case TargetKind::kModelled:
-        w.sources.push_back({c.variable, t.key_is_regex ? std::string() : t.key, t.count});
+      case TargetKind::kModelled: {
+        const std::string key = t.key_is_regex ? std::string() : t.key;
+        const bool form_args = body == BodyKind::kForm &&
+                               (c.also != Variable::kCount || c.variable == Variable::kArgsPost ||
+                                c.variable == Variable::kArgsPostNames);
+        if (t.count && form_args) {
+          w.sources.push_back({c.variable, key, true, true});  // both phases' counts
+        } else {
+          w.sources.push_back({c.variable, key, t.count});
+          if (c.also != Variable::kCount) w.sources.push_back({c.also, key, t.count});
+        }
         any_source = true;
         if (t.count && t.key_is_regex) always = true;
         break;
+      }
       case TargetKind::kEmpty:
         if (t.count) {
           // A count of nothing is "0": decided now.
@@ -389,7 +427,7 @@ std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool c
 
 bool ReadsRequest(const Link& link) {
   return std::any_of(link.targets.begin(), link.targets.end(), [](const Target& t) {
-    return !t.excluded && Classify(t.collection).kind != TargetKind::kTx;
+    return !t.excluded && Classify(t.collection, BodyKind::kNone).kind != TargetKind::kTx;
   });
 }
 
@@ -399,9 +437,11 @@ std::string Place(const Rule& r) {
 
 class Planner {
  public:
-  Planner(const RuleProgram& program, const Transformer& transform, std::set<std::string> unwritten)
+  Planner(const RuleProgram& program, const Transformer& transform, BodyKind body,
+          std::set<std::string> unwritten)
       : program_(program),
         transform_(transform),
+        body_(body),
         unwritten_(std::move(unwritten)),
         state_rules_(program) {}
 
@@ -566,7 +606,7 @@ class Planner {
     }
     if (!ReadsRequest(first) || ReadsRequest(second) || second.multi_match) return std::nullopt;
     if (!IsExactOperator(second.op.name) && second.op.name != "rx") return std::nullopt;
-    std::optional<WatchedLink> w = WatchLink(first, tx_, false, unwritten_, transform_);
+    std::optional<WatchedLink> w = WatchLink(first, tx_, false, unwritten_, transform_, body_);
     if (!w || w->check == LinkCheck::kAlways || w->check == LinkCheck::kTxName) return std::nullopt;
     for (const Source& s : w->sources) {
       if (s.count) return std::nullopt;
@@ -584,7 +624,13 @@ class Planner {
     const std::optional<std::string> param = tx_.Expand(second.op.param);
     if (!param) return std::nullopt;
     for (const Target& t : second.targets) {
-      if (t.excluded || t.count || t.key.empty() || IsCaptureKey(t.key)) return std::nullopt;
+      if (t.excluded || t.count || t.key.empty()) return std::nullopt;
+      if (!t.key_is_regex && IsCaptureKey(t.key)) {
+        // TX:1 read straight from the first link's capture (CRS 920480): the group itself.
+        w->capture.setvars.emplace_back(t.key, "%{tx." + t.key + "}");
+        w->capture.reads.push_back(t);
+        continue;
+      }
       // What the baseline already holds under these names must not match on its own.
       std::vector<std::optional<std::string>> values;
       if (!tx_.Resolve(t, values)) return std::nullopt;
@@ -620,7 +666,7 @@ class Planner {
     bool never = false;
     size_t may_run = 0;  // links whose actions may run
     for (const Link& l : r.links) {
-      std::optional<WatchedLink> link = WatchLink(l, tx_, sets_tx, unwritten_, transform_);
+      std::optional<WatchedLink> link = WatchLink(l, tx_, sets_tx, unwritten_, transform_, body_);
       if (!link) {
         never = true;
         break;
@@ -638,7 +684,8 @@ class Planner {
       int producer = -1;
       if (l.capture && l.op.name == "rx" && !l.op.negated && l.op.param == "^.*$" &&
           ReadsRequest(l)) {
-        std::optional<WatchedLink> watched = WatchLink(l, tx_, false, unwritten_, transform_);
+        std::optional<WatchedLink> watched =
+            WatchLink(l, tx_, false, unwritten_, transform_, body_);
         if (watched && watched->check != LinkCheck::kAlways) {
           producers_.push_back({{}, std::move(*watched)});
           producer = static_cast<int>(producers_.size() - 1);
@@ -684,6 +731,7 @@ class Planner {
 
   const RuleProgram& program_;
   const Transformer& transform_;
+  const BodyKind body_;
   const std::set<std::string> unwritten_;
   const StateRules state_rules_;
   std::vector<NameProducer> producers_;
@@ -698,11 +746,11 @@ class Planner {
 
 }  // namespace
 
-Plan MakePlan(const RuleProgram& program, const Transformer& transform) {
+Plan MakePlan(const RuleProgram& program, const Transformer& transform, BodyKind body) {
   if (!program.unsupported().empty()) return Plan{{}, program.unsupported()};
   // First every persistent collection may have values; then those no rule that can match
   // writes to are known empty (fewer rules can match then, so no more writers appear).
-  Planner first(program, transform, {});
+  Planner first(program, transform, body, {});
   Plan plan = first.Run();
   if (!plan.unsupported.empty()) return plan;
   const std::set<std::string> written = first.Written();
@@ -724,7 +772,7 @@ Plan MakePlan(const RuleProgram& program, const Transformer& transform) {
     for (const std::string& w : written) any = any || core::StartsWith(w, std::string(c) + ":");
     if (written.count(c) == 0 && !any) unwritten.insert(c);
   }
-  return Planner(program, transform, std::move(unwritten)).Run();
+  return Planner(program, transform, body, std::move(unwritten)).Run();
 }
 
 }  // namespace rampart::fastpath

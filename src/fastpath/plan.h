@@ -5,6 +5,7 @@
 // read the request. Only the latter are watched; a request takes the fast path when none of
 // them can match it.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -43,6 +44,9 @@ struct Source {
   Variable variable;
   std::string key;  // empty: every value of the variable
   bool count = false;
+  // A count of a form's arguments (kArgsGet*: ARGS, kArgsPost*: ARGS_POST): phase 1 counts
+  // none of the body's, phase 2 all of them; either count may be the one a rule sees.
+  bool form_count = false;
 };
 
 struct WatchedLink {
@@ -73,7 +77,12 @@ struct Plan {
 using Transformer = std::function<std::optional<std::string>(const std::vector<std::string>& chain,
                                                              const std::string& value)>;
 
-// Follows phases 1, 2 and 5 of `program`.
-Plan MakePlan(const RuleProgram& program, const Transformer& transform);
+// The requests a plan is for: without a body, or with a form body (Content-Type
+// application/x-www-form-urlencoded, libmodsecurity's URLENCODED processor).
+enum class BodyKind : uint8_t { kNone, kForm };
+
+// Follows phases 1, 2 and 5 of `program` for requests with `body`.
+Plan MakePlan(const RuleProgram& program, const Transformer& transform,
+              BodyKind body = BodyKind::kNone);
 
 }  // namespace rampart::fastpath

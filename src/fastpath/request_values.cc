@@ -55,6 +55,30 @@ std::string RequestUri(const std::string& decoded) {
   return decoded.substr(slash);
 }
 
+// Splits urlencoded arguments (a query string or a form body) as libmodsecurity does.
+struct ArgumentParse {
+  size_t kept = 0;
+  double combined = 0;   // ARGS_COMBINED_SIZE: names and values of the kept ones
+  bool invalid = false;  // URLENCODED_ERROR: a bad escape, even in a dropped argument
+
+  void Add(std::string_view text, size_t limit, Variable names, Variable values,
+           std::vector<Value>& out) {
+    for (std::string_view pair : GetlineSplit(text, '&')) {
+      const size_t eq = pair.find('=');
+      std::string key = core::PercentDecode(pair.substr(0, eq), true, &invalid);
+      std::string value = eq == std::string_view::npos
+                              ? std::string()
+                              : core::PercentDecode(pair.substr(eq + 1), true, &invalid);
+      if (kept >= limit) continue;
+      ++kept;
+      combined += static_cast<double>(key.size() + value.size());
+      out.push_back({names, key, key});
+      out.push_back({values, std::move(key), std::move(value)});
+    }
+  }
+  std::string CombinedSize() const { return kept == 0 ? std::string() : std::to_string(combined); }
+};
+
 }  // namespace
 
 std::vector<Value> ExtractValues(const RequestHead& head, size_t arguments_limit) {
@@ -84,24 +108,23 @@ std::vector<Value> ExtractValues(const RequestHead& head, size_t arguments_limit
   const std::string_view query =
       question == std::string_view::npos ? std::string_view() : u.substr(question + 1);
   out.push_back({Variable::kQueryString, {}, std::string(query)});
-  bool invalid = false;
-  size_t arguments = 0;
-  double combined = 0;
-  for (std::string_view pair : GetlineSplit(query, '&')) {
-    const size_t eq = pair.find('=');
-    std::string key = core::PercentDecode(pair.substr(0, eq), true, &invalid);
-    std::string value = eq == std::string_view::npos
-                            ? std::string()
-                            : core::PercentDecode(pair.substr(eq + 1), true, &invalid);
-    if (arguments >= arguments_limit) continue;
-    ++arguments;
-    combined += static_cast<double>(key.size() + value.size());
-    out.push_back({Variable::kArgsGetNames, key, key});
-    out.push_back({Variable::kArgsGet, std::move(key), std::move(value)});
+  ArgumentParse args;
+  args.Add(query, arguments_limit, Variable::kArgsGetNames, Variable::kArgsGet, out);
+  out.push_back({Variable::kArgsCombinedSize, {}, args.CombinedSize()});
+  out.push_back({Variable::kUrlencodedError, {}, args.invalid ? "1" : "0"});
+  if (head.form) {
+    // Phase 2 adds the form's arguments, counted with the query's.
+    args.Add(head.body, arguments_limit, Variable::kArgsPostNames, Variable::kArgsPost, out);
+    out.push_back({Variable::kArgsCombinedSize, {}, args.CombinedSize()});
+    out.push_back({Variable::kUrlencodedError, {}, args.invalid ? "1" : "0"});
+    out.push_back({Variable::kReqbodyProcessor, {}, "URLENCODED"});
+    out.push_back({Variable::kRequestBody, {}, {}});
+    out.push_back({Variable::kRequestBodyLength, {}, {}});
+    if (!head.body.empty()) {
+      out.push_back({Variable::kRequestBody, {}, std::string(head.body)});
+      out.push_back({Variable::kRequestBodyLength, {}, std::to_string(head.body.size())});
+    }
   }
-  out.push_back(
-      {Variable::kArgsCombinedSize, {}, arguments == 0 ? std::string() : std::to_string(combined)});
-  out.push_back({Variable::kUrlencodedError, {}, invalid ? "1" : "0"});
 
   size_t full_length = 2;
   for (const auto& [name, value] : head.headers) {
@@ -111,7 +134,7 @@ std::vector<Value> ExtractValues(const RequestHead& head, size_t arguments_limit
     full_length += name.size() + 2 + value.size() + 1;
   }
   out.push_back({Variable::kFullRequestLength, {}, {}});
-  out.push_back({Variable::kFullRequestLength, {}, std::to_string(full_length)});
+  out.push_back({Variable::kFullRequestLength, {}, std::to_string(full_length + head.body.size())});
   out.push_back({Variable::kEmptyScalar, {}, {}});
   out.push_back({Variable::kZeroFlag, {}, {}});
   out.push_back({Variable::kZeroFlag, {}, "0"});

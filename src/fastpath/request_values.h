@@ -1,8 +1,8 @@
 #pragma once
 // RequestValues: the values libmodsecurity would put into its request variables for a request
-// without a body, computed by rampart without a libmodsecurity transaction (making one costs
-// more than the whole fast path). Each value says which variable (and key) it belongs to, so a
-// rule only looks at the values of its own targets. The differential test
+// without a body or with a urlencoded form body, computed by rampart without a libmodsecurity
+// transaction (making one costs more than the whole fast path). Each value says which variable (and
+// key) it belongs to, so a rule only looks at the values of its own targets. The differential test
 // (tests/unit/fastpath) holds these byte for byte to libmodsecurity's.
 
 #include <cstddef>
@@ -16,8 +16,10 @@ namespace rampart::fastpath {
 
 // The request variables the fast path models. Everything else is unknown to it.
 enum class Variable : uint8_t {
-  kArgsGet,  // ARGS and ARGS_GET (no body, so no ARGS_POST)
+  kArgsGet,  // ARGS_GET, and ARGS with kArgsPost
   kArgsGetNames,
+  kArgsPost,  // a form body's arguments (ARGS_POST, and ARGS with kArgsGet)
+  kArgsPostNames,
   kRequestHeaders,
   kRequestHeadersNames,
   kRequestCookies,
@@ -34,10 +36,13 @@ enum class Variable : uint8_t {
   kArgsCombinedSize,
   kUrlencodedError,
   kFullRequestLength,  // "" in phase 1, the length in phase 2: both values
-  kEmptyScalar,        // single-valued variables a request without a body leaves "" (REQUEST_BODY,
-                       // REQBODY_PROCESSOR, MULTIPART_STRICT_ERROR, ...)
-  kZeroFlag,           // REQBODY_ERROR, REQBODY_PROCESSOR_ERROR, INBOUND_DATA_ERROR: "" in phase
-                       // 1, "0" in phase 2: both values
+  kRequestBody,        // a form's REQUEST_BODY: "" in phase 1, the body in phase 2
+  kRequestBodyLength,  // a form's REQUEST_BODY_LENGTH: "" in phase 1, the length in phase 2
+  kReqbodyProcessor,   // a form's REQBODY_PROCESSOR: "URLENCODED" from the Content-Type on
+  kEmptyScalar,        // single-valued variables the request leaves "" (without a body:
+                       // REQUEST_BODY, REQBODY_PROCESSOR; MULTIPART_STRICT_ERROR, ...)
+  kZeroFlag,           // INBOUND_DATA_ERROR, and without a body REQBODY_ERROR and
+                       // REQBODY_PROCESSOR_ERROR: "" in phase 1, "0" in phase 2: both values
   kCount,
 };
 
@@ -54,11 +59,16 @@ struct RequestHead {
   std::string_view uri;           // as received: path and query, percent-encoding kept
   std::string_view http_version;  // "1.1", "2.0" (as handed to libmodsecurity)
   std::vector<std::pair<std::string_view, std::string_view>> headers;  // as received, in order
+  // A form body (libmodsecurity's URLENCODED processor, chosen by the Content-Type): its
+  // arguments and the body variables are computed. Without it there is no body.
+  bool form = false;
+  std::string_view body;
 };
 
 // Every value of every modelled variable (the order within a variable is not libmodsecurity's,
 // which is a hash table's). At most `arguments_limit` arguments are kept (SecArgumentsLimit,
-// which may be 0), as libmodsecurity drops the rest.
+// which may be 0, over the query's and the form's together), as libmodsecurity drops the rest.
+// A variable whose phase-1 value differs from its phase-2 value gets both.
 std::vector<Value> ExtractValues(const RequestHead& head, size_t arguments_limit);
 
 }  // namespace rampart::fastpath

@@ -11,6 +11,13 @@
 namespace rampart::fastpath {
 namespace {
 
+std::optional<long long> ParseLong(std::string_view s) {
+  long long n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
 std::optional<int> ParseInt(std::string_view s) {
   int n = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
@@ -82,6 +89,9 @@ class Builder {
   std::string unsupported;
   bool engine_off = false;
   size_t arguments_limit = kNoArgumentsLimit;
+  bool request_body_access = false;
+  size_t body_limit = SIZE_MAX;
+  size_t body_no_files_limit = SIZE_MAX;
 
  private:
   core::Status AddRule(const modsec::Directive& d, const std::string& targets,
@@ -186,6 +196,14 @@ core::Status Builder::Add(const modsec::Directive& d) {
         !(name == "secrequestbodyinmemorylimit")) {
       unsupported = where + ": " + d.name + " is not modelled by the fast path";
     }
+  } else if (name == "secrequestbodyaccess" && !a.empty()) {
+    request_body_access = core::EqualsIgnoreCase(a[0], "On");
+  } else if ((name == "secrequestbodylimit" || name == "secrequestbodynofileslimit") &&
+             !a.empty()) {
+    const std::optional<long long> limit = ParseLong(a[0]);
+    // Unreadable: no body is known to fit.
+    (name == "secrequestbodylimit" ? body_limit : body_no_files_limit) =
+        limit && *limit >= 0 ? static_cast<size_t>(*limit) : 0;
   } else if (name == "secruleengine" && !a.empty()) {
     engine_off = core::EqualsIgnoreCase(a[0], "Off");
   } else if (name == "secargumentslimit" && !a.empty()) {
@@ -339,6 +357,8 @@ core::Result<RuleProgram> RuleProgram::Build(const std::vector<modsec::Directive
   program.unsupported_ = std::move(b.unsupported);
   program.engine_off_ = b.engine_off;
   program.arguments_limit_ = b.arguments_limit;
+  program.request_body_access_ = b.request_body_access;
+  program.request_body_limit_ = std::min(b.body_limit, b.body_no_files_limit);
   return program;
 }
 

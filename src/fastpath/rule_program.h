@@ -73,12 +73,18 @@ class RuleProgram {
   bool engine_off() const { return engine_off_; }
   // SecArgumentsLimit (kNoArgumentsLimit: none set).
   size_t arguments_limit() const { return arguments_limit_; }
+  // SecRequestBodyAccess (libmodsecurity's default is Off).
+  bool request_body_access() const { return request_body_access_; }
+  // The smaller of SecRequestBodyLimit and SecRequestBodyNoFilesLimit, in bytes.
+  size_t request_body_limit() const { return request_body_limit_; }
 
  private:
   std::vector<Rule> phases_[kPhases];
   std::string unsupported_;
   bool engine_off_ = false;
   size_t arguments_limit_ = kNoArgumentsLimit;
+  bool request_body_access_ = false;
+  size_t request_body_limit_ = SIZE_MAX;
 };
 
 // Splits a SecRule variable list ("ARGS|!ARGS:foo|&REQUEST_HEADERS:/^x-/").

@@ -1,8 +1,8 @@
 // The waf stage's fast path (src/fastpath/) in the real binary with the installed OWASP CRS
 // (skipped without /usr/share/modsecurity-crs): clean requests without a body skip
-// libmodsecurity and are counted as fast, attacks still go through it and are blocked (or
-// detected) with the same attack-log record, bodies always take the slow path, and
-// `fast_path: off` turns it off.
+// libmodsecurity and are counted as fast, and so do clean form posts (whose body still reaches
+// the backend whole); attacks still go through it and are blocked (or detected) with the same
+// attack-log record, other bodies always take the slow path, and `fast_path: off` turns it off.
 
 #include <gtest/gtest.h>
 
@@ -128,7 +128,44 @@ TEST_F(WafFastPathTest, DetectModeRecordsWhatTheSlowPathFinds) {
   EXPECT_EQ(records[0].StringAt("action").value_or(""), "detected");
 }
 
-TEST_F(WafFastPathTest, ARequestBodyAlwaysTakesTheSlowPath) {
+TEST_F(WafFastPathTest, ACleanFormPostSkipsLibmodsecurityAndReachesTheBackendWhole) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  HeaderList headers = BrowserHeaders();
+  headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"});
+  const std::string body = "name=Ada+Lovelace&email=ada%40example.org&newsletter=1";
+  auto r = Post("/signup?step=2", headers, body);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Decisions("fast"), 1);
+  EXPECT_EQ(Decisions("slow"), 0);
+  auto seen = origin_.WaitForTarget("/signup?step=2");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->body, body);
+}
+
+TEST_F(WafFastPathTest, AnAttackInAFormBodyIsBlockedOnTheSlowPath) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  HeaderList headers = BrowserHeaders();
+  headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  for (const std::string& body : {std::string("user=admin&pass=") + kSqliEncoded,
+                                  std::string("q=<script>alert(1)</script>")}) {
+    auto r = Post("/login", headers, body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << body;
+  }
+  EXPECT_EQ(Decisions("slow"), 2);
+  EXPECT_EQ(Decisions("fast"), 0);
+  const std::vector<JsonValue> records = Records(2);
+  ASSERT_EQ(records.size(), 2u);
+  for (const JsonValue& record : records) {
+    EXPECT_EQ(record.StringAt("action").value_or(""), "blocked");
+  }
+  EXPECT_TRUE(origin_.Requests().empty());
+}
+
+TEST_F(WafFastPathTest, AJsonBodyAlwaysTakesTheSlowPath) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
   HeaderList headers = BrowserHeaders();

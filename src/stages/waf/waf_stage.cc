@@ -74,37 +74,30 @@ class WafStage final : public pipeline::Stage {
     // An allow-listed client is not inspected at all (ip_reputation's precedence).
     if (ex.allowlisted()) return pipeline::Action::kContinue;
     const http::Request& req = ex.request();
-    const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
     const bool has_body =
         req.framing == http::BodyFraming::kChunked ||
         (req.framing == http::BodyFraming::kContentLength && req.content_length > 0);
     if (const fastpath::FastPath* fast = factory_.fast_path()) {
-      if (SkipsLibmodsecurity(*fast, ex, uri, has_body)) return pipeline::Action::kContinue;
+      const std::string* type = req.headers.Get("Content-Type");
+      if (!has_body) {
+        if (SkipsLibmodsecurity(*fast, ex, {})) return pipeline::Action::kContinue;
+      } else if (req.framing == http::BodyFraming::kContentLength &&
+                 fast->MayTakeBody(type != nullptr ? *type : std::string_view(),
+                                   req.content_length)) {
+        // A small form: the fast path decides once the whole body is here (DecideBody).
+        deciding_body_ = true;
+        return pipeline::Action::kStopAndBuffer;
+      } else {
+        ex.waf_path = pipeline::WafPath::kSlow;
+        spdlog::debug("waf {}: slow path: request body", ex.request_id());
+      }
     }
-    auto started = modsec::Inspection::Start(factory_.policy(), ex.request_id());
-    if (!started.ok()) return Fail(ex);
-    inspection_ = std::move(started).value();
-    modsec::Inspection& insp = *inspection_;
-    if (!insp.ProcessConnection(ex.client().ip, ex.client().port, ex.local().ip, ex.local().port)
-             .ok() ||
-        !insp.ProcessUri(uri, req.method, VersionText(req.version)).ok()) {
-      return Fail(ex);
-    }
-    for (const http::Header& h : ex.received_headers()) {
-      if (!insp.AddRequestHeader(h.name, h.value).ok()) return Fail(ex);
-    }
-    if (!has_body) return Inspect(ex);
-    // A declared length past the limit is refused now, before the body is read (reject mode).
-    if (req.framing == http::BodyFraming::kContentLength) {
-      insp.DeclareRequestBodyLength(req.content_length);
-    }
-    if (auto verdict = insp.Intervention()) return Block(ex, *verdict);
-    awaiting_body_ = true;
-    return pipeline::Action::kStopAndBuffer;
+    return StartInspection(ex, has_body);
   }
 
   pipeline::Action OnRequestBody(pipeline::Exchange& ex, std::string_view chunk,
                                  bool end) noexcept override {
+    if (deciding_body_) return DecideBody(ex, chunk, end);
     if (!awaiting_body_ || !inspection_) return pipeline::Action::kContinue;
     // Kept until the inspection runs: at most the limit plus one byte, which is all
     // libmodsecurity is handed (the extra byte tells it the body is longer).
@@ -165,14 +158,15 @@ class WafStage final : public pipeline::Stage {
   // The fast path's decision, fed exactly what libmodsecurity would be fed; true when no rule
   // could match, so libmodsecurity would let the request through with no finding.
   static bool SkipsLibmodsecurity(const fastpath::FastPath& fast, pipeline::Exchange& ex,
-                                  const std::string& uri, bool has_body) {
+                                  std::string_view body) {
     ex.waf_path = pipeline::WafPath::kSlow;
-    if (has_body) {
-      spdlog::debug("waf {}: slow path: request body", ex.request_id());
-      return false;
-    }
     const http::Request& req = ex.request();
-    fastpath::RequestHead head{req.method, uri, VersionText(req.version), {}};
+    const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
+    fastpath::RequestHead head;
+    head.method = req.method;
+    head.uri = uri;
+    head.http_version = VersionText(req.version);
+    head.body = body;
     head.headers.reserve(ex.received_headers().size());
     for (const http::Header& h : ex.received_headers()) head.headers.emplace_back(h.name, h.value);
     const fastpath::Decision decision = fast.Decide(head);
@@ -183,6 +177,52 @@ class WafStage final : public pipeline::Stage {
     ex.waf_path = pipeline::WafPath::kFast;
     return true;
   }
+  // Starts libmodsecurity's transaction (connection, URI, headers); then inspects at once, or
+  // with a body waits for it (OnRequestBody).
+  pipeline::Action StartInspection(pipeline::Exchange& ex, bool has_body) {
+    const http::Request& req = ex.request();
+    const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
+    auto started = modsec::Inspection::Start(factory_.policy(), ex.request_id());
+    if (!started.ok()) return Fail(ex);
+    inspection_ = std::move(started).value();
+    modsec::Inspection& insp = *inspection_;
+    if (!insp.ProcessConnection(ex.client().ip, ex.client().port, ex.local().ip, ex.local().port)
+             .ok() ||
+        !insp.ProcessUri(uri, req.method, VersionText(req.version)).ok()) {
+      return Fail(ex);
+    }
+    for (const http::Header& h : ex.received_headers()) {
+      if (!insp.AddRequestHeader(h.name, h.value).ok()) return Fail(ex);
+    }
+    if (!has_body) return Inspect(ex);
+    // A declared length past the limit is refused now, before the body is read (reject mode).
+    if (req.framing == http::BodyFraming::kContentLength) {
+      insp.DeclareRequestBodyLength(req.content_length);
+    }
+    if (auto verdict = insp.Intervention()) return Block(ex, *verdict);
+    awaiting_body_ = true;
+    return pipeline::Action::kStopAndBuffer;
+  }
+
+  // A body the fast path may take, gathered whole (MayTakeBody keeps it small); then either
+  // the request skips libmodsecurity, or libmodsecurity starts and gets the body at once.
+  pipeline::Action DecideBody(pipeline::Exchange& ex, std::string_view chunk, bool end) {
+    body_.append(chunk);
+    if (!end) return pipeline::Action::kContinue;
+    deciding_body_ = false;
+    if (SkipsLibmodsecurity(*factory_.fast_path(), ex, body_)) {
+      body_.clear();
+      return pipeline::Action::kContinue;
+    }
+    const pipeline::Action started = StartInspection(ex, true);
+    if (!awaiting_body_) return started;  // failed or blocked
+    body_seen_ = body_.size();
+    inspection_->DeclareRequestBodyLength(body_seen_);
+    if (auto verdict = inspection_->Intervention()) return Block(ex, *verdict);
+    awaiting_body_ = false;
+    return Inspect(ex);
+  }
+
   bool inspecting_response() const {
     return inspection_ && request_done_ && !blocked_ && !response_done_ &&
            factory_.policy()->policy().inspect_response;
@@ -288,6 +328,7 @@ class WafStage final : public pipeline::Stage {
   bool offloaded_ = false;  // a job on the offload pool has it now
   size_t recorded_ = 0;
   bool awaiting_body_ = false;
+  bool deciding_body_ = false;  // the fast path waits for the whole body (DecideBody)
   bool request_done_ = false;
   bool response_done_ = false;
   bool blocked_ = false;
