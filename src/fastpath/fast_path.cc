@@ -1,5 +1,6 @@
 #include "fastpath/fast_path.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <deque>
@@ -181,27 +182,33 @@ int FastPath::NodeFor(const std::vector<std::string>& chain, std::string* error)
 core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
     const std::shared_ptr<const modsec::CompiledPolicy>& policy) {
   std::vector<modsec::Directive> directives;
+  std::vector<size_t> source_starts;
   for (const modsec::RuleSource& source : policy->sources()) {
+    source_starts.push_back(directives.size());
     if (auto read = modsec::ReadSecLang(source.text, "policy", source.base_dir, directives);
         !read) {
       return read.error();
     }
   }
-  auto program = RuleProgram::Build(directives);
+  auto program = RuleProgram::Build(directives, source_starts);
   if (!program) return program.error();
   auto fp = CompileFor(policy, program.value(), BodyKind::kNone);
   if (!fp) return fp.error();
   // Forms have their own plan: the body's arguments and variables are more request values.
-  if (program.value().request_body_access()) {
+  if (!program.value().body_unsupported().empty()) {
+    fp.value()->form_unsupported_ = program.value().body_unsupported();
+  } else if (!program.value().request_body_access()) {
+    fp.value()->form_unsupported_ = "SecRequestBodyAccess is not On";
+  } else {
     auto form = CompileFor(policy, program.value(), BodyKind::kForm);
     if (form) {
       fp.value()->form_ = std::move(form).value();
-      fp.value()->body_limit_ = program.value().request_body_limit();
+      // rampart's own limit answers 413 or cuts the body before libmodsecurity sees it.
+      fp.value()->body_limit_ =
+          std::min(program.value().request_body_limit(), policy->policy().request_body_limit);
     } else {
       fp.value()->form_unsupported_ = form.error().message;
     }
-  } else {
-    fp.value()->form_unsupported_ = "SecRequestBodyAccess is not On";
   }
   return std::shared_ptr<const FastPath>(std::move(fp).value());
 }

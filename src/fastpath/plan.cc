@@ -275,6 +275,20 @@ void CollectTxReads(const Rule& rule, bool initcol_matters, std::set<std::string
 // A request rule whose firing changes nothing the verdict depends on: no log, no disruptive
 // action, no flow change, only setvars of tx variables nothing reads, and no operator with
 // effects of its own.
+// Whether some rule reads the tx variable `name` (lower case, without "tx."), as `live` lists
+// the reads: names, "/regex" keys, or "*" for every variable.
+bool IsRead(const std::string& name, const std::set<std::string>& live) {
+  if (live.count("*") > 0 || live.count(name) > 0 || name.find("%{") != std::string::npos) {
+    return true;
+  }
+  for (const std::string& read : live) {
+    if (read.empty() || read[0] != '/') continue;
+    auto re = core::Regex::Compile("(?i)" + read.substr(1));
+    if (!re || re.value()->Matches(name)) return true;
+  }
+  return false;
+}
+
 bool Inert(const Rule& rule, const std::set<std::string>& live, const StateRules& state) {
   if (Effectful(rule) || rule.opaque) return false;
   for (const Link& l : rule.links) {
@@ -282,6 +296,12 @@ bool Inert(const Rule& rule, const std::set<std::string>& live, const StateRules
     // libmodsecurity would do, rampart does, by taking the slow path.
     const std::string op = core::ToLower(l.op.name);
     if (op == "inspectfile" || op == "rbl" || op == "geolookup") return false;
+    // capture writes TX:0 .. TX:9.
+    if (l.capture) {
+      for (char digit = '0'; digit <= '9'; ++digit) {
+        if (IsRead(std::string(1, digit), live)) return false;
+      }
+    }
     for (const Action& a : l.actions) {
       if (ChangesFlow(a, state) || WritesPersistentCollection(a) || a.name == "exec" ||
           a.name == "initcol" || a.name == "setuid" || a.name == "setsid") {
@@ -291,16 +311,9 @@ bool Inert(const Rule& rule, const std::set<std::string>& live, const StateRules
         std::string name = core::ToLower(a.value.substr(0, a.value.find('=')));
         if (!name.empty() && name[0] == '!') name.erase(0, 1);
         name.erase(0, 3);
-        if (live.count("*") > 0 || live.count(name) > 0 || name.find("%{") != std::string::npos) {
-          return false;
-        }
+        if (IsRead(name, live)) return false;
         // The anomaly scores are read by rampart itself (Inspection::Scores).
         if (name.find("anomaly_score") != std::string::npos) return false;
-        for (const std::string& read : live) {
-          if (read.empty() || read[0] != '/') continue;
-          auto re = core::Regex::Compile("(?i)" + read.substr(1));
-          if (!re || re.value()->Matches(name)) return false;
-        }
       }
     }
   }

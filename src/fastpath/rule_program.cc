@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -92,8 +93,19 @@ class Builder {
   bool request_body_access = false;
   size_t body_limit = SIZE_MAX;
   size_t body_no_files_limit = SIZE_MAX;
+  size_t source = 0;          // the rule source (one libmodsecurity load) being read
+  std::string body_conflict;  // a body setting two sources give different values
 
  private:
+  // libmodsecurity merges its loads so that the first load setting a value keeps it, while
+  // within one load the last value wins. A value a later source changes is not followed.
+  bool Conflicts(const std::string& setting, const std::string& value) {
+    auto [it, added] = settings_.try_emplace(setting, source, value);
+    if (!added && it->second.first != source && it->second.second != value) return true;
+    if (it->second.first == source) it->second.second = value;
+    return false;
+  }
+  std::map<std::string, std::pair<size_t, std::string>> settings_;  // by lower-case name
   core::Status AddRule(const modsec::Directive& d, const std::string& targets,
                        const std::string& op, const std::string& actions);
   bool default_blocks_[kPhases] = {};  // a SecDefaultAction of the phase is disruptive
@@ -196,6 +208,10 @@ core::Status Builder::Add(const modsec::Directive& d) {
         !(name == "secrequestbodyinmemorylimit")) {
       unsupported = where + ": " + d.name + " is not modelled by the fast path";
     }
+  } else if ((name == "secrequestbodyaccess" || name == "secrequestbodylimit" ||
+              name == "secrequestbodynofileslimit") &&
+             !a.empty() && Conflicts(name, a[0])) {
+    body_conflict = where + ": " + d.name + " differs from an earlier rule file's";
   } else if (name == "secrequestbodyaccess" && !a.empty()) {
     request_body_access = core::EqualsIgnoreCase(a[0], "On");
   } else if ((name == "secrequestbodylimit" || name == "secrequestbodynofileslimit") &&
@@ -206,6 +222,8 @@ core::Status Builder::Add(const modsec::Directive& d) {
         limit && *limit >= 0 ? static_cast<size_t>(*limit) : 0;
   } else if (name == "secruleengine" && !a.empty()) {
     engine_off = core::EqualsIgnoreCase(a[0], "Off");
+  } else if (name == "secargumentslimit" && !a.empty() && Conflicts(name, a[0])) {
+    unsupported = where + ": SecArgumentsLimit differs from an earlier rule file's";
   } else if (name == "secargumentslimit" && !a.empty()) {
     const std::optional<int> limit = ParseInt(a[0]);
     if (limit && *limit >= 0) {
@@ -339,10 +357,12 @@ std::vector<Action> ParseActions(const std::string& list) {
   return out;
 }
 
-core::Result<RuleProgram> RuleProgram::Build(const std::vector<modsec::Directive>& directives) {
+core::Result<RuleProgram> RuleProgram::Build(const std::vector<modsec::Directive>& directives,
+                                             const std::vector<size_t>& source_starts) {
   Builder b;
-  for (const modsec::Directive& d : directives) {
-    if (auto added = b.Add(d); !added) return added.error();
+  for (size_t i = 0; i < directives.size(); ++i) {
+    while (b.source + 1 < source_starts.size() && source_starts[b.source + 1] <= i) ++b.source;
+    if (auto added = b.Add(directives[i]); !added) return added.error();
   }
   b.Finish();
   RuleProgram program;
@@ -358,6 +378,7 @@ core::Result<RuleProgram> RuleProgram::Build(const std::vector<modsec::Directive
   program.engine_off_ = b.engine_off;
   program.arguments_limit_ = b.arguments_limit;
   program.request_body_access_ = b.request_body_access;
+  program.body_unsupported_ = std::move(b.body_conflict);
   program.request_body_limit_ = std::min(b.body_limit, b.body_no_files_limit);
   return program;
 }

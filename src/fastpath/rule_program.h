@@ -62,9 +62,12 @@ inline constexpr int kPhases = 6;
 
 class RuleProgram {
  public:
-  // Builds the program from the directives of the whole rule set, in load order. Fails (with
-  // file:line) only on directives too broken to model; libmodsecurity has accepted them already.
-  static core::Result<RuleProgram> Build(const std::vector<modsec::Directive>& directives);
+  // Builds the program from the directives of the whole rule set, in load order;
+  // `source_starts` holds the index where each rule source (one libmodsecurity load) begins
+  // (empty: one source). Fails (with file:line) only on directives too broken to model;
+  // libmodsecurity has accepted them already.
+  static core::Result<RuleProgram> Build(const std::vector<modsec::Directive>& directives,
+                                         const std::vector<size_t>& source_starts = {});
 
   const std::vector<Rule>& phase(int n) const { return phases_[n]; }
   // Directives that change how every request is parsed in ways the fast path does not model
@@ -77,6 +80,8 @@ class RuleProgram {
   bool request_body_access() const { return request_body_access_; }
   // The smaller of SecRequestBodyLimit and SecRequestBodyNoFilesLimit, in bytes.
   size_t request_body_limit() const { return request_body_limit_; }
+  // Why request bodies cannot be followed (a body setting that rule files disagree on), or empty.
+  const std::string& body_unsupported() const { return body_unsupported_; }
 
  private:
   std::vector<Rule> phases_[kPhases];
@@ -85,6 +90,7 @@ class RuleProgram {
   size_t arguments_limit_ = kNoArgumentsLimit;
   bool request_body_access_ = false;
   size_t request_body_limit_ = SIZE_MAX;
+  std::string body_unsupported_;
 };
 
 // Splits a SecRule variable list ("ARGS|!ARGS:foo|&REQUEST_HEADERS:/^x-/").

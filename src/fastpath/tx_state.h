@@ -30,11 +30,8 @@ class TxState {
   bool Resolve(const Target& t, std::vector<std::optional<std::string>>& out,
                std::vector<int>* guards = nullptr) const {
     if (IsCaptureKey(t.key)) return false;
-    if (t.key.empty()) {
-      if (!unknown_prefixes_.empty()) return false;
-      for (const auto& [name, value] : vars_) out.push_back(value);
-      return true;
-    }
+    // The whole collection holds the captures (TX:0 .. TX:9) too, which are not followed.
+    if (t.key.empty()) return false;
     if (!t.key_is_regex) {
       const std::string name = core::ToLower(t.key);
       if (MayBeUnknownName(name)) return false;
@@ -52,6 +49,9 @@ class TxState {
     auto exact = core::Regex::Compile(t.key);
     auto caseless = core::Regex::Compile("(?i)" + t.key);
     if (!exact || !caseless) return false;
+    for (char digit = '0'; digit <= '9'; ++digit) {
+      if (exact.value()->Matches(std::string(1, digit))) return false;  // a capture's name
+    }
     for (const auto& [name, value] : vars_) {
       const bool a = exact.value()->Matches(name);
       if (a != caseless.value()->Matches(name)) return false;  // depends on the name's case

@@ -53,12 +53,13 @@ class FastPathSoundnessTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Compiles `rules` (loaded before the CRS stand-in) into a policy and its fast path.
-  void Load(const std::string& rules) {
+  void Load(const std::string& rules, size_t body_limit = modsec::Policy().request_body_limit) {
     const std::string file = (dir_ / "rules.conf").string();
     std::ofstream(file) << rules;
     modsec::Policy p;
     p.crs_dir = (dir_ / "crs").string();
     p.before_crs = {file};
+    p.request_body_limit = body_limit;
     cache_ = modsec::test_util::TestEngine()->NewRulesCache();
     policy_ = modsec::test_util::MustCompile(p, *cache_);
     ASSERT_NE(policy_, nullptr);
@@ -244,6 +245,35 @@ TEST_F(FastPathSoundnessTest, AFormBodyIsReadAsLibmodsecurityReadsIt) {
     EXPECT_TRUE(Sound(Form("/f", body))) << body;
     EXPECT_TRUE(IsFast(Form("/f", body))) << body;
   }
+}
+
+// rampart's own body limit answers 413 (or cuts the body) before libmodsecurity runs: a form
+// over it is never decided by the fast path.
+TEST_F(FastPathSoundnessTest, AFormOverTheRoutesBodyLimitTakesTheSlowPath) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule ARGS \"@streq never\" \"id:10107,phase:2,deny,log\"\n", 16));
+  EXPECT_TRUE(IsFast(Form("/f", "a=1&b=2")));
+  EXPECT_FALSE(IsFast(Form("/f", "a=1&b=2&c=3&d=4&e=5")));
+  EXPECT_FALSE(fast_->MayTakeBody("application/x-www-form-urlencoded", 17));
+  EXPECT_TRUE(fast_->MayTakeBody("application/x-www-form-urlencoded", 16));
+}
+
+// capture writes TX:0 .. TX:9: a rule reading them (by a regex key, or the whole collection)
+// sees what a request put there.
+TEST_F(FastPathSoundnessTest, CapturedValuesAreRequestValues) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule ARGS_POST \"@rx ^(.*)$\" \"id:10108,phase:2,pass,nolog,capture\"\n"
+           "SecRule TX:/^1$/ \"@rx evil\" \"id:10109,phase:2,deny,log\"\n"));
+  EXPECT_TRUE(Sound(Form("/f", "q=evil")));
+  EXPECT_FALSE(IsFast(Form("/f", "q=evil")));
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule ARGS \"@rx ^(a.*)$\" \"id:10110,phase:2,deny,log,capture,chain\"\n"
+           "  SecRule TX:/^1$/ \"@rx evil\" \"t:none\"\n"));
+  EXPECT_TRUE(Sound(Form("/f", "q=aevil")));
+  EXPECT_TRUE(Sound({"/?q=aevil"}));
+  EXPECT_FALSE(IsFast({"/?q=aevil"}));
 }
 
 }  // namespace

@@ -208,6 +208,38 @@ TEST(RuleProgramActionsTest, ColonInsideTheValueStays) {
 
 // ---- Rules and links --------------------------------------------------------------------------
 
+// libmodsecurity keeps the first rule file's value of a setting, and within one file the last:
+// a later file changing it is not followed.
+TEST(RuleProgramTest, SettingsLaterRuleFilesChangeAreNotFollowed) {
+  std::vector<modsec::Directive> d = MustRead(
+      "SecArgumentsLimit 1000\nSecRequestBodyLimit 1024\nSecRequestBodyAccess On\n"
+      "SecRequestBodyLimit 2048\n");
+  const size_t second = d.size();
+  for (modsec::Directive& x : MustRead("SecRequestBodyLimit 2048\nSecArgumentsLimit 1000\n")) {
+    d.push_back(std::move(x));
+  }
+  auto same = RuleProgram::Build(d, {0, second});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same.value().unsupported(), "");
+  EXPECT_EQ(same.value().body_unsupported(), "");
+  EXPECT_EQ(same.value().request_body_limit(), 2048u);
+  EXPECT_EQ(same.value().arguments_limit(), 1000u);
+
+  const size_t third = d.size();
+  for (modsec::Directive& x : MustRead("SecRequestBodyLimit 131072\nSecArgumentsLimit 2\n")) {
+    d.push_back(std::move(x));
+  }
+  auto changed = RuleProgram::Build(d, {0, second, third});
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(changed.value().body_unsupported().find("SecRequestBodyLimit"), std::string::npos);
+  EXPECT_NE(changed.value().unsupported().find("SecArgumentsLimit"), std::string::npos);
+  // One source: the last value wins, as in one libmodsecurity load.
+  auto one = RuleProgram::Build(d);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one.value().body_unsupported(), "");
+  EXPECT_EQ(one.value().arguments_limit(), 2u);
+}
+
 TEST(RuleProgramTest, ChainLinksBelongToTheirFirstRule) {
   const RuleProgram p = MustBuild(
       "SecRule ARGS \"@rx a\" \"id:10,phase:1,deny,log,chain,t:lowercase,tag:'one'\"\n"
