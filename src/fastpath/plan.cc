@@ -272,9 +272,6 @@ void CollectTxReads(const Rule& rule, bool initcol_matters, std::set<std::string
   }
 }
 
-// A request rule whose firing changes nothing the verdict depends on: no log, no disruptive
-// action, no flow change, only setvars of tx variables nothing reads, and no operator with
-// effects of its own.
 // Whether some rule reads the tx variable `name` (lower case, without "tx."), as `live` lists
 // the reads: names, "/regex" keys, or "*" for every variable.
 bool IsRead(const std::string& name, const std::set<std::string>& live) {
@@ -289,6 +286,9 @@ bool IsRead(const std::string& name, const std::set<std::string>& live) {
   return false;
 }
 
+// A request rule whose firing changes nothing the verdict depends on: no log, no disruptive
+// action, no flow change, only setvars of tx variables nothing reads, and no operator with
+// effects of its own.
 bool Inert(const Rule& rule, const std::set<std::string>& live, const StateRules& state) {
   if (Effectful(rule) || rule.opaque) return false;
   for (const Link& l : rule.links) {

@@ -125,6 +125,14 @@ void AddCorpus(const std::string& path, std::vector<Sample>& out) {
   if (!error.empty()) std::fprintf(stderr, "%s\n", error.c_str());
 }
 
+// Bytes parsers and rules treat specially, inserted at random places by the mutants.
+constexpr char kSpecial[] = "'\"<>;|&$(){}[]%\\/`*!=+-#\x00\t\n\r\x01\xff\xc0";
+
+// One attack payload from the corpus (a classic SQLi when it has none).
+std::string PickPayload(std::mt19937& rng, const std::vector<std::string>& payloads) {
+  return payloads.empty() ? std::string("1' or '1'='1") : payloads[rng() % payloads.size()];
+}
+
 // Variants of bodyless samples: payloads moved to other places, encoded, and bytes flipped.
 std::vector<Sample> Mutate(const std::vector<Sample>& base,
                            const std::vector<std::string>& payloads, size_t count) {
@@ -133,14 +141,12 @@ std::vector<Sample> Mutate(const std::vector<Sample>& base,
   for (const Sample& s : base) {
     if (!s.has_body) bodyless.push_back(&s);
   }
-  static const char kSpecial[] = "'\"<>;|&$(){}[]%\\/`*!=+-#\x00\t\n\r\x01\xff\xc0";
   std::vector<Sample> out;
   if (bodyless.empty()) return out;
   for (size_t i = 0; i < count; ++i) {
     Sample s = *bodyless[rng() % bodyless.size()];
     s.origin = "mutant:" + std::to_string(i) + ":" + s.origin;
-    const std::string& payload =
-        payloads.empty() ? std::string("1' or '1'='1") : payloads[rng() % payloads.size()];
+    const std::string payload = PickPayload(rng, payloads);
     switch (rng() % 9) {
       case 0:  // payload as a query argument, percent-encoded
         s.uri += (s.uri.find('?') == std::string::npos ? "?" : "&") + std::string("q=") +
@@ -206,15 +212,12 @@ std::vector<Sample> MutateForms(const std::vector<Sample>& base,
       forms.push_back(&s);
     }
   }
-  static const char kSpecial[] = "'\"<>;|&$(){}[]%\\/`*!=+-#\x00\t\n\r\x01\xff\xc0";
   std::vector<Sample> out;
   if (forms.empty()) return out;
   for (size_t i = 0; i < count; ++i) {
     Sample s = *forms[rng() % forms.size()];
     s.origin = "form-mutant:" + std::to_string(i) + ":" + s.origin;
-    const std::string& payload =
-        payloads.empty() ? std::string("1' or '1'='1") : payloads[rng() % payloads.size()];
-    std::string plus = PercentEncodeAll(payload);
+    const std::string payload = PickPayload(rng, payloads);
     switch (rng() % 7) {
       case 0:  // payload as a form value, percent-encoded
         s.body += "&comment=" + PercentEncodeAll(payload);

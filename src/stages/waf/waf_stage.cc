@@ -63,6 +63,11 @@ std::optional<std::string> BodyView(std::string_view content_type, std::string_v
   return view;
 }
 
+// The target as the client sent it (before any rewrite): what the WAF inspects.
+const std::string& InspectedTarget(const pipeline::Exchange& ex) {
+  return ex.original_target.empty() ? ex.request().target : ex.original_target;
+}
+
 // ModSecurity takes the version without the "HTTP/" prefix ("1.1", "2.0").
 std::string_view VersionText(http::Version v) { return http::VersionName(v).substr(5); }
 
@@ -161,7 +166,7 @@ class WafStage final : public pipeline::Stage {
                                   std::string_view body) {
     ex.waf_path = pipeline::WafPath::kSlow;
     const http::Request& req = ex.request();
-    const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
+    const std::string& uri = InspectedTarget(ex);
     fastpath::RequestHead head;
     head.method = req.method;
     head.uri = uri;
@@ -181,7 +186,7 @@ class WafStage final : public pipeline::Stage {
   // with a body waits for it (OnRequestBody).
   pipeline::Action StartInspection(pipeline::Exchange& ex, bool has_body) {
     const http::Request& req = ex.request();
-    const std::string& uri = ex.original_target.empty() ? req.target : ex.original_target;
+    const std::string& uri = InspectedTarget(ex);
     auto started = modsec::Inspection::Start(factory_.policy(), ex.request_id());
     if (!started.ok()) return Fail(ex);
     inspection_ = std::move(started).value();
@@ -210,17 +215,12 @@ class WafStage final : public pipeline::Stage {
     body_.append(chunk);
     if (!end) return pipeline::Action::kContinue;
     deciding_body_ = false;
-    if (SkipsLibmodsecurity(*factory_.fast_path(), ex, body_)) {
-      body_.clear();
-      return pipeline::Action::kContinue;
-    }
+    const std::string body = std::move(body_);
+    body_.clear();
+    if (SkipsLibmodsecurity(*factory_.fast_path(), ex, body)) return pipeline::Action::kContinue;
     const pipeline::Action started = StartInspection(ex, true);
-    if (!awaiting_body_) return started;  // failed or blocked
-    body_seen_ = body_.size();
-    inspection_->DeclareRequestBodyLength(body_seen_);
-    if (auto verdict = inspection_->Intervention()) return Block(ex, *verdict);
-    awaiting_body_ = false;
-    return Inspect(ex);
+    if (!awaiting_body_) return started;   // failed or blocked
+    return OnRequestBody(ex, body, true);  // the whole body in one piece, as the slow path takes it
   }
 
   bool inspecting_response() const {
