@@ -120,19 +120,23 @@ SITE_HOST="shop.example.com"  # the corpus's Host; a numeric Host would match CR
 
 python3 "$CORPUS_TOOL" lua "$CORPUS" "$TMP/corpus-requests.lua"
 CORPUS_SIZE=$(grep -c '^"' "$TMP/corpus-requests.lua")
-# Corpus requests without a body (none, or Content-Length: 0), and form posts of at most 4 KiB:
-# the only ones the fast path may take; the rest (JSON and other bodies) always go to
-# libmodsecurity.
+# Corpus requests without a body (none, or Content-Length: 0), and form and JSON posts of at
+# most 4 KiB: the only ones the fast path may take; the rest (XML, multipart, text and other
+# bodies) always go to libmodsecurity. JSON: a type rules/modsecurity.conf's rule 200000 switches
+# to libmodsecurity's JSON processor.
 CORPUS_NOBODY=$(python3 -c 'import json, sys
 reqs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 print(sum(1 for r in reqs if not (r.get("body") or r.get("body_base64"))))' "$CORPUS")
-CORPUS_TAKEABLE=$(python3 -c 'import json, sys
-def form(r):
+CORPUS_TAKEABLE=$(python3 -c 'import json, re, sys
+JSON = re.compile(r"^application/(?:[a-z0-9.+-]+\+)?json(?:\s*;|\s*$)")
+def takeable(r):
     types = [v for k, v in r.get("headers", []) if k.lower() == "content-type"]
-    return (len(types) == 1 and types[0].lower().startswith("application/x-www-form-urlencoded")
-            and len(r.get("body") or "") <= 4096 and not r.get("body_base64"))
+    if len(types) != 1 or len(r.get("body") or "") > 4096 or r.get("body_base64"):
+        return False
+    t = types[0].lower()
+    return t.startswith("application/x-www-form-urlencoded") or JSON.search(t) is not None
 reqs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-print(sum(1 for r in reqs if not (r.get("body") or r.get("body_base64")) or form(r)))' "$CORPUS")
+print(sum(1 for r in reqs if not (r.get("body") or r.get("body_base64")) or takeable(r)))' "$CORPUS")
 # Each wrk thread cycles through the requests from its own starting point; with pace_ms, each
 # connection waits that long after a response before its next request (wrk's delay()).
 write_cycle_script() {  # out requests.lua [pace_ms]
@@ -733,7 +737,7 @@ if ((ROUNDS > 0)); then
   echo "measured runs (not the warm-ups), the share that skipped libmodsecurity, from the"
   echo "difference of rampart_waf_fast_path_total{decision=fast|slow} in /metrics before and"
   echo "after each run; the corpus has $(percent "$CORPUS_TAKEABLE" "$CORPUS_SIZE") % of requests" \
-    "without a body or with a form body (the most the fast path can take)."
+    "without a body or with a form or JSON body (the most the fast path can take)."
 fi
 
 if ((FREEZE_DURATION > 0)); then
@@ -810,6 +814,6 @@ if ((ROUNDS > 0)); then
       "$(met "$vs_modsec" 10)"
     echo "    WAF-on vs plain rampart: ${vs_plain} % (target ≥ 50 %): $(met "$vs_plain" 50)"
     echo "    fast-path fraction: ${fraction} % of $((${FAST[$waf]:-0} + ${SLOW[$waf]:-0}))" \
-      "requests ($(percent "$CORPUS_TAKEABLE" "$CORPUS_SIZE") % of the corpus has no body or a form body)"
+      "requests ($(percent "$CORPUS_TAKEABLE" "$CORPUS_SIZE") % of the corpus has no body or a form or JSON body)"
   done
 fi

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libevent-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev libmimalloc-dev
   libpcre2-dev libssl-dev nlohmann-json3-dev libcrypt-dev libgtest-dev libgmock-dev
-  libmodsecurity-dev modsecurity-crs libhyperscan-dev
+  libmodsecurity-dev modsecurity-crs libhyperscan-dev libyajl-dev
   libmaxminddb-dev libmaxmind-db-writer-perl libhiredis-dev redis-server
   libnghttp2-dev libcurl4-openssl-dev zlib1g-dev libbrotli-dev libzstd-dev
   clang libclang-rt-14-dev clang-format clang-tidy

@@ -13,6 +13,7 @@
 
 #include "core/strings.h"
 #include "fastpath/exact_operators.h"
+#include "fastpath/json_arguments.h"
 #include "fastpath/pattern_set.h"
 #include "fastpath/rule_program.h"
 #include "modsec/seclang_reader.h"
@@ -96,7 +97,7 @@ std::vector<size_t> Counts(const Source& s, const std::vector<Value>& values) {
   if (IsSingleValued(s.variable)) return {1};
   size_t n = 0;
   for (const Value& v : values) n += Reads(s, v) ? 1 : 0;
-  if (!s.form_count) return {n};
+  if (!s.body_count) return {n};
   if (s.variable == Variable::kArgsPost || s.variable == Variable::kArgsPostNames) return {0, n};
   // ARGS, ARGS_NAMES: the query's, then the query's and the body's.
   Source post = s;
@@ -200,15 +201,25 @@ core::Result<std::shared_ptr<const FastPath>> FastPath::Compile(
   } else if (!program.value().request_body_access()) {
     fp.value()->form_unsupported_ = "SecRequestBodyAccess is not On";
   } else {
+    // rampart's own limit answers 413 or cuts the body before libmodsecurity sees it.
+    fp.value()->body_limit_ =
+        std::min(program.value().request_body_limit(), policy->policy().request_body_limit);
     auto form = CompileFor(policy, program.value(), BodyKind::kForm);
     if (form) {
       fp.value()->form_ = std::move(form).value();
-      // rampart's own limit answers 413 or cuts the body before libmodsecurity sees it.
-      fp.value()->body_limit_ =
-          std::min(program.value().request_body_limit(), policy->policy().request_body_limit);
     } else {
       fp.value()->form_unsupported_ = form.error().message;
     }
+    auto json = CompileFor(policy, program.value(), BodyKind::kJson);
+    if (json) {
+      fp.value()->json_ = std::move(json).value();
+      fp.value()->json_depth_limit_ = program.value().json_depth_limit();
+    } else {
+      fp.value()->json_unsupported_ = json.error().message;
+    }
+  }
+  if (fp.value()->json_ == nullptr && fp.value()->json_unsupported_.empty()) {
+    fp.value()->json_unsupported_ = fp.value()->form_unsupported_;
   }
   return std::shared_ptr<const FastPath>(std::move(fp).value());
 }
@@ -238,6 +249,20 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
   fp->serial_ = next_serial.fetch_add(1);
   fp->nodes_.push_back({});  // the raw value
 
+  for (const WatchedRule& rule : fp->plan_.json_switches) {
+    const WatchedLink& link = rule.links.front();
+    JsonSwitch sw;
+    for (const std::string& step : link.transformations) {
+      auto index = t.Find(step);
+      if (!index)
+        return core::MakeError("rule " + std::to_string(rule.id) + ": " + index.error().message);
+      sw.steps.push_back(index.value());
+    }
+    auto regex = modsec::LibRegex::Shared(link.op.param);
+    if (!regex) return regex.error();
+    sw.regex = regex.value();
+    fp->json_switches_.push_back(std::move(sw));
+  }
   std::map<int, std::vector<PatternSet::Pattern>> patterns;  // by node
   std::map<int, std::vector<Source>> read_at;                // by node
   for (size_t r = 0; r < fp->plan_.rules.size(); ++r) {
@@ -433,11 +458,35 @@ bool IsFormContentType(std::string_view value) {
          core::EqualsIgnoreCase(value.substr(0, kForm.size()), kForm);
 }
 
+// A Content-Type for which libmodsecurity picks a body processor itself, before any rule runs
+// (URLENCODED, MULTIPART): never decided with the JSON plan.
+bool PicksProcessor(std::string_view value) {
+  const std::string lower = core::ToLower(value);
+  return lower.find("x-www-form-urlencoded") != std::string::npos ||
+         lower.find("multipart/form-data") != std::string::npos;
+}
+
 }  // namespace
 
 bool FastPath::MayTakeBody(std::string_view content_type, size_t length) const {
-  return form_ != nullptr && IsFormContentType(content_type) && length <= body_limit_ &&
-         length <= kMaxValueBytes;
+  if (length > body_limit_ || length > kMaxValueBytes) return false;
+  if (IsFormContentType(content_type)) return form_ != nullptr;
+  return json_ != nullptr && !PicksProcessor(content_type);
+}
+
+bool FastPath::JsonSwitchFires(const std::vector<Value>& values) const {
+  for (size_t i = 0; i < json_switches_.size(); ++i) {
+    const JsonSwitch& sw = json_switches_[i];
+    for (const Source& s : plan_.json_switches[i].links.front().sources) {
+      for (const Value& v : values) {
+        if (!Reads(s, v)) continue;
+        std::string t = v.value;
+        for (int step : sw.steps) t = transformations_->Apply(step, t);
+        if (sw.regex->Matches(t)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 Decision FastPath::Decide(const RequestHead& head) const {
@@ -454,14 +503,24 @@ Decision FastPath::Decide(const RequestHead& head) const {
     if (!head.body.empty()) return {false, "request body without a Content-Type"};
     return DecideFor(head);
   }
-  if (!IsFormContentType(*content_type)) {
-    return {false, "Content-Type " + std::string(content_type->substr(0, 64))};
-  }
-  if (!form_) return {false, "form: " + form_unsupported_};
   if (head.body.size() > body_limit_) return {false, "request body over SecRequestBodyLimit"};
-  RequestHead form = head;
-  form.form = true;
-  return form_->DecideFor(form);
+  if (IsFormContentType(*content_type)) {
+    if (!form_) return {false, "form: " + form_unsupported_};
+    RequestHead form = head;
+    form.body_kind = BodyKind::kForm;
+    return form_->DecideFor(form);
+  }
+  // Any other type is decided as JSON when a rule switches to the JSON processor on it (the
+  // JSON plan checks that one surely does); otherwise it takes the slow path.
+  const std::string type = "Content-Type " + std::string(content_type->substr(0, 64));
+  if (PicksProcessor(*content_type)) return {false, type};
+  if (!json_) return {false, type + ": " + json_unsupported_};
+  auto arguments = ParseJsonArguments(head.body, json_depth_limit_, arguments_limit_);
+  if (!arguments) return {false, type + ": " + arguments.error().message};
+  RequestHead json = head;
+  json.body_kind = BodyKind::kJson;
+  json.json = &arguments.value();
+  return json_->DecideFor(json);
 }
 
 Decision FastPath::DecideFor(const RequestHead& head) const {
@@ -470,6 +529,13 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
   size_t value_bytes = 0;
   for (const Value& v : values) value_bytes += v.value.size();
   if (value_bytes > kMaxValueBytes) return {false, "request values over 4 KiB"};
+  if (head.body_kind == BodyKind::kJson) {
+    if (!JsonSwitchFires(values)) return {false, "no rule switches this body to JSON"};
+    // A JSON argument past SecArgumentsLimit is a parse error in libmodsecurity.
+    size_t body_arguments = 0;
+    for (const Value& v : values) body_arguments += v.variable == Variable::kArgsPost ? 1 : 0;
+    if (body_arguments != head.json->size()) return {false, "json: over SecArgumentsLimit"};
+  }
   inline_regex_bytes = 0;
   // transformed[node * values + value], made on first use: the parent's string itself when the
   // transformation leaves it alone, else a new one kept in `arena`.

@@ -1,6 +1,6 @@
 #pragma once
-// FastPath: decides, for a request without a body or with a form body, whether any rule of a
-// compiled policy could match it; when none can, the request skips libmodsecurity altogether,
+// FastPath: decides, for a request without a body or with a form or JSON body, whether any rule of
+// a compiled policy could match it; when none can, the request skips libmodsecurity altogether,
 // because libmodsecurity would have let it through with no finding. The decision only ever errs
 // towards the slow path: transformations are libmodsecurity's own, regexes are over-approximated
 // with Hyperscan prefilters, and whatever rampart cannot decide counts as "may match". Compiled on
@@ -41,7 +41,8 @@ class FastPath {
   FastPath(const FastPath&) = delete;
   FastPath& operator=(const FastPath&) = delete;
 
-  // `head.body` is the whole request body (empty without one); `head.form` is set here.
+  // `head.body` is the whole request body (empty without one); `head.body_kind` and
+  // `head.json` are set here.
   Decision Decide(const RequestHead& head) const;
   // Whether a body of `length` bytes with `content_type` may take the fast path: only then is
   // it worth holding libmodsecurity back until the whole body is here.
@@ -109,10 +110,22 @@ class FastPath {
                          const std::string& value) const;
   // kExact @rx links (negated, or on a count): libmodsecurity's own regex.
   std::map<std::pair<size_t, size_t>, std::shared_ptr<const modsec::LibRegex>> exact_regexes_;
-  // The plan for form bodies (null: forms take the slow path, for form_unsupported_).
+  // The plans for form and JSON bodies (null: such bodies take the slow path, for the reason
+  // beside).
   std::shared_ptr<const FastPath> form_;
   std::string form_unsupported_;
+  std::shared_ptr<const FastPath> json_;
+  std::string json_unsupported_;
   size_t body_limit_ = 0;
+  size_t json_depth_limit_ = kDefaultJsonDepthLimit;
+  // A JSON plan's switches (plan_.json_switches): their nodes and regexes.
+  struct JsonSwitch {
+    std::vector<int> steps;  // transformations, in order
+    std::shared_ptr<const modsec::LibRegex> regex;
+  };
+  std::vector<JsonSwitch> json_switches_;
+  // Whether one of the switches surely fires on a request with these values.
+  bool JsonSwitchFires(const std::vector<Value>& values) const;
   uint64_t serial_ = 0;
   size_t arguments_limit_ = kNoArgumentsLimit;
 };

@@ -50,9 +50,27 @@ std::optional<Classified> ClassifyFormBody(const std::string& c) {
   return it->second;
 }
 
+// The body variables of a JSON body (libmodsecurity's JSON processor): its arguments go to ARGS
+// alone; ARGS_POST stays empty, and REQBODY_ERROR is "0" (a body with an error is never decided).
+std::optional<Classified> ClassifyJsonBody(const std::string& c) {
+  static const std::map<std::string, Classified> kJson = {
+      {"ARGS", {TargetKind::kModelled, Variable::kArgsGet, Variable::kArgsPost}},
+      {"ARGS_NAMES", {TargetKind::kModelled, Variable::kArgsGetNames, Variable::kArgsPostNames}},
+      {"REQUEST_BODY", {TargetKind::kModelled, Variable::kRequestBody}},
+      {"REQUEST_BODY_LENGTH", {TargetKind::kModelled, Variable::kRequestBodyLength}},
+      {"REQBODY_PROCESSOR", {TargetKind::kModelled, Variable::kReqbodyProcessor}},
+  };
+  auto it = kJson.find(c);
+  if (it == kJson.end()) return std::nullopt;
+  return it->second;
+}
+
 Classified Classify(const std::string& c, BodyKind body) {
   if (body == BodyKind::kForm) {
     if (auto form = ClassifyFormBody(c)) return *form;
+  }
+  if (body == BodyKind::kJson) {
+    if (auto json = ClassifyJsonBody(c)) return *json;
   }
   static const std::map<std::string, Variable> kModelled = {
       {"ARGS", Variable::kArgsGet},
@@ -139,6 +157,8 @@ struct StateRules {
   std::set<int> ids;
   std::vector<std::string> tags;  // lower case
 
+  StateRules(std::set<int> rule_ids, std::vector<std::string> rule_tags)
+      : ids(std::move(rule_ids)), tags(std::move(rule_tags)) {}
   explicit StateRules(const RuleProgram& program) {
     for (int phase = 1; phase < kPhases; ++phase) {
       for (const Rule& r : program.phase(phase)) {
@@ -376,10 +396,10 @@ std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool c
       }
       case TargetKind::kModelled: {
         const std::string key = t.key_is_regex ? std::string() : t.key;
-        const bool form_args = body == BodyKind::kForm &&
+        const bool body_args = body != BodyKind::kNone &&
                                (c.also != Variable::kCount || c.variable == Variable::kArgsPost ||
                                 c.variable == Variable::kArgsPostNames);
-        if (t.count && form_args) {
+        if (t.count && body_args) {
           w.sources.push_back({c.variable, key, true, true});  // both phases' counts
         } else {
           w.sources.push_back({c.variable, key, t.count});
@@ -436,6 +456,51 @@ std::optional<WatchedLink> WatchLink(const Link& link, const TxState& tx, bool c
     w.check = has_count ? LinkCheck::kAlways : LinkCheck::kPresence;
   }
   return w;
+}
+
+// A rule whose only effect is switching libmodsecurity to its JSON body processor (rampart's
+// 200000): one phase-1 @rx link, pass, no log, and nothing but that ctl among its actions.
+bool IsJsonSwitch(const Rule& r, int phase) {
+  if (phase != 1 || r.opaque || r.links.size() != 1 || Effectful(r)) return false;
+  const Link& l = r.links.front();
+  if (l.capture || l.multi_match || l.op.name != "rx" || l.op.negated) return false;
+  static const std::set<std::string> kInert = {
+      "id",  "phase", "t",   "pass",     "nolog",    "noauditlog", "msg",
+      "tag", "ver",   "rev", "severity", "maturity", "accuracy",   "logdata"};
+  bool switches = false;
+  for (const Action& a : l.actions) {
+    if (a.name == "ctl" && core::ToLower(a.value) == "requestbodyprocessor=json") {
+      switches = true;
+    } else if (kInert.count(a.name) == 0) {
+      return false;
+    }
+  }
+  return switches;
+}
+
+// The variables whose modelled values are exactly the ones a phase-1 rule sees (no second,
+// phase-2 value; no body arguments): what a switch must read for "it fires" to be certain.
+bool ExactInPhase1(Variable v) {
+  switch (v) {
+    case Variable::kArgsGet:
+    case Variable::kArgsGetNames:
+    case Variable::kRequestHeaders:
+    case Variable::kRequestHeadersNames:
+    case Variable::kRequestCookies:
+    case Variable::kRequestCookiesNames:
+    case Variable::kRequestUri:
+    case Variable::kRequestUriRaw:
+    case Variable::kRequestFilename:
+    case Variable::kRequestBasename:
+    case Variable::kPathInfo:
+    case Variable::kQueryString:
+    case Variable::kRequestLine:
+    case Variable::kRequestMethod:
+    case Variable::kRequestProtocol:
+      return true;
+    default:
+      return false;
+  }
 }
 
 bool ReadsRequest(const Link& link) {
@@ -495,6 +560,7 @@ class Planner {
         for (const Target& t : l.targets) initcol_matters |= IsPersistentCollection(t.collection);
       }
     }
+    if (body_ == BodyKind::kJson && !JsonSwitchesStay()) return std::move(plan_);
     std::set<std::string> live;
     for (const Rule* r : reached_) CollectTxReads(*r, initcol_matters, live);
     for (auto& [rule, watched] : candidates_) {
@@ -664,7 +730,34 @@ class Planner {
     return w;
   }
 
+  // A JSON plan's switch: its link, to be evaluated exactly on each request (nullopt when `r`
+  // is no switch, or one whose firing rampart cannot be sure of).
+  std::optional<WatchedRule> JsonSwitchOf(const Rule& r, int phase) const {
+    if (body_ != BodyKind::kJson || !IsJsonSwitch(r, phase)) return std::nullopt;
+    const Link& l = r.links.front();
+    // Every target a plain request variable: an exclusion or a regex key would make rampart
+    // look at more values than libmodsecurity does, which is the wrong way round here.
+    for (const Target& t : l.targets) {
+      if (t.excluded || t.count || t.key_is_regex) return std::nullopt;
+      const Classified c = Classify(t.collection, body_);
+      if (c.kind != TargetKind::kModelled || c.also != Variable::kCount ||
+          !ExactInPhase1(c.variable)) {
+        return std::nullopt;
+      }
+    }
+    std::optional<WatchedLink> w = WatchLink(l, tx_, false, unwritten_, transform_, body_);
+    if (!w || w->check != LinkCheck::kPrefilter) return std::nullopt;
+    w->check = LinkCheck::kExact;
+    return WatchedRule{r.id, r.file, r.line, {std::move(*w)}};
+  }
+
   void WatchRequestRule(const Rule& r, int phase) {
+    if (std::optional<WatchedRule> json_switch = JsonSwitchOf(r, phase)) {
+      // Expected to fire: Decide holds the plan only for requests on which one surely does.
+      may_fire_.push_back(&r);
+      plan_.json_switches.push_back(std::move(*json_switch));
+      return;
+    }
     // Decided on the tx the chain starts from, before its own setvars make names unknown.
     std::optional<WatchedLink> chain = r.opaque ? std::nullopt : CaptureChainOf(r);
     // Links after the first may see what earlier ones set; and what a link before the last
@@ -732,6 +825,46 @@ class Planner {
     candidates_.emplace_back(&r, std::move(w));
   }
 
+  // Whether the JSON plan has a switch that no rule can remove at run time (a removed switch
+  // would not fire: the plan would not hold); sets plan_.unsupported when not.
+  bool JsonSwitchesStay() {
+    if (plan_.json_switches.empty()) {
+      plan_.unsupported = "no rule switches to the JSON body processor on its own";
+      return false;
+    }
+    std::set<int> ids;
+    std::vector<std::string> tags;
+    for (int phase = 1; phase < kPhases; ++phase) {
+      for (const Rule& r : program_.phase(phase)) {
+        for (const WatchedRule& w : plan_.json_switches) {
+          if (r.id != w.id) continue;
+          ids.insert(r.id);
+          for (const std::string& t : r.tags) tags.push_back(core::ToLower(t));
+        }
+      }
+    }
+    const StateRules switches(std::move(ids), std::move(tags));
+    for (int phase = 1; phase < kPhases; ++phase) {
+      for (const Rule& r : program_.phase(phase)) {
+        for (const Link& l : r.links) {
+          for (const Action& a : l.actions) {
+            if (a.name != "ctl") continue;
+            const std::string v = core::ToLower(a.value);
+            const size_t eq = v.find('=');
+            const std::string kind = v.substr(0, eq);
+            if (eq != std::string::npos && kind.rfind("ruleremove", 0) == 0 &&
+                (kind == "ruleremovebymsg" ||
+                 switches.MayBeTouchedBy(kind, a.value.substr(eq + 1)))) {
+              plan_.unsupported = Place(r) + " may remove the JSON switch at run time";
+              return false;
+            }
+          }
+        }
+      }
+    }
+    return true;
+  }
+
   // The one tx regex a guarded rule reads.
   static std::string TxRegexOf(const Rule& r) {
     for (const Link& l : r.links) {
@@ -760,7 +893,7 @@ class Planner {
 }  // namespace
 
 Plan MakePlan(const RuleProgram& program, const Transformer& transform, BodyKind body) {
-  if (!program.unsupported().empty()) return Plan{{}, program.unsupported()};
+  if (!program.unsupported().empty()) return Plan{{}, {}, program.unsupported()};
   // First every persistent collection may have values; then those no rule that can match
   // writes to are known empty (fewer rules can match then, so no more writers appear).
   Planner first(program, transform, body, {});

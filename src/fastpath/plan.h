@@ -44,9 +44,9 @@ struct Source {
   Variable variable;
   std::string key;  // empty: every value of the variable
   bool count = false;
-  // A count of a form's arguments (kArgsGet*: ARGS, kArgsPost*: ARGS_POST): phase 1 counts
-  // none of the body's, phase 2 all of them; either count may be the one a rule sees.
-  bool form_count = false;
+  // A count of a body's arguments (kArgsGet*: ARGS, kArgsPost*: a form's ARGS_POST): phase 1
+  // counts none of the body's, phase 2 all of them; either count may be the one a rule sees.
+  bool body_count = false;
 };
 
 struct WatchedLink {
@@ -68,6 +68,10 @@ struct WatchedRule {
 
 struct Plan {
   std::vector<WatchedRule> rules;
+  // A JSON plan's switches: the phase-1 rules whose only effect is ctl:requestBodyProcessor=JSON
+  // (rampart's 200000). The plan holds for a request only when one of them surely fires on it;
+  // they are not among `rules`, since firing is what they are expected to do.
+  std::vector<WatchedRule> json_switches;
   // Why the rule set cannot take the fast path at all (empty when it can).
   std::string unsupported;
 };
@@ -77,11 +81,8 @@ struct Plan {
 using Transformer = std::function<std::optional<std::string>(const std::vector<std::string>& chain,
                                                              const std::string& value)>;
 
-// The requests a plan is for: without a body, or with a form body (Content-Type
-// application/x-www-form-urlencoded, libmodsecurity's URLENCODED processor).
-enum class BodyKind : uint8_t { kNone, kForm };
-
-// Follows phases 1, 2 and 5 of `program` for requests with `body`.
+// Follows phases 1, 2 and 5 of `program` for requests with `body` (with kJson: those on which
+// one of the json_switches fires).
 Plan MakePlan(const RuleProgram& program, const Transformer& transform,
               BodyKind body = BodyKind::kNone);
 

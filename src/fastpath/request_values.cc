@@ -76,6 +76,15 @@ struct ArgumentParse {
       out.push_back({values, std::move(key), std::move(value)});
     }
   }
+  // One argument a body processor made (JSON): named and valued already.
+  void AddOne(const std::string& key, const std::string& value, size_t limit, Variable names,
+              Variable values, std::vector<Value>& out) {
+    if (kept >= limit) return;
+    ++kept;
+    combined += static_cast<double>(key.size() + value.size());
+    out.push_back({names, key, key});
+    out.push_back({values, key, value});
+  }
   std::string CombinedSize() const { return kept == 0 ? std::string() : std::to_string(combined); }
 };
 
@@ -112,12 +121,26 @@ std::vector<Value> ExtractValues(const RequestHead& head, size_t arguments_limit
   args.Add(query, arguments_limit, Variable::kArgsGetNames, Variable::kArgsGet, out);
   out.push_back({Variable::kArgsCombinedSize, {}, args.CombinedSize()});
   out.push_back({Variable::kUrlencodedError, {}, args.invalid ? "1" : "0"});
-  if (head.form) {
+  if (head.body_kind == BodyKind::kForm) {
     // Phase 2 adds the form's arguments, counted with the query's.
     args.Add(head.body, arguments_limit, Variable::kArgsPostNames, Variable::kArgsPost, out);
     out.push_back({Variable::kArgsCombinedSize, {}, args.CombinedSize()});
     out.push_back({Variable::kUrlencodedError, {}, args.invalid ? "1" : "0"});
     out.push_back({Variable::kReqbodyProcessor, {}, "URLENCODED"});
+  } else if (head.body_kind == BodyKind::kJson) {
+    // Phase 2 adds the JSON arguments (to ARGS only), counted with the query's; the processor
+    // is "" in phase 1 until the switching rule has run.
+    if (head.json != nullptr) {
+      for (const JsonArgument& a : *head.json) {
+        args.AddOne(a.name, a.value, arguments_limit, Variable::kArgsPostNames, Variable::kArgsPost,
+                    out);
+      }
+    }
+    out.push_back({Variable::kArgsCombinedSize, {}, args.CombinedSize()});
+    out.push_back({Variable::kReqbodyProcessor, {}, {}});
+    out.push_back({Variable::kReqbodyProcessor, {}, "JSON"});
+  }
+  if (head.body_kind != BodyKind::kNone) {
     out.push_back({Variable::kRequestBody, {}, {}});
     out.push_back({Variable::kRequestBodyLength, {}, {}});
     if (!head.body.empty()) {

@@ -93,6 +93,7 @@ class Builder {
   bool request_body_access = false;
   size_t body_limit = SIZE_MAX;
   size_t body_no_files_limit = SIZE_MAX;
+  size_t json_depth_limit = kDefaultJsonDepthLimit;
   size_t source = 0;          // the rule source (one libmodsecurity load) being read
   std::string body_conflict;  // a body setting two sources give different values
 
@@ -212,6 +213,12 @@ core::Status Builder::Add(const modsec::Directive& d) {
               name == "secrequestbodynofileslimit") &&
              !a.empty() && Conflicts(name, a[0])) {
     body_conflict = where + ": " + d.name + " differs from an earlier rule file's";
+  } else if (name == "secrequestbodyjsondepthlimit" && !a.empty() && Conflicts(name, a[0])) {
+    body_conflict = where + ": " + d.name + " differs from an earlier rule file's";
+  } else if (name == "secrequestbodyjsondepthlimit" && !a.empty()) {
+    const std::optional<long long> limit = ParseLong(a[0]);
+    // Unreadable: no JSON body is known to fit.
+    json_depth_limit = limit && *limit >= 0 ? static_cast<size_t>(*limit) : 0;
   } else if (name == "secrequestbodyaccess" && !a.empty()) {
     request_body_access = core::EqualsIgnoreCase(a[0], "On");
   } else if ((name == "secrequestbodylimit" || name == "secrequestbodynofileslimit") &&
@@ -380,6 +387,7 @@ core::Result<RuleProgram> RuleProgram::Build(const std::vector<modsec::Directive
   program.request_body_access_ = b.request_body_access;
   program.body_unsupported_ = std::move(b.body_conflict);
   program.request_body_limit_ = std::min(b.body_limit, b.body_no_files_limit);
+  program.json_depth_limit_ = b.json_depth_limit;
   return program;
 }
 

@@ -80,6 +80,8 @@ class RuleProgram {
   bool request_body_access() const { return request_body_access_; }
   // The smaller of SecRequestBodyLimit and SecRequestBodyNoFilesLimit, in bytes.
   size_t request_body_limit() const { return request_body_limit_; }
+  // SecRequestBodyJsonDepthLimit: the most containers a JSON body may nest.
+  size_t json_depth_limit() const { return json_depth_limit_; }
   // Why request bodies cannot be followed (a body setting that rule files disagree on), or empty.
   const std::string& body_unsupported() const { return body_unsupported_; }
 
@@ -90,6 +92,7 @@ class RuleProgram {
   size_t arguments_limit_ = kNoArgumentsLimit;
   bool request_body_access_ = false;
   size_t request_body_limit_ = SIZE_MAX;
+  size_t json_depth_limit_ = kDefaultJsonDepthLimit;
   std::string body_unsupported_;
 };
 

@@ -289,10 +289,23 @@ const std::vector<std::string>& BodyViewMediaTypes() {
   return types;
 }
 
+namespace {
+
+std::string MediaOf(std::string_view content_type) {
+  return core::ToLower(core::TrimOws(content_type.substr(0, content_type.find(';'))));
+}
+
+}  // namespace
+
+bool HasBodyView(std::string_view content_type) {
+  const std::string media = MediaOf(content_type);
+  return std::any_of(std::begin(kTypes), std::end(kTypes),
+                     [&](const Type& t) { return media == t.media; });
+}
+
 std::optional<std::string> BodyViewOf(std::string_view content_type, std::string_view body,
                                       bool cut) {
-  const std::string media =
-      core::ToLower(core::TrimOws(content_type.substr(0, content_type.find(';'))));
+  const std::string media = MediaOf(content_type);
   for (const Type& t : kTypes) {
     if (media != t.media) continue;
     switch (t.kind) {

@@ -44,6 +44,10 @@ inline constexpr std::string_view kUnreadable = "<rampart: unreadable body>";
 // allowed content types.
 const std::vector<std::string>& BodyViewMediaTypes();
 
+// Whether a body sent with Content-Type `content_type` has a view (libmodsecurity then reads
+// the view, not the body).
+bool HasBodyView(std::string_view content_type);
+
 // The view of `body` sent with Content-Type `content_type` (any case, parameters allowed), or
 // nullopt when the type has none (libmodsecurity reads it itself, or nothing does). `cut`: the
 // body is the first part of a longer one (the WAF's limit in inspect_partial mode), so an

@@ -88,8 +88,10 @@ class WafStage final : public pipeline::Stage {
         if (SkipsLibmodsecurity(*fast, ex, {})) return pipeline::Action::kContinue;
       } else if (req.framing == http::BodyFraming::kContentLength &&
                  fast->MayTakeBody(type != nullptr ? *type : std::string_view(),
-                                   req.content_length)) {
-        // A small form: the fast path decides once the whole body is here (DecideBody).
+                                   req.content_length) &&
+                 !(factory_.body_views() && type != nullptr && modsec::HasBodyView(*type))) {
+        // A small form or JSON body (not one libmodsecurity gets a view of): the fast path
+        // decides once the whole body is here (DecideBody).
         deciding_body_ = true;
         return pipeline::Action::kStopAndBuffer;
       } else {

@@ -41,6 +41,16 @@ Request Form(std::string uri, std::string body) {
   return r;
 }
 
+// A JSON post of `body` (rampart's base config switches application/json to the JSON processor).
+Request Json(std::string uri, std::string body, std::string type = "application/json") {
+  Request r(std::move(uri));
+  r.method = "POST";
+  r.headers.emplace_back("Content-Type", std::move(type));
+  r.headers.emplace_back("Content-Length", std::to_string(body.size()));
+  r.body = std::move(body);
+  return r;
+}
+
 class FastPathSoundnessTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -71,12 +81,22 @@ class FastPathSoundnessTest : public ::testing::Test {
   // Whether the fast path skipped a request libmodsecurity has something to say about.
   ::testing::AssertionResult Sound(const Request& r) {
     if (fast_ == nullptr) return ::testing::AssertionSuccess() << "no fast path";
-    RequestHead head{r.method, r.uri, "1.1", {}, false, r.body};
+    RequestHead head{r.method, r.uri, "1.1", {}, BodyKind::kNone, r.body};
     for (const auto& [n, v] : r.headers) head.headers.emplace_back(n, v);
     const Decision d = fast_->Decide(head);
     if (!d.fast) return ::testing::AssertionSuccess() << d.reason;
+    const std::string report = LibModSecurityReport(r);
+    if (report.empty()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << r.uri << " [" << r.body << "]: the fast path skipped it, libmodsecurity has "
+           << report;
+  }
+
+  // What libmodsecurity alone has to say about `r` ("" for nothing: no finding, no score, no
+  // intervention).
+  std::string LibModSecurityReport(const Request& r) {
     auto started = modsec::Inspection::Start(policy_, "soundness");
-    if (!started.ok()) return ::testing::AssertionFailure() << started.error().message;
+    if (!started.ok()) return "no inspection: " + started.error().message;
     modsec::Inspection& insp = *started.value();
     (void)insp.ProcessConnection("127.0.0.1", 40000, "127.0.0.1", 8080);
     (void)insp.ProcessUri(r.uri, r.method, "1.1");
@@ -87,17 +107,20 @@ class FastPathSoundnessTest : public ::testing::Test {
     const size_t findings = insp.Findings().size();
     const int score = insp.Scores().inbound;
     const bool intervention = insp.Intervention().has_value();
-    if (findings == 0 && score == 0 && !intervention) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << r.uri << ": the fast path skipped it, libmodsecurity has " << findings
-           << " finding(s), score " << score << (intervention ? ", an intervention" : "");
+    if (findings == 0 && score == 0 && !intervention) return "";
+    return std::to_string(findings) + " finding(s), score " + std::to_string(score) +
+           (intervention ? ", an intervention" : "");
   }
+
+  // Whether libmodsecurity has something to say about `r` (so that a request the fast path
+  // sends down the slow path is shown to need it).
+  bool Flagged(const Request& r) { return !LibModSecurityReport(r).empty(); }
 
   // Whether the fast path skips libmodsecurity for `r` (so that a case is not passed only
   // because everything took the slow path).
   bool IsFast(const Request& r) {
     if (fast_ == nullptr) return false;
-    RequestHead head{r.method, r.uri, "1.1", {}, false, r.body};
+    RequestHead head{r.method, r.uri, "1.1", {}, BodyKind::kNone, r.body};
     for (const auto& [n, v] : r.headers) head.headers.emplace_back(n, v);
     return fast_->Decide(head).fast;
   }
@@ -202,7 +225,7 @@ TEST_F(FastPathSoundnessTest, LargeRequestsGoToTheOffloadPool) {
   for (int i = 0; i < 10; ++i)
     cookies += "c" + std::to_string(i) + "=" + std::string(600, 'a') + "; ";
   headers.emplace_back("Cookie", cookies);
-  RequestHead head{"GET", "/", "1.1", {}, false, {}};
+  RequestHead head{"GET", "/", "1.1", {}, BodyKind::kNone, {}};
   for (const auto& [n, v] : headers) head.headers.emplace_back(n, v);
   const Decision d = fast_->Decide(head);
   EXPECT_FALSE(d.fast);
@@ -274,6 +297,300 @@ TEST_F(FastPathSoundnessTest, CapturedValuesAreRequestValues) {
   EXPECT_TRUE(Sound(Form("/f", "q=aevil")));
   EXPECT_TRUE(Sound({"/?q=aevil"}));
   EXPECT_FALSE(IsFast({"/?q=aevil"}));
+}
+
+}  // namespace
+}  // namespace rampart::fastpath
+
+// JSON bodies (libmodsecurity's JSON processor, switched on by a rule in phase 1): each case
+// also shows libmodsecurity flags what the fast path sends down the slow path (Flagged), so
+// that a case does not pass only because everything took the slow path.
+namespace rampart::fastpath {
+namespace {
+
+// A JSON body nothing matches skips libmodsecurity under rampart's base config (its rule
+// 200000 switches application/json and +json types to the JSON processor); one a rule matches,
+// by value or by name, does not.
+TEST_F(FastPathSoundnessTest, AJsonBodyIsDecidedAsLibmodsecurityParsesIt) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule ARGS \"@rx evil\" \"id:10201,phase:2,deny,log\"\n"
+           "SecRule ARGS_NAMES \"@streq json.secret\" \"id:10202,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  for (const Request& r :
+       {Json("/api", "{\"a\":\"fine\",\"b\":[1,2,{\"c\":null}],\"d\":true}"),
+        Json("/api?q=1", "[\"x\",{\"secrets\":1}]"), Json("/api", ""), Json("/api", "{}"),
+        Json("/api", "\"scalar\""), Json("/api", "{\"a\":1}", "application/json; charset=utf-8"),
+        Json("/api", "{\"a\":1}", "application/vnd.api+json"),
+        Json("/api", "{\"a\":1}", "Application/JSON")}) {
+    EXPECT_TRUE(IsFast(r)) << r.body << " " << r.headers[1].second;
+    EXPECT_TRUE(Sound(r)) << r.body;
+  }
+  for (const Request& r :
+       {Json("/api", "{\"a\":\"evil\"}"), Json("/api", "{\"x\":[{\"y\":\"--evil--\"}]}"),
+        Json("/api", "[1,\"evil\"]"), Json("/api", "\"evil\""), Json("/api", "{\"secret\":1}"),
+        Json("/api", "{\"a\":\"x\\u0000evil\"}"), Json("/api", "{\"A\":[\"\\u0065vil\"]}"),
+        Json("/api", "{\"a\":\"\\u0065vil\"}")}) {
+    EXPECT_FALSE(IsFast(r)) << r.body;
+    EXPECT_TRUE(Flagged(r)) << r.body;
+  }
+  // No rule switches text/plain to JSON: libmodsecurity reads no arguments from it, and the fast
+  // path does not decide it.
+  EXPECT_FALSE(IsFast(Json("/api", "{\"a\":\"fine\"}", "text/plain")));
+  EXPECT_TRUE(Sound(Json("/api", "{\"a\":\"evil\"}", "text/plain")));
+}
+
+// rampart's base config refuses a body with a parse error (rule 200002): never fast.
+TEST_F(FastPathSoundnessTest, AJsonSyntaxErrorTakesTheSlowPath) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Load("SecRule ARGS \"@rx evil\" \"id:10203,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  for (const std::string& body :
+       {std::string("{\"a\":\"fine\""), std::string("{\"a\":1,}"), std::string("{\"a\":01}"),
+        std::string("[\"\xff\"]"), std::string("{\"a\":1} x"), std::string(" "),
+        std::string("a=1&b=2"), std::string("{\"a\":\"x\\q\"}")}) {
+    EXPECT_FALSE(IsFast(Json("/api", body))) << body;
+    EXPECT_TRUE(Flagged(Json("/api", body))) << body;
+  }
+  EXPECT_TRUE(IsFast(Json("/api", "{\"a\":\"fine\"}")));
+}
+
+// A rule that may remove the switch (200000) at run time: libmodsecurity would then not parse
+// the body, so the JSON plan cannot hold; forms and requests without a body keep theirs.
+TEST_F(FastPathSoundnessTest, ARuleThatMayRemoveTheJsonSwitchLeavesNoJsonPlan) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_URI \"@beginsWith /legacy\" "
+           "\"id:10210,phase:1,pass,nolog,ctl:ruleRemoveById=200000\"\n"
+           "SecRule ARGS \"@rx evil\" \"id:10211,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/api", "{\"a\":\"fine\"}")));
+  EXPECT_FALSE(IsFast(Json("/legacy", "{\"a\":\"evil\"}")));
+  EXPECT_TRUE(Sound(Json("/legacy", "{\"a\":\"evil\"}")));
+  EXPECT_TRUE(IsFast(Form("/f", "a=fine")));
+  EXPECT_TRUE(IsFast({"/api?a=fine"}));
+  EXPECT_FALSE(fast_->MayTakeBody("application/json", 20));
+  EXPECT_TRUE(fast_->MayTakeBody("application/x-www-form-urlencoded", 20));
+  // Removed by a range that covers it: the same.
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_URI \"@beginsWith /legacy\" "
+           "\"id:10212,phase:1,pass,nolog,ctl:ruleRemoveById=199000-200010\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/api", "{\"a\":\"fine\"}")));
+  // Removing the target it reads: the same.
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_URI \"@beginsWith /legacy\" "
+           "\"id:10209,phase:1,pass,nolog,"
+           "ctl:ruleRemoveTargetById=200000;REQUEST_HEADERS:Content-Type\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/api", "{\"a\":\"fine\"}")));
+  // A removal that cannot touch it leaves the JSON plan in place.
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_URI \"@beginsWith /legacy\" "
+           "\"id:10213,phase:1,pass,nolog,ctl:ruleRemoveById=10214\"\n"
+           "SecRule ARGS \"@rx evil\" \"id:10214,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_TRUE(IsFast(Json("/api", "{\"a\":\"fine\"}")));
+  EXPECT_TRUE(Sound(Json("/api", "{\"a\":\"fine\"}")));
+  EXPECT_TRUE(fast_->MayTakeBody("application/json", 20));
+  EXPECT_FALSE(fast_->MayTakeBody("multipart/form-data; boundary=x", 20));
+  // Removed for good: libmodsecurity parses no JSON body at all.
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRuleRemoveById 200000\n"
+           "SecRule ARGS \"@rx evil\" \"id:10215,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/api", "{\"a\":\"fine\"}")));
+  EXPECT_TRUE(Sound(Json("/api", "{\"a\":\"evil\"}")));
+}
+
+// A rule that may skip over a switch: the switch does not surely fire then.
+TEST_F(FastPathSoundnessTest, ARuleThatMaySkipTheSwitchIsWatched) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_URI \"@beginsWith /raw\" "
+           "\"id:10216,phase:1,pass,nolog,skipAfter:AFTER_TEXT_SWITCH\"\n"
+           "SecRule REQUEST_HEADERS:Content-Type \"@rx ^text/plain\" "
+           "\"id:10217,phase:1,t:none,pass,nolog,ctl:requestBodyProcessor=JSON\"\n"
+           "SecMarker AFTER_TEXT_SWITCH\n"
+           "SecRule ARGS \"@rx evil\" \"id:10218,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/raw", "{\"a\":\"fine\"}", "text/plain")));
+  EXPECT_TRUE(Sound(Json("/raw", "{\"a\":\"evil\"}", "text/plain")));
+  EXPECT_TRUE(IsFast(Json("/api", "{\"a\":\"fine\"}", "text/plain")));
+  EXPECT_TRUE(Sound(Json("/api", "{\"a\":\"fine\"}", "text/plain")));
+  EXPECT_FALSE(IsFast(Json("/api", "{\"a\":\"evil\"}", "text/plain")));
+  EXPECT_TRUE(Flagged(Json("/api", "{\"a\":\"evil\"}", "text/plain")));
+}
+
+// A later rule choosing another processor (libmodsecurity then parses the body as XML, which
+// fails): it may fire, so the slow path.
+TEST_F(FastPathSoundnessTest, AnotherProcessorAfterTheSwitchIsWatched) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_URI \"@beginsWith /xml\" "
+           "\"id:10219,phase:1,pass,nolog,ctl:requestBodyProcessor=XML\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/xml", "{\"a\":1}")));
+  EXPECT_TRUE(Flagged(Json("/xml", "{\"a\":1}")));
+  EXPECT_TRUE(IsFast(Json("/api", "{\"a\":1}")));
+  EXPECT_TRUE(Sound(Json("/api", "{\"a\":1}")));
+}
+
+// Only a rule that does nothing but switch counts as a switch: one that also logs or sets a
+// variable is a rule like any other (it may match: the slow path).
+TEST_F(FastPathSoundnessTest, ASwitchThatLogsOrSetsAVariableIsNoSwitch) {
+  RAMPART_REQUIRE_CRS();
+  const Request text = Json("/api", "{\"a\":\"fine\"}", "text/plain");
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_HEADERS:Content-Type \"@rx ^text/plain\" "
+           "\"id:10220,phase:1,t:none,pass,nolog,ctl:requestBodyProcessor=JSON\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_TRUE(IsFast(text));  // a switch: decided as JSON
+  EXPECT_TRUE(Sound(text));
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_HEADERS:Content-Type \"@rx ^text/plain\" "
+           "\"id:10221,phase:1,t:none,pass,log,ctl:requestBodyProcessor=JSON\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(text));
+  EXPECT_TRUE(Flagged(text));                             // it logs
+  EXPECT_TRUE(IsFast(Json("/api", "{\"a\":\"fine\"}")));  // 200000 still switches
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_HEADERS:Content-Type \"@rx ^text/plain\" "
+           "\"id:10222,phase:1,t:none,pass,nolog,setvar:tx.text_json=1,"
+           "ctl:requestBodyProcessor=JSON\"\n"
+           "SecRule TX:text_json \"@eq 1\" \"id:10223,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(text));
+  EXPECT_TRUE(Flagged(text));  // the variable it sets denies
+  EXPECT_TRUE(Sound(Json("/api", "{\"a\":\"fine\"}")));
+}
+
+// SecRequestBodyJsonDepthLimit: a body one container deeper is a parse error in libmodsecurity
+// (refused by rule 200002), so never fast; empty containers count.
+TEST_F(FastPathSoundnessTest, AJsonBodyDeeperThanTheDepthLimitTakesTheSlowPath) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRequestBodyJsonDepthLimit 3\n"
+           "SecRule ARGS \"@rx evil\" \"id:10230,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  for (const char* body : {"{\"a\":{\"b\":{\"c\":1}}}", "[[[1]]]", "[[[]],[[]]]"}) {
+    EXPECT_TRUE(IsFast(Json("/api", body))) << body;
+    EXPECT_TRUE(Sound(Json("/api", body))) << body;
+  }
+  for (const char* body : {"{\"a\":{\"b\":{\"c\":{\"d\":1}}}}", "[[[[]]]]",
+                           "{\"x\":1,\"a\":{\"b\":{\"c\":{\"d\":1}}}}", "{\"a\":[{\"b\":{}}]}"}) {
+    EXPECT_FALSE(IsFast(Json("/api", body))) << body;
+    EXPECT_TRUE(Flagged(Json("/api", body))) << body;
+  }
+  // The base config's own limit (512), at the boundary.
+  ASSERT_NO_FATAL_FAILURE(Load("SecRule ARGS \"@rx evil\" \"id:10231,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  const Request deepest = Json("/api", std::string(512, '[') + std::string(512, ']'));
+  EXPECT_TRUE(IsFast(deepest));
+  EXPECT_TRUE(Sound(deepest));
+  const Request deeper = Json("/api", std::string(513, '[') + std::string(513, ']'));
+  EXPECT_FALSE(IsFast(deeper));
+  EXPECT_TRUE(Flagged(deeper));
+}
+
+// SecArgumentsLimit counts the query's arguments first; a JSON argument past it is a parse
+// error in libmodsecurity, a JSON body without one past it is not.
+TEST_F(FastPathSoundnessTest, JsonArgumentsPastTheArgumentsLimitTakeTheSlowPath) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecArgumentsLimit 3\n"
+           "SecRule ARGS \"@rx evil\" \"id:10240,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  for (const Request& r :
+       {Json("/api", "{\"a\":1,\"b\":2,\"c\":3}"), Json("/api?q=1&r=2", "{\"a\":1}"),
+        Json("/api?q=1&r=2&s=3", "{\"a\":{},\"b\":[]}"), Json("/api?q=1&r=2&s=3&t=4", "[[],{}]"),
+        Json("/api?q=1&r=2&s=3", "")}) {
+    EXPECT_TRUE(IsFast(r)) << r.uri << " " << r.body;
+    EXPECT_TRUE(Sound(r)) << r.uri << " " << r.body;
+  }
+  for (const Request& r :
+       {Json("/api", "{\"a\":1,\"b\":2,\"c\":3,\"d\":4}"),
+        Json("/api?q=1&r=2", "{\"a\":1,\"b\":2}"), Json("/api?q=1&r=2&s=3", "{\"a\":1}"),
+        Json("/api?q=1&r=2&s=3&t=4", "[null]")}) {
+    EXPECT_FALSE(IsFast(r)) << r.uri << " " << r.body;
+    EXPECT_TRUE(Flagged(r)) << r.uri << " " << r.body;
+  }
+}
+
+// JSON arguments go to ARGS alone: a rule on ARGS_POST never sees them (libmodsecurity agrees:
+// such a body is fast and sound), while a form's arguments it does see.
+TEST_F(FastPathSoundnessTest, ArgsPostDoesNotSeeJsonArguments) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule ARGS_POST \"@rx evil\" \"id:10250,phase:2,deny,log\"\n"
+           "SecRule ARGS_POST_NAMES \"@rx secret\" \"id:10251,phase:2,deny,log\"\n"
+           "SecRule &ARGS_POST \"@gt 0\" \"id:10252,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  const Request json = Json("/api", "{\"a\":\"evil\",\"secret\":[\"evil\"]}");
+  EXPECT_TRUE(IsFast(json));
+  EXPECT_TRUE(Sound(json));
+  EXPECT_FALSE(IsFast(Form("/f", "a=evil")));
+  EXPECT_TRUE(Flagged(Form("/f", "a=evil")));
+}
+
+// &ARGS: phase 1 counts the query's arguments only, phase 2 the JSON body's too.
+TEST_F(FastPathSoundnessTest, JsonArgumentsAreCountedAsEachPhaseSeesThem) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Load("SecRule &ARGS \"@eq 0\" \"id:10260,phase:1,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/api", "{\"a\":1}")));  // none in phase 1
+  EXPECT_TRUE(Flagged(Json("/api", "{\"a\":1}")));
+  EXPECT_TRUE(IsFast(Json("/api?q=1", "{\"a\":1}")));
+  EXPECT_TRUE(Sound(Json("/api?q=1", "{\"a\":1}")));
+  ASSERT_NO_FATAL_FAILURE(Load("SecRule &ARGS \"@gt 2\" \"id:10261,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/api?q=1", "{\"a\":1,\"b\":2}")));  // three in phase 2
+  EXPECT_TRUE(Flagged(Json("/api?q=1", "{\"a\":1,\"b\":2}")));
+  EXPECT_TRUE(IsFast(Json("/api?q=1", "{\"a\":1,\"b\":{}}")));
+  EXPECT_TRUE(Sound(Json("/api?q=1", "{\"a\":1,\"b\":{}}")));
+  ASSERT_NO_FATAL_FAILURE(Load("SecRule &ARGS_NAMES \"@ge 2\" \"id:10262,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Json("/api", "[1,2]")));
+  EXPECT_TRUE(Flagged(Json("/api", "[1,2]")));
+  EXPECT_TRUE(IsFast(Json("/api", "[1,[]]")));
+  EXPECT_TRUE(Sound(Json("/api", "[1,[]]")));
+}
+
+// The body variables of a JSON body, as phase 2 sees them.
+TEST_F(FastPathSoundnessTest, JsonBodyVariablesAreThoseLibmodsecuritySets) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule ARGS_COMBINED_SIZE \"@gt 20\" \"id:10270,phase:2,deny,log\"\n"
+           "SecRule REQUEST_BODY \"@contains danger\" \"id:10271,phase:2,deny,log\"\n"
+           "SecRule REQBODY_PROCESSOR \"@streq URLENCODED\" \"id:10272,phase:2,deny,log\"\n"
+           "SecRule REQUEST_BODY_LENGTH \"@gt 40\" \"id:10273,phase:2,deny,log\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  // json.a + 15 bytes = 21; "\u00e9" is two bytes once decoded.
+  for (const char* body :
+       {"{\"a\":\"012345678901234\"}", "{\"a\":\"0123456789012\\u00e9\"}",
+        "{\"a\":\"dan\",\"b\":\"danger\"}", "[\"0123456789\",\"0123456789\",1]"}) {
+    EXPECT_FALSE(IsFast(Json("/api", body))) << body;
+    EXPECT_TRUE(Flagged(Json("/api", body))) << body;
+  }
+  for (const char* body : {"{\"a\":\"01234567890123\"}", "{\"a\":\"0123456789\\u00e9\"}",
+                           "{\"a\":\"dan\\u0067er\"}", "{\"a\":\"x\"}"}) {
+    EXPECT_TRUE(IsFast(Json("/api", body))) << body;
+    EXPECT_TRUE(Sound(Json("/api", body))) << body;
+  }
+}
+
+// A rule switching a form's Content-Type to JSON makes libmodsecurity parse the form as JSON (a
+// parse error): such a post is not decided as a form.
+TEST_F(FastPathSoundnessTest, AFormSwitchedToJsonIsNotDecidedAsAForm) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_HEADERS:Content-Type \"@rx form-urlencoded\" "
+           "\"id:10280,phase:1,t:none,pass,nolog,ctl:requestBodyProcessor=JSON\"\n"));
+  ASSERT_NE(fast_, nullptr) << unsupported_;
+  EXPECT_FALSE(IsFast(Form("/f", "a=1")));
+  EXPECT_TRUE(Flagged(Form("/f", "a=1")));
+  EXPECT_TRUE(IsFast(Json("/api", "{\"a\":1}")));
+  EXPECT_TRUE(Sound(Json("/api", "{\"a\":1}")));
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ struct Case {
   std::string version = "1.1";
   std::vector<std::pair<std::string, std::string>> headers = {{"Host", "example.com"}};
   bool form = false;  // headers hold a form Content-Type; the body is the form's
+  bool json = false;  // headers hold a JSON Content-Type; the body is parsed as JSON
   std::string body;
 };
 
@@ -72,26 +73,47 @@ Values Concat(Values a, const Values& b) {
   return Sorted(std::move(a));
 }
 
-// The engine the differential runs against: no rules, only the settings that decide parsing.
+// The distinct values (a rule sees a value or not; how often does not matter).
+Values Distinct(Values v) {
+  v = Sorted(std::move(v));
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// The settings the differential's engine runs with: only those that decide parsing.
+constexpr const char* kSettings =
+    "SecRuleEngine On\nSecRequestBodyAccess On\nSecArgumentsLimit 5\n";
+
+// The JSON cases' engine adds rampart's switch to the JSON processor (rule 200000), and before
+// it a rule that keeps the value of REQBODY_PROCESSOR the rules before the switch see.
+constexpr const char* kJsonRules =
+    "SecRule REQBODY_PROCESSOR \"@rx ^(.*)$\" "
+    "\"id:1,phase:1,pass,nolog,capture,setvar:'tx.processor_before_switch=%{TX.1}'\"\n"
+    "SecRule REQUEST_HEADERS:Content-Type \"@rx json\" "
+    "\"id:2,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON\"\n";
+
 struct Engine {
   modsecurity::ModSecurity modsec;
   modsecurity::RulesSet rules;
   std::string load_error;
-  Engine() {
-    if (rules.load("SecRuleEngine On\nSecRequestBodyAccess On\nSecArgumentsLimit 5\n") < 0) {
-      load_error = rules.getParserError();
-    }
+  explicit Engine(const std::string& config) {
+    if (rules.load(config.c_str()) < 0) load_error = rules.getParserError();
   }
 };
 
 Engine& SharedEngine() {
-  static Engine* engine = new Engine();
+  static Engine* engine = new Engine(kSettings);
+  return *engine;
+}
+
+Engine& SharedJsonEngine() {
+  static Engine* engine = new Engine(std::string(kSettings) + kJsonRules);
   return *engine;
 }
 
 // What the transaction holds for each variable, named as rules name them.
 std::map<std::string, Values> LibModSecurityValues(const Case& c) {
-  Engine& engine = SharedEngine();
+  Engine& engine = c.json ? SharedJsonEngine() : SharedEngine();
   auto t = std::make_unique<modsecurity::Transaction>(&engine.modsec, &engine.rules,
                                                       const_cast<char*>("differential"), nullptr);
   std::map<std::string, Values> out;
@@ -141,6 +163,9 @@ std::map<std::string, Values> LibModSecurityValues(const Case& c) {
     out["ARGS_COMBINED_SIZE"] = Concat(combined_phase1, out["ARGS_COMBINED_SIZE"]);
     out["URLENCODED_ERROR"] = Concat(urlencoded_error_phase1, out["URLENCODED_ERROR"]);
   }
+  if (c.json) {
+    out["ARGS_COMBINED_SIZE"] = Concat(combined_phase1, out["ARGS_COMBINED_SIZE"]);
+  }
   out["FULL_REQUEST_LENGTH"] = Concat(length_phase1, FromScalar(t->m_variableFullRequestLength));
   out["REQBODY_ERROR"] = Concat(reqbody_error_phase1, FromScalar(t->m_variableReqbodyError));
   out["REQBODY_PROCESSOR_ERROR"] =
@@ -153,21 +178,51 @@ std::map<std::string, Values> LibModSecurityValues(const Case& c) {
       Concat(body_length_phase1, FromScalar(t->m_variableRequestBodyLength));
   out["MULTIPART_STRICT_ERROR"] =
       Concat(strict_phase1, FromScalar(t->m_variableMultipartStrictError));
+  if (c.json) {
+    // Phase-1 rules before the switch see the processor the Content-Type chose; the rest, "JSON".
+    std::unique_ptr<std::string> before =
+        t->m_collections.m_tx_collection->resolveFirst("processor_before_switch");
+    Values seen = out["REQBODY_PROCESSOR"];
+    seen.emplace_back("", before ? *before : std::string("(the capture rule did not run)"));
+    out["REQBODY_PROCESSOR"] = Distinct(std::move(seen));
+  }
   return out;
 }
 
-// The same variables as ExtractValues gives them.
-std::map<std::string, Values> FastPathValues(const Case& c) {
+// The same variables as ExtractValues gives them. `over_limit`, when given, says whether a JSON
+// body has more arguments than ExtractValues kept (FastPath::Decide's check: libmodsecurity
+// fails the parse then).
+std::map<std::string, Values> FastPathValues(const Case& c, bool* over_limit = nullptr) {
   RequestHead head;
   head.method = c.method;
   head.uri = c.uri;
   head.http_version = c.version;
   for (const auto& [name, value] : c.headers) head.headers.emplace_back(name, value);
-  head.form = c.form;
+  head.body_kind = c.json ? BodyKind::kJson : c.form ? BodyKind::kForm : BodyKind::kNone;
   head.body = c.body;
+  // As FastPath::Decide parses it: with the whole SecArgumentsLimit (ExtractValues counts the
+  // query's). Past it Decide takes the slow path; the values are then those of every argument.
+  core::Result<std::vector<JsonArgument>> json = std::vector<JsonArgument>();
+  bool json_over_limit = false;
+  if (c.json) {
+    json = ParseJsonArguments(c.body, kDefaultJsonDepthLimit, kArgumentsLimit);
+    if (!json.ok()) {
+      json_over_limit = true;
+      json = ParseJsonArguments(c.body, kDefaultJsonDepthLimit, kNoArgumentsLimit);
+    }
+    if (!json.ok()) {
+      ADD_FAILURE() << c.name << ": " << json.error().message;
+    } else {
+      head.json = &json.value();
+    }
+  }
   std::map<Variable, Values> by_variable;
   for (const Value& v : ExtractValues(head, kArgumentsLimit)) {
     by_variable[v.variable].emplace_back(v.key, v.value);
+  }
+  if (over_limit != nullptr) {
+    *over_limit = json_over_limit || (head.json != nullptr &&
+                                      by_variable[Variable::kArgsPost].size() < head.json->size());
   }
   for (auto& [variable, values] : by_variable) values = Sorted(std::move(values));
   auto get = [&](Variable v) { return by_variable[v]; };
@@ -203,6 +258,15 @@ std::map<std::string, Values> FastPathValues(const Case& c) {
   for (const char* name :
        {"REQUEST_BODY", "REQBODY_PROCESSOR", "REQUEST_BODY_LENGTH", "MULTIPART_STRICT_ERROR"}) {
     out[name] = Concat(empty, empty);
+  }
+  if (c.json) {
+    // JSON arguments go to ARGS alone.
+    out["ARGS_POST"] = {};
+    out["ARGS_POST_NAMES"] = {};
+    out["REQBODY_PROCESSOR"] = Distinct(get(Variable::kReqbodyProcessor));
+    out["REQUEST_BODY"] = c.body.empty() ? Concat(empty, empty) : get(Variable::kRequestBody);
+    out["REQUEST_BODY_LENGTH"] =
+        c.body.empty() ? Concat(empty, empty) : get(Variable::kRequestBodyLength);
   }
   if (c.form) {
     // The URLENCODED processor never sets its error variables.
@@ -395,6 +459,43 @@ std::vector<Case> Cases() {
   form("FormNulAndHighBytes", std::string("a=%00b&c=\xc3\xa9&n\0m=1", 17));
   form("FormPlusAndSemicolon", "a=b;c=d&e=f+g%2b");
   form("FormDuplicateNames", "a=1&A=2&a=3");
+
+  // JSON bodies (libmodsecurity's JSON processor, switched on in phase 1), each one that parses.
+  auto json = [&](std::string name, std::string body, std::string u = "/j",
+                  std::string type = "application/json") {
+    Case c;
+    c.name = std::move(name);
+    c.method = "POST";
+    c.uri = std::move(u);
+    c.json = true;
+    c.body = std::move(body);
+    c.headers = {{"Host", "h"},
+                 {"Content-Type", std::move(type)},
+                 {"Content-Length", std::to_string(c.body.size())}};
+    cases.push_back(std::move(c));
+  };
+  json("JsonFlat", "{\"a\":\"1\",\"b\":2}");
+  json("JsonNested", "{\"x\":[1,{\"y\":[2,3]}],\"n\":null}");
+  json("JsonWithQuery", "{\"a\":\"v\"}", "/j?q=1&r=%41");
+  json("JsonDuplicatesAndCase", "{\"a\":1,\"A\":2,\"a\":1}");
+  json("JsonEmptyContainers", "{\"a\":[],\"b\":{}}");
+  json("JsonEmptyContainersWithQuery", "[[],{}]", "/j?q=1");
+  json("JsonEmptyBody", "");
+  json("JsonEmptyBodyWithQuery", "", "/j?q=1");
+  json("JsonScalarBody", "\"str\"");
+  json("JsonNullBody", "null");
+  json("JsonEscapesAndNul", "{\"k\\u0000\":\"x\\u0000y\",\"\\u00e9\":\"\\ud83d\\ude00\"}");
+  json("JsonMultiByteValue", "{\"a\":\"\xc3\xa9\"}");
+  json("JsonEmptyKeyAndDots", "{\"\":1,\"a.b\":{\"\":true}}");
+  json("JsonNumbersAsWritten", "[1.50,-0,1E+5,123456789012345678901234567890]");
+  json("JsonWhitespace", "\f{ \"a\" :\v1 }\n");
+  json("JsonCharsetParameter", "{\"a\":1}", "/j", "application/json; charset=utf-8");
+  json("JsonBadQueryEscape", "{\"a\":1}", "/j?b=%zz");
+  json("JsonLimitReachedExactly", "{\"d\":1,\"e\":2}", "/j?a&b&c");
+  json("JsonLimitFilledByTheQuery", "{\"x\":{},\"y\":[]}", "/j?a&b&c&d&e");
+  json("JsonQueryOverTheLimit", "[]", "/j?a&b&c&d&e&f");
+  json("JsonAfterFewEmptyQueryPieces", "{\"a\":1,\"b\":2}", "/j?&&&");
+  json("JsonAfterEmptyNamesInTheQuery", "[1,2]", "/j?=&=1&a");
   return cases;
 }
 
@@ -462,6 +563,107 @@ TEST(RequestValuesTest, GeneratedRequestsMatchLibModSecurity) {
   }
 }
 
+// A JSON case with `body` after `uri`.
+Case JsonCase(std::string uri, std::string body) {
+  Case c;
+  c.name = "json";
+  c.method = "POST";
+  c.uri = std::move(uri);
+  c.json = true;
+  c.body = std::move(body);
+  c.headers = {{"Host", "h"},
+               {"Content-Type", "application/json"},
+               {"Content-Length", std::to_string(c.body.size())}};
+  return c;
+}
+
+// Past SecArgumentsLimit libmodsecurity fails the JSON parse (REQBODY_ERROR 1) but keeps the
+// arguments before it; ExtractValues keeps the same ones, and its caller sees some were dropped.
+TEST(RequestValuesTest, JsonArgumentsOverTheLimitAreKeptAsLibModSecurityKeepsThem) {
+  ASSERT_EQ(SharedJsonEngine().load_error, "");
+  for (const auto& [uri, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/j?q=1&r=2&s=3", "{\"a\":1,\"b\":2,\"c\":3}"},
+           {"/j", "[1,2,3,4,5,6]"},
+           {"/j?a&b&c&d&e", "{\"x\":1}"},
+           {"/j?a&b&c&d&e&f", "[null]"},
+           {"/j?&&&&&&&a=1", "{\"b\":1}"}}) {
+    const Case c = JsonCase(uri, body);
+    const std::map<std::string, Values> expected = LibModSecurityValues(c);
+    ASSERT_EQ(expected.at("REQBODY_ERROR"), (Values{{"", ""}, {"", "1"}})) << uri << " " << body;
+    bool over_limit = false;
+    const std::map<std::string, Values> actual = FastPathValues(c, &over_limit);
+    EXPECT_TRUE(over_limit) << uri << " " << body;
+    for (const char* variable :
+         {"ARGS", "ARGS_NAMES", "ARGS_GET", "ARGS_POST", "ARGS_COMBINED_SIZE", "REQUEST_BODY"}) {
+      EXPECT_EQ(actual.at(variable), expected.at(variable))
+          << variable << " of " << uri << " " << body;
+    }
+  }
+}
+
+// JSON bodies built from the tokens that matter (odd keys, scalars, nesting) after generated
+// queries, from a fixed seed: every variable as libmodsecurity has it, and REQBODY_ERROR 1 exactly
+// when ExtractValues had to drop JSON arguments over the limit.
+TEST(RequestValuesTest, GeneratedJsonRequestsMatchLibModSecurity) {
+  ASSERT_EQ(SharedJsonEngine().load_error, "");
+  const std::vector<std::string> query_tokens = {"a", "=", "&", "1", "%41", "%zz", "+", "B"};
+  const std::vector<std::string> keys = {"a", "B",    "",        "a.b",      "%41", "+",
+                                         " ", "json", "\\u00e9", "\xc3\xa9", "A",   "\\u0000"};
+  const std::vector<std::string> scalars = {
+      "1",    "-0",    "1e5",      "1.50",        "true",        "false",       "null",
+      "\"\"", "\"v\"", "\"%41+\"", "\"\\u0000\"", "\"\\ud83d\"", "\"\xc3\xa9\""};
+  std::mt19937 random(20240918);
+  auto pick = [&](const std::vector<std::string>& from) { return from[random() % from.size()]; };
+  auto value = [&](auto&& self, int depth) -> std::string {
+    const uint32_t roll = random() % 10;
+    if (depth >= 3 || roll < 4) return pick(scalars);
+    const size_t n = random() % 4;
+    std::string out = roll < 7 ? "{" : "[";
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) out += ",";
+      if (roll < 7) out += "\"" + pick(keys) + "\":";
+      out += self(self, depth + 1);
+    }
+    return out + (roll < 7 ? "}" : "]");
+  };
+  int mismatches = 0;
+  int over = 0;
+  for (int i = 0; i < 400 && mismatches < 5; ++i) {
+    std::string uri = "/j";
+    if (random() % 2 == 0) {
+      uri += "?";
+      const size_t n = random() % 8;
+      for (size_t k = 0; k < n; ++k) uri += pick(query_tokens);
+    }
+    const Case c = JsonCase(uri, random() % 10 == 0 ? std::string() : value(value, 0));
+    std::map<std::string, Values> expected = LibModSecurityValues(c);
+    bool over_limit = false;
+    std::map<std::string, Values> actual = FastPathValues(c, &over_limit);
+    const bool reqbody_error = expected["REQBODY_ERROR"] == Values{{"", ""}, {"", "1"}};
+    if (reqbody_error != over_limit) {
+      ++mismatches;
+      ADD_FAILURE() << "REQBODY_ERROR " << reqbody_error << ", over the limit " << over_limit
+                    << " for uri [" << c.uri << "] body [" << c.body << "]";
+      continue;
+    }
+    if (over_limit) {
+      ++over;
+      // The parse error's variables are the caller's to model; the rest must still agree.
+      for (const char* variable : {"REQBODY_ERROR", "REQBODY_PROCESSOR_ERROR"}) {
+        expected.erase(variable);
+        actual.erase(variable);
+      }
+    }
+    for (const auto& [variable, values] : expected) {
+      auto it = actual.find(variable);
+      if (it != actual.end() && it->second == values) continue;
+      ++mismatches;
+      ADD_FAILURE() << variable << " differs for uri [" << c.uri << "] body [" << c.body << "]";
+    }
+  }
+  EXPECT_GT(over, 10);  // the limit is reached often enough to matter
+}
+
 // The harness itself reads real values out of the transaction (an empty read on both sides
 // would make the differential above pass for nothing).
 TEST(RequestValuesTest, HarnessReadsTheTransaction) {
@@ -481,6 +683,16 @@ TEST(RequestValuesTest, HarnessReadsTheTransaction) {
   EXPECT_EQ(seen["REQBODY_ERROR"], (Values{{"", ""}, {"", "0"}}));
 }
 
+TEST(RequestValuesTest, HarnessReadsTheJsonTransaction) {
+  std::map<std::string, Values> seen = LibModSecurityValues(JsonCase("/j?q=1", "{\"a\":\"b\"}"));
+  EXPECT_EQ(seen["ARGS"], (Values{{"json.a", "b"}, {"q", "1"}}));
+  EXPECT_EQ(seen["ARGS_POST"], Values{});
+  EXPECT_EQ(seen["REQBODY_PROCESSOR"], (Values{{"", ""}, {"", "JSON"}}));
+  EXPECT_EQ(seen["ARGS_COMBINED_SIZE"], (Values{{"", "2.000000"}, {"", "9.000000"}}));
+  EXPECT_EQ(seen["REQUEST_BODY"], (Values{{"", ""}, {"", "{\"a\":\"b\"}"}}));
+  EXPECT_EQ(seen["REQBODY_ERROR"], (Values{{"", ""}, {"", "0"}}));
+}
+
 // The differential above compares against libmodsecurity; these pin a few values outright, so
 // that a change in both (a different library build) is noticed too.
 const Value* FindValue(const std::vector<Value>& values, Variable variable) {
@@ -491,7 +703,7 @@ const Value* FindValue(const std::vector<Value>& values, Variable variable) {
 }
 
 TEST(RequestValuesTest, AbsoluteFormKeepsOnlyThePathInRequestUri) {
-  RequestHead head{"GET", "http://a:b@host/p/?x=%41", "1.1", {}, false, {}};
+  RequestHead head{"GET", "http://a:b@host/p/?x=%41", "1.1", {}, BodyKind::kNone, {}};
   const std::vector<Value> values = ExtractValues(head, kNoArgumentsLimit);
   const Value* uri = FindValue(values, Variable::kRequestUri);
   ASSERT_NE(uri, nullptr);
@@ -504,7 +716,7 @@ TEST(RequestValuesTest, AbsoluteFormKeepsOnlyThePathInRequestUri) {
 TEST(RequestValuesTest, NoLimitKeepsEveryArgumentAndZeroKeepsNone) {
   std::string uri = "/?";
   for (int i = 0; i < 1200; ++i) uri += "a=1&";
-  RequestHead head{"GET", uri, "1.1", {}, false, {}};
+  RequestHead head{"GET", uri, "1.1", {}, BodyKind::kNone, {}};
   size_t arguments = 0;
   for (const Value& v : ExtractValues(head, kNoArgumentsLimit)) {
     arguments += v.variable == Variable::kArgsGet;
@@ -517,7 +729,7 @@ TEST(RequestValuesTest, NoLimitKeepsEveryArgumentAndZeroKeepsNone) {
 }
 
 TEST(RequestValuesTest, FullRequestLengthCountsEveryHeaderLine) {
-  RequestHead head{"GET", "/", "1.1", {{"Host", "h"}, {"A", "b"}}, false, {}};
+  RequestHead head{"GET", "/", "1.1", {{"Host", "h"}, {"A", "b"}}, BodyKind::kNone, {}};
   std::vector<std::string> lengths;
   for (const Value& v : ExtractValues(head, kNoArgumentsLimit)) {
     if (v.variable == Variable::kFullRequestLength) lengths.push_back(v.value);

@@ -594,7 +594,7 @@ TEST(RuleProgramTest, ArgumentsLimitKeepsWhatLibModSecurityKeeps) {
        {"SecRuleEngine On\n", "SecRuleEngine On\nSecArgumentsLimit 2\n",
         "SecRuleEngine On\nSecArgumentsLimit 1000\n", "SecRuleEngine On\nSecArgumentsLimit 0\n"}) {
     const RuleProgram p = MustBuild(text);
-    RequestHead head{"GET", uri, "1.1", {}, false, {}};
+    RequestHead head{"GET", uri, "1.1", {}, BodyKind::kNone, {}};
     size_t arguments = 0;
     for (const Value& v : ExtractValues(head, p.arguments_limit())) {
       arguments += v.variable == Variable::kArgsGet ? 1 : 0;
