@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <map>
 
 #include "modsec/lib_regex.h"
 #include "modsec/libinjection.h"
@@ -23,9 +24,9 @@ long long StoiOrZero(const std::string& s) {
 // @gt, @ge, @lt, @le read both sides with atoll (saturating, 0 without digits).
 long long Atoll(const std::string& s) { return std::strtoll(s.c_str(), nullptr, 10); }
 
-// @validateByteRange's list: "1-255", "32-126,9,10".
-std::optional<bool> OutsideByteRange(const std::string& ranges, const std::string& value) {
-  bool allowed[256] = {};
+// @validateByteRange's list ("1-255", "32-126,9,10") into a table; false when libmodsecurity
+// would refuse it.
+bool ParseByteRanges(const std::string& ranges, std::array<bool, 256>* allowed) {
   size_t pos = 0;
   while (pos < ranges.size()) {
     size_t comma = ranges.find(',', pos);
@@ -40,20 +41,10 @@ std::optional<bool> OutsideByteRange(const std::string& ranges, const std::strin
     const long lo = std::strtol(item.c_str(), &end, 10);
     long hi = lo;
     if (dash != std::string::npos) hi = std::strtol(item.c_str() + dash + 1, &end, 10);
-    if (lo < 0 || hi > 255 || lo > hi) return std::nullopt;  // libmodsecurity refuses these
-    for (long b = lo; b <= hi; ++b) allowed[b] = true;
+    if (lo < 0 || hi > 255 || lo > hi) return false;
+    for (long b = lo; b <= hi; ++b) (*allowed)[static_cast<size_t>(b)] = true;
   }
-  for (unsigned char c : value) {
-    if (!allowed[c]) return true;
-  }
-  return false;
-}
-
-// @rx through libmodsecurity's own regex.
-std::optional<bool> RegexMatches(const std::string& pattern, const std::string& value) {
-  auto re = modsec::LibRegex::Shared(pattern);
-  if (!re) return std::nullopt;
-  return re.value()->Matches(value);
+  return true;
 }
 
 bool IsHex(char c) {
@@ -75,34 +66,96 @@ std::optional<bool> InvalidUrlEncoding(const std::string& v) {
   return false;
 }
 
-std::optional<bool> Positive(const Operator& op, const std::string& v) {
-  const std::string& p = op.param;
-  const std::string& n = op.name;
-  if (n == "streq") return v == p;
-  if (n == "within") return p.find(v) != std::string::npos;
-  if (n == "beginswith") return v.compare(0, p.size(), p) == 0 && v.size() >= p.size();
-  if (n == "endswith")
-    return v.size() >= p.size() && v.compare(v.size() - p.size(), p.size(), p) == 0;
-  if (n == "contains") return v.find(p) != std::string::npos;
-  if (n == "eq") return StoiOrZero(v) == StoiOrZero(p);
-  if (n == "ge") return Atoll(v) >= Atoll(p);
-  if (n == "gt") return Atoll(v) > Atoll(p);
-  if (n == "le") return Atoll(v) <= Atoll(p);
-  if (n == "lt") return Atoll(v) < Atoll(p);
-  if (n == "detectsqli") return modsec::DetectsSqli(v);
-  if (n == "detectxss") return modsec::DetectsXss(v);
-  if (n == "validatebyterange") return OutsideByteRange(p, v);
-  if (n == "validateurlencoding") return InvalidUrlEncoding(v);
-  if (n == "rx") return RegexMatches(p, v);
+}  // namespace
+
+ExactOperator::ExactOperator(const Operator& op) : negated_(op.negated), param_(op.param) {
+  static const std::map<std::string, Kind> kKinds = {
+      {"streq", Kind::kStreq},
+      {"within", Kind::kWithin},
+      {"beginswith", Kind::kBeginsWith},
+      {"endswith", Kind::kEndsWith},
+      {"contains", Kind::kContains},
+      {"eq", Kind::kEq},
+      {"ge", Kind::kGe},
+      {"gt", Kind::kGt},
+      {"le", Kind::kLe},
+      {"lt", Kind::kLt},
+      {"detectsqli", Kind::kDetectSqli},
+      {"detectxss", Kind::kDetectXss},
+      {"validatebyterange", Kind::kValidateByteRange},
+      {"validateurlencoding", Kind::kValidateUrlEncoding},
+      {"rx", Kind::kRx},
+  };
+  auto it = kKinds.find(op.name);
+  if (it == kKinds.end()) return;
+  kind_ = it->second;
+  if (kind_ == Kind::kEq) number_ = StoiOrZero(param_);
+  if (kind_ == Kind::kGe || kind_ == Kind::kGt || kind_ == Kind::kLe || kind_ == Kind::kLt) {
+    number_ = Atoll(param_);
+  }
+  if (kind_ == Kind::kValidateByteRange && !ParseByteRanges(param_, &allowed_bytes_)) {
+    kind_ = Kind::kUnknown;  // libmodsecurity refuses the list
+  }
+  if (kind_ == Kind::kRx) {
+    auto re = modsec::LibRegex::Shared(param_);
+    if (re) {
+      regex_ = re.value();
+    } else {
+      kind_ = Kind::kUnknown;
+    }
+  }
+}
+
+std::optional<bool> ExactOperator::Positive(const std::string& v) const {
+  const std::string& p = param_;
+  switch (kind_) {
+    case Kind::kUnknown:
+      return std::nullopt;
+    case Kind::kStreq:
+      return v == p;
+    case Kind::kWithin:
+      return p.find(v) != std::string::npos;
+    case Kind::kBeginsWith:
+      return v.compare(0, p.size(), p) == 0 && v.size() >= p.size();
+    case Kind::kEndsWith:
+      return v.size() >= p.size() && v.compare(v.size() - p.size(), p.size(), p) == 0;
+    case Kind::kContains:
+      return v.find(p) != std::string::npos;
+    case Kind::kEq:
+      return StoiOrZero(v) == number_;
+    case Kind::kGe:
+      return Atoll(v) >= number_;
+    case Kind::kGt:
+      return Atoll(v) > number_;
+    case Kind::kLe:
+      return Atoll(v) <= number_;
+    case Kind::kLt:
+      return Atoll(v) < number_;
+    case Kind::kDetectSqli:
+      return modsec::DetectsSqli(v);
+    case Kind::kDetectXss:
+      return modsec::DetectsXss(v);
+    case Kind::kValidateByteRange:
+      for (unsigned char c : v) {
+        if (!allowed_bytes_[c]) return true;
+      }
+      return false;
+    case Kind::kValidateUrlEncoding:
+      return InvalidUrlEncoding(v);
+    case Kind::kRx:
+      return regex_->Matches(v);
+  }
   return std::nullopt;
 }
 
-}  // namespace
+std::optional<bool> ExactOperator::Evaluate(const std::string& value) const {
+  std::optional<bool> matched = Positive(value);
+  if (!matched) return std::nullopt;
+  return negated_ ? !*matched : *matched;
+}
 
 std::optional<bool> EvaluateExactly(const Operator& op, const std::string& value) {
-  std::optional<bool> matched = Positive(op, value);
-  if (!matched) return std::nullopt;
-  return op.negated ? !*matched : *matched;
+  return ExactOperator(op).Evaluate(value);
 }
 
 bool IsExactOperator(const std::string& name) {

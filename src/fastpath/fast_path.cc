@@ -265,6 +265,12 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
   }
   std::map<int, std::vector<PatternSet::Pattern>> patterns;  // by node
   std::map<int, std::vector<Source>> read_at;                // by node
+  for (const WatchedRule& rule : fp->plan_.rules) {
+    fp->first_link_.push_back(fp->link_count_);
+    fp->link_count_ += rule.links.size();
+  }
+  fp->exact_ops_.resize(fp->link_count_);
+  fp->confirm_regexes_.resize(fp->link_count_);
   for (size_t r = 0; r < fp->plan_.rules.size(); ++r) {
     WatchedRule& rule = fp->plan_.rules[r];
     fp->link_nodes_.emplace_back();
@@ -317,11 +323,7 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
           ok = ok && index;
           if (index) re.read_steps.push_back(index.value());
         }
-        if (link.capture.read_op.name == "rx") {
-          auto read = modsec::LibRegex::Shared(link.capture.read_op.param);
-          ok = ok && read;
-          if (read) re.read = read.value();
-        }
+        re.read.emplace(link.capture.read_op);
         if (ok) {
           fp->capture_regexes_[{r, l}] = std::move(re);
         } else {
@@ -329,13 +331,8 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
         }
         continue;
       }
-      if (link.check == LinkCheck::kExact && link.op.name == "rx") {
-        auto re = modsec::LibRegex::Shared(link.op.param);
-        if (re) {
-          fp->exact_regexes_[{r, l}] = re.value();
-        } else {
-          link.check = LinkCheck::kAlways;
-        }
+      if (link.check == LinkCheck::kExact) {
+        fp->exact_ops_[fp->LinkIndex(r, l)].emplace(link.op);
         continue;
       }
       if (link.check != LinkCheck::kPrefilter) continue;
@@ -351,9 +348,8 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
       if (link.op.name == "rx" &&
           (NeedsWholeValue(link.op.param) || (whole && whole.value()->Matches("\n")))) {
         fp->pattern_links_.pop_back();
-        auto& exact = whole;
-        if (exact) {
-          fp->exact_regexes_[{r, l}] = exact.value();
+        if (whole) {
+          fp->exact_ops_[fp->LinkIndex(r, l)].emplace(link.op);
           link.check = LinkCheck::kExact;
         } else {
           link.check = LinkCheck::kAlways;
@@ -363,7 +359,7 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
       if (link.op.name == "rx") {
         mine.push_back({link.op.param, id, false});
         // A prefilter hit is confirmed with the regex libmodsecurity runs.
-        if (whole) fp->exact_regexes_[{r, l}] = whole.value();
+        if (whole) fp->confirm_regexes_[fp->LinkIndex(r, l)] = whole.value();
       } else {
         std::optional<std::vector<std::string>> phrases =
             link.op.name == "pm" ? std::optional(SplitWords(link.op.param))
@@ -437,11 +433,7 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
       if (!read) continue;
       std::string tv = made;
       for (int step : re.read_steps) tv = transformations_->Apply(step, tv);
-      if (re.read != nullptr) {
-        if (OverInlineBudget(tv) || re.read->Matches(tv) != chain.read_op.negated) {
-          return true;
-        }
-      } else if (EvaluateExactly(chain.read_op, tv).value_or(true)) {
+      if ((re.read->is_regex() && OverInlineBudget(tv)) || re.read->Evaluate(tv).value_or(true)) {
         return true;
       }
     }
@@ -538,27 +530,39 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
   }
   inline_regex_bytes = 0;
   // transformed[node * values + value], made on first use: the parent's string itself when the
-  // transformation leaves it alone, else a new one kept in `arena`.
+  // transformation leaves it alone, else a new one kept in `arena`; with the byte classes of
+  // the string (Transformations::ByteClasses), which tell whether the next one leaves it alone.
+  struct Transformed {
+    const std::string* value = nullptr;
+    uint32_t classes = 0;
+  };
   const size_t value_count = values.size();
-  std::vector<const std::string*> transformed(nodes_.size() * value_count, nullptr);
+  std::vector<Transformed> transformed(nodes_.size() * value_count);
   std::deque<std::string> arena;
-  auto value_at = [&](auto&& self, int node, size_t v) -> const std::string& {
-    if (node == 0) return values[v].value;
-    const std::string*& slot = transformed[static_cast<size_t>(node) * value_count + v];
-    if (slot == nullptr) {
-      const std::string& input = self(self, nodes_[node].parent, v);
-      if (transformations_->Unchanged(nodes_[node].transformation, input)) {
-        slot = &input;
-      } else {
-        slot = &arena.emplace_back(transformations_->Apply(nodes_[node].transformation, input));
-      }
+  auto transformed_at = [&](auto&& self, int node, size_t v) -> const Transformed& {
+    Transformed& slot = transformed[static_cast<size_t>(node) * value_count + v];
+    if (slot.value != nullptr) return slot;
+    if (node == 0) {
+      slot = {&values[v].value, modsec::Transformations::ByteClasses(values[v].value)};
+      return slot;
     }
-    return *slot;
+    const Transformed& input = self(self, nodes_[node].parent, v);
+    const int step = nodes_[node].transformation;
+    if (transformations_->Unchanged(step, input.classes)) {
+      slot = input;
+    } else {
+      const std::string& made = arena.emplace_back(transformations_->Transform(step, *input.value));
+      slot = {&made, modsec::Transformations::ByteClasses(made)};
+    }
+    return slot;
+  };
+  auto value_at = [&](int node, size_t v) -> const std::string& {
+    if (node == 0) return values[v].value;
+    return *transformed_at(transformed_at, node, v).value;
   };
 
-  // Prefilter hits, by link.
-  std::vector<std::vector<bool>> hit(plan_.rules.size());
-  for (size_t r = 0; r < plan_.rules.size(); ++r) hit[r].assign(plan_.rules[r].links.size(), false);
+  // Prefilter hits, by link (LinkIndex).
+  std::vector<uint8_t> hit(link_count_, 0);
   hs_scratch* scratch = scratches.For(serial_, sets_);
   if (scratch == nullptr && !pattern_links_.empty()) return {false, "no scan memory"};
   // One scan per chain node over every value read there, joined by newlines (the patterns are
@@ -574,7 +578,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     const NodeReads& reads = set_reads_[node];
     for (size_t v = 0; v < values.size(); ++v) {
       if (!reads.Reads(values[v])) continue;
-      const std::string& t = value_at(value_at, static_cast<int>(node), v);
+      const std::string& t = value_at(static_cast<int>(node), v);
       if (t.empty() && !sets_[node]->Scan(t, scratch, ids)) return {false, "prefilter scan failed"};
       joined += t;
       joined += '\n';
@@ -583,13 +587,14 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     if (!sets_[node]->Scan(joined, scratch, ids)) return {false, "prefilter scan failed"};
     for (uint32_t id : ids) {
       const LinkRef ref = pattern_links_[id];
-      if (!hit[ref.rule][ref.link]) candidates.push_back(ref);
-      hit[ref.rule][ref.link] = true;  // confirmed (or not) below
+      uint8_t& h = hit[LinkIndex(ref.rule, ref.link)];
+      if (h == 0) candidates.push_back(ref);
+      h = 1;  // confirmed (or not) below
     }
   }
   for (const LinkRef& ref : candidates) {
-    auto exact = exact_regexes_.find({ref.rule, ref.link});
-    if (exact == exact_regexes_.end()) continue;  // @pm: the prefilter's answer stands
+    const modsec::LibRegex* confirm = confirm_regexes_[LinkIndex(ref.rule, ref.link)].get();
+    if (confirm == nullptr) continue;  // @pm: the prefilter's answer stands
     bool matched = false;
     const WatchedLink& link = plan_.rules[ref.rule].links[ref.link];
     for (size_t v = 0; v < values.size() && !matched; ++v) {
@@ -597,11 +602,11 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
       for (const Source& s : link.sources) reads = reads || (!s.count && Reads(s, values[v]));
       if (!reads) continue;
       for (int node : link_nodes_[ref.rule][ref.link]) {
-        const bool m = MayMatchInline(*exact->second, value_at(value_at, node, v));
+        const bool m = MayMatchInline(*confirm, value_at(node, v));
         matched = matched || m;
       }
     }
-    hit[ref.rule][ref.link] = matched;
+    hit[LinkIndex(ref.rule, ref.link)] = matched ? 1 : 0;
   }
 
   for (size_t r = 0; r < plan_.rules.size(); ++r) {
@@ -613,7 +618,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
         case LinkCheck::kAlways:
           break;
         case LinkCheck::kPrefilter:
-          fires = hit[r][l];
+          fires = hit[LinkIndex(r, l)] != 0;
           break;
         case LinkCheck::kPresence: {
           bool present = false;
@@ -630,7 +635,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
             for (size_t v = 0; v < values.size() && !made; ++v) {
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
-                made = made || CaptureChainFires(link, re, value_at(value_at, node, v));
+                made = made || CaptureChainFires(link, re, value_at(node, v));
               }
             }
           }
@@ -644,7 +649,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
             for (size_t v = 0; v < values.size() && !made; ++v) {
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
-                const std::string name = link.name_prefix + value_at(value_at, node, v);
+                const std::string name = link.name_prefix + value_at(node, v);
                 made = made || OverInlineBudget(name) || exact->Matches(name) ||
                        caseless->Matches(name);
               }
@@ -654,14 +659,9 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
           break;
         }
         case LinkCheck::kExact: {
-          const modsec::LibRegex* re = nullptr;
-          if (auto it = exact_regexes_.find({r, l}); it != exact_regexes_.end())
-            re = it->second.get();
+          const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
           auto evaluate = [&](const std::string& value) {
-            if (re != nullptr) {
-              return OverInlineBudget(value) || re->Matches(value) != link.op.negated;
-            }
-            return EvaluateExactly(link.op, value).value_or(true);
+            return (op.is_regex() && OverInlineBudget(value)) || op.Evaluate(value).value_or(true);
           };
           bool matched = false;
           for (const Source& s : link.sources) {
@@ -684,7 +684,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
             for (size_t v = 0; v < values.size() && !matched; ++v) {
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
-                matched = matched || evaluate(value_at(value_at, node, v));
+                matched = matched || evaluate(value_at(node, v));
               }
             }
           }

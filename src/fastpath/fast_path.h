@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +17,7 @@
 
 #include "core/regex.h"
 #include "core/result.h"
+#include "fastpath/exact_operators.h"
 #include "fastpath/plan.h"
 #include "fastpath/request_values.h"
 #include "modsec/compiled_policy.h"
@@ -71,6 +73,10 @@ class FastPath {
   std::shared_ptr<const modsec::CompiledPolicy> policy_;
   std::unique_ptr<modsec::Transformations> transformations_;
   Plan plan_;
+  // Per rule: the index of its first link among all links (per-link tables are flat).
+  std::vector<size_t> first_link_;
+  size_t link_count_ = 0;
+  size_t LinkIndex(size_t rule, size_t link) const { return first_link_[rule] + link; }
   std::vector<Node> nodes_;
   // Per rule, per link: the nodes it reads (several with multiMatch).
   std::vector<std::vector<std::vector<int>>> link_nodes_;
@@ -102,14 +108,16 @@ class FastPath {
     std::shared_ptr<const modsec::LibRegex> match;
     std::shared_ptr<const core::Regex> groups;
     std::vector<std::shared_ptr<const core::Regex>> keys;  // per read target; null: literal key
-    std::shared_ptr<const modsec::LibRegex> read;          // the second link's @rx, if any
+    std::optional<ExactOperator> read;                     // the second link's operator
     std::vector<int> read_steps;                           // the second link's transformations
   };
   std::map<std::pair<size_t, size_t>, CaptureRegexes> capture_regexes_;
   bool CaptureChainFires(const WatchedLink& link, const CaptureRegexes& re,
                          const std::string& value) const;
-  // kExact @rx links (negated, or on a count): libmodsecurity's own regex.
-  std::map<std::pair<size_t, size_t>, std::shared_ptr<const modsec::LibRegex>> exact_regexes_;
+  // Per link (LinkIndex): for kExact links the operator, read once; for kPrefilter @rx links
+  // the regex that confirms a prefilter hit (libmodsecurity's own).
+  std::vector<std::optional<ExactOperator>> exact_ops_;
+  std::vector<std::shared_ptr<const modsec::LibRegex>> confirm_regexes_;
   // The plans for form and JSON bodies (null: such bodies take the slow path, for the reason
   // beside).
   std::shared_ptr<const FastPath> form_;

@@ -5,6 +5,7 @@
 #include <modsecurity/rules_set.h>
 #include <modsecurity/transaction.h>
 
+#include <array>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -84,63 +85,101 @@ std::string MangledClassName(const std::string& cls) {
   return "N11modsecurity7actions15transformations" + std::to_string(cls.size()) + cls + "E";
 }
 
-// Whether `value` holds one of `bytes`, through a 256-entry table (find_first_of scans the set
-// once per byte of the value).
-class ByteSet {
- public:
-  constexpr explicit ByteSet(std::string_view bytes) {
-    for (unsigned char c : bytes) in_[c] = true;
-  }
-  bool AnyIn(const std::string& value) const {
-    for (unsigned char c : value) {
-      if (in_[c]) return true;
-    }
-    return false;
-  }
-
- private:
-  bool in_[256] = {};
+// The bytes each shortcut looks for, one bit per class. Each class holds NUL too: some of
+// libmodsecurity's transformations stop at the first one (cssDecode, utf8toUnicode read the
+// value as a C string).
+struct ByteClass {
+  const char* name;  // the transformations' factory names it serves, space-separated
+  std::string_view bytes;
 };
+constexpr std::string_view kUpperBytes("ABCDEFGHIJKLMNOPQRSTUVWXYZ\0", 27);
+constexpr ByteClass kClasses[] = {
+    {"urlDecodeUni urlDecode", std::string_view("%+\0", 3)},
+    {"htmlEntityDecode", std::string_view("&\0", 2)},
+    {"jsDecode cssDecode escapeSeqDecode", std::string_view("\\\0", 2)},
+    {"removeNulls", std::string_view("\0", 1)},
+    {"compressWhitespace", std::string_view(" \t\n\v\f\r\0", 7)},
+    // removeWhitespace also drops the bytes of a UTF-8 no-break space, each on its own.
+    {"removeWhitespace", std::string_view(" \t\n\v\f\r\0\xa0\xc2", 9)},
+    {"lowercase", kUpperBytes},
+    // cmdLine drops quotes, backslashes and carets, turns runs of blanks, commas and semicolons
+    // into one space and lowercases A-Z; '/' and '(' only change after a space.
+    {"cmd_line", std::string_view("\"'\\^ ,;\t\r\n\0ABCDEFGHIJKLMNOPQRSTUVWXYZ", 37)},
+    // Path normalisation only acts at '/' and '.' ('\\' too on Windows).
+    {"normalizePath normalisePath", std::string_view("/.\0", 3)},
+    {"normalizePathWin normalisePathWin", std::string_view("/.\\\0", 4)},
+    // A comment needs a '/'.
+    {"replaceComments", std::string_view("/\0", 2)},
+};
+// utf8toUnicode's class: bytes from 0x80 up, and NUL.
+constexpr size_t kNonAsciiClass = std::size(kClasses);
 
-bool HasAny(const std::string& value, const ByteSet& bytes) { return bytes.AnyIn(value); }
-
-// Each set holds NUL too: some of libmodsecurity's transformations stop at the first one
-// (cssDecode, utf8toUnicode read the value as a C string).
-constexpr ByteSet kUrl(std::string_view("%+\0", 3));
-constexpr ByteSet kEntity(std::string_view("&\0", 2));
-constexpr ByteSet kBackslash(std::string_view("\\\0", 2));
-constexpr ByteSet kNul(std::string_view("\0", 1));
-constexpr ByteSet kSpace(std::string_view(" \t\n\v\f\r\0", 7));
-// removeWhitespace also drops the bytes of a UTF-8 no-break space, each on its own.
-constexpr ByteSet kSpaceOrNbsp(std::string_view(" \t\n\v\f\r\0\xa0\xc2", 9));
-
-bool IsAsciiWithoutNul(const std::string& value) {
-  for (unsigned char c : value) {
-    if (c >= 0x80 || c == 0) return false;
-  }
-  return true;
+const std::array<uint32_t, 256>& ClassTable() {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (size_t i = 0; i < std::size(kClasses); ++i) {
+      for (unsigned char c : kClasses[i].bytes) t[c] |= 1u << i;
+    }
+    for (size_t c = 0; c < 256; ++c) {
+      if (c == 0 || c >= 0x80) t[c] |= 1u << kNonAsciiClass;
+    }
+    return t;
+  }();
+  return table;
 }
 
-// Values a transformation leaves as they are, told by a look at their bytes: libmodsecurity's
-// code only ever acts on these bytes (each shortcut is held to libmodsecurity's own result in
-// tests/unit/fastpath/transformations_test.cc). Most request values have none of them, and
-// skipping the call skips its copies.
-using Unchanged = bool (*)(const std::string&);
-Unchanged ShortcutFor(const std::string& name) {
-  static const std::map<std::string, Unchanged> kShortcuts = {
-      {"urlDecodeUni", [](const std::string& v) { return !HasAny(v, kUrl); }},
-      {"urlDecode", [](const std::string& v) { return !HasAny(v, kUrl); }},
-      {"htmlEntityDecode", [](const std::string& v) { return !HasAny(v, kEntity); }},
-      {"jsDecode", [](const std::string& v) { return !HasAny(v, kBackslash); }},
-      {"cssDecode", [](const std::string& v) { return !HasAny(v, kBackslash); }},
-      {"escapeSeqDecode", [](const std::string& v) { return !HasAny(v, kBackslash); }},
-      {"removeNulls", [](const std::string& v) { return !HasAny(v, kNul); }},
-      {"removeWhitespace", [](const std::string& v) { return !HasAny(v, kSpaceOrNbsp); }},
-      {"compressWhitespace", [](const std::string& v) { return !HasAny(v, kSpace); }},
-      {"utf8toUnicode", [](const std::string& v) { return IsAsciiWithoutNul(v); }},
-  };
-  auto it = kShortcuts.find(name);
-  return it == kShortcuts.end() ? nullptr : it->second;
+// Values a transformation leaves as they are, told by the classes of their bytes:
+// libmodsecurity's code only ever acts on these bytes (each shortcut is held to libmodsecurity's
+// own result in tests/unit/fastpath/transformations_test.cc). Most request values have none of
+// them, and skipping the call skips its copies. 0: no shortcut.
+uint32_t ShortcutFor(const std::string& name) {
+  if (name == "utf8toUnicode") return 1u << kNonAsciiClass;
+  for (size_t i = 0; i < std::size(kClasses); ++i) {
+    std::string_view names = kClasses[i].name;
+    while (!names.empty()) {
+      const size_t space = names.find(' ');
+      if (names.substr(0, space) == name) return 1u << i;
+      names = space == std::string_view::npos ? std::string_view() : names.substr(space + 1);
+    }
+  }
+  return 0;
+}
+
+// libmodsecurity's t:cmdLine (CmdLine::evaluate), in one pass into one string instead of an
+// append per byte.
+std::string CmdLine(const std::string& value) {
+  std::string out;
+  out.reserve(value.size());
+  bool space = false;
+  for (char c : value) {
+    switch (c) {
+      case '"':
+      case '\'':
+      case '\\':
+      case '^':
+        break;
+      case ' ':
+      case ',':
+      case ';':
+      case '\t':
+      case '\r':
+      case '\n':
+        if (!space) out += ' ';
+        space = true;
+        break;
+      case '/':
+      case '(':
+        if (space) out.pop_back();
+        space = false;
+        out += c;
+        break;
+      default:
+        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+        space = false;
+        break;
+    }
+  }
+  return out;
 }
 
 // libmodsecurity's t:lowercase: std::tolower in the "C" locale (A-Z only), byte by byte, but
@@ -197,13 +236,33 @@ core::Result<int> Transformations::Find(const std::string& name) {
   names_.push_back(name);
   objects_.push_back(object);
   shortcuts_.push_back(ShortcutFor(canonical));
-  lowercase_.push_back(canonical == "lowercase");
+  own_.push_back(canonical == "lowercase"  ? Own::kLowercase
+                 : canonical == "cmd_line" ? Own::kCmdLine
+                                           : Own::kNone);
   return static_cast<int>(objects_.size() - 1);
 }
 
+uint32_t Transformations::ByteClasses(const std::string& value) {
+  const std::array<uint32_t, 256>& table = ClassTable();
+  uint32_t classes = 0;
+  for (unsigned char c : value) classes |= table[c];
+  return classes;
+}
+
 std::string Transformations::Apply(int index, const std::string& value) const {
-  if (lowercase_[index]) return AsciiLowercase(value);
-  if (shortcuts_[index] != nullptr && shortcuts_[index](value)) return value;
+  if (Unchanged(index, value)) return value;
+  return Transform(index, value);
+}
+
+std::string Transformations::Transform(int index, const std::string& value) const {
+  switch (own_[index]) {
+    case Own::kLowercase:
+      return AsciiLowercase(value);
+    case Own::kCmdLine:
+      return CmdLine(value);
+    case Own::kNone:
+      break;
+  }
   return objects_[index]->evaluate(value, context_.get());
 }
 

@@ -4,6 +4,7 @@
 // re-implements one. Made on the loading thread for one compiled policy (its unicode map
 // decides %u decoding), then used read-only by any worker.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,12 +33,20 @@ class Transformations {
   // it on first use; an error for a name libmodsecurity does not know.
   core::Result<int> Find(const std::string& name);
   // `value` through transformation `index` (from Find). Thread-safe. Values a look at their
-  // bytes shows the transformation leaves alone, and t:lowercase, skip libmodsecurity's call
-  // (same result, no copies).
+  // bytes shows the transformation leaves alone skip libmodsecurity's call (same result, no
+  // copies); t:lowercase and t:cmdLine are rampart's own loops (held to libmodsecurity's).
   std::string Apply(int index, const std::string& value) const;
-  // True when transformation `index` is known to leave `value` as it is (from its bytes).
+  // Apply for a value Unchanged says no to: no second look at its bytes.
+  std::string Transform(int index, const std::string& value) const;
+  // Which classes of bytes the shortcuts look for `value` holds: computed once, they answer
+  // Unchanged for every transformation (and stay the same while the value does).
+  static uint32_t ByteClasses(const std::string& value);
+  // True when transformation `index` is known to leave a value of these byte classes as it is.
+  bool Unchanged(int index, uint32_t classes) const {
+    return shortcuts_[index] != 0 && (classes & shortcuts_[index]) == 0;
+  }
   bool Unchanged(int index, const std::string& value) const {
-    return shortcuts_[index] != nullptr && shortcuts_[index](value);
+    return shortcuts_[index] != 0 && Unchanged(index, ByteClasses(value));
   }
   // Always libmodsecurity's own call (what the shortcuts are tested against).
   std::string ApplyWithLibmodsecurity(int index, const std::string& value) const;
@@ -51,8 +60,9 @@ class Transformations {
                                                                                           nullptr};
   std::vector<std::string> names_;
   std::vector<modsecurity::actions::Action*> objects_;
-  std::vector<bool (*)(const std::string&)> shortcuts_;  // per transformation, or null
-  std::vector<bool> lowercase_;
+  std::vector<uint32_t> shortcuts_;  // per transformation: the byte classes it acts on, or 0
+  enum class Own : uint8_t { kNone, kLowercase, kCmdLine };
+  std::vector<Own> own_;  // per transformation: rampart's own code for it
 };
 
 }  // namespace rampart::modsec

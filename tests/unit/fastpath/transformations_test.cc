@@ -202,11 +202,14 @@ TEST(TransformationsTest, ShortcutsGiveLibModSecuritysResult) {
   RAMPART_REQUIRE_CRS();
   std::unique_ptr<Transformations> t = MustMake();
   ASSERT_NE(t, nullptr);
-  const char* kNames[] = {"urlDecodeUni",  "urlDecode",        "htmlEntityDecode",
-                          "jsDecode",      "cssDecode",        "escapeSeqDecode",
-                          "removeNulls",   "removeWhitespace", "compressWhitespace",
-                          "utf8toUnicode", "lowercase"};
-  const std::string kTriggers = std::string("%+&\\ \t\n\v\f\r\x80\xc3\xa9\xff AZaz", 20) + '\0';
+  const char* kNames[] = {"urlDecodeUni",     "urlDecode",        "htmlEntityDecode",
+                          "jsDecode",         "cssDecode",        "escapeSeqDecode",
+                          "removeNulls",      "removeWhitespace", "compressWhitespace",
+                          "utf8toUnicode",    "lowercase",        "cmdLine",
+                          "normalizePath",    "normalisePath",    "normalizePathWin",
+                          "normalisePathWin", "replaceComments"};
+  const std::string kTriggers =
+      std::string("%+&\\ \t\n\v\f\r\x80\xc3\xa9\xff AZaz", 20) + "/./..//*-#\"',;^(" + '\0';
   uint32_t seed = 20261124;
   auto next = [&seed] {
     seed = seed * 1664525u + 1013904223u;
