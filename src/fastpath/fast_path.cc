@@ -1,6 +1,7 @@
 #include "fastpath/fast_path.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <deque>
@@ -9,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <utility>
 
 #include "core/strings.h"
@@ -90,21 +92,50 @@ bool Reads(const Source& s, const Value& v) {
   return s.variable == v.variable && (s.key.empty() || core::EqualsIgnoreCase(s.key, v.key));
 }
 
+// A request's values grouped by variable (their indices), so that a source only looks at the
+// values of its own variable.
+class ValuesByVariable {
+ public:
+  explicit ValuesByVariable(const std::vector<Value>& values) : values_(values) {
+    constexpr size_t kVariables = static_cast<size_t>(Variable::kCount);
+    for (const Value& v : values) ++begin_[static_cast<size_t>(v.variable) + 1];
+    for (size_t i = 1; i <= kVariables; ++i) begin_[i] += begin_[i - 1];
+    std::array<uint32_t, kVariables + 1> next = begin_;
+    order_.resize(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      order_[next[static_cast<size_t>(values[i].variable)]++] = static_cast<uint32_t>(i);
+    }
+  }
+  // The indices of the values of `variable`.
+  std::span<const uint32_t> Of(Variable variable) const {
+    const auto v = static_cast<size_t>(variable);
+    return {order_.data() + begin_[v], begin_[v + 1] - begin_[v]};
+  }
+  // How many values `s` reads.
+  size_t Count(const Source& s) const {
+    size_t n = 0;
+    for (uint32_t v : Of(s.variable)) n += Reads(s, values_[v]) ? 1 : 0;
+    return n;
+  }
+
+ private:
+  const std::vector<Value>& values_;
+  std::array<uint32_t, static_cast<size_t>(Variable::kCount) + 1> begin_{};
+  std::vector<uint32_t> order_;
+};
+
 // The counts a rule may see for a count source: one, or a form's phase-1 and phase-2 counts.
-std::vector<size_t> Counts(const Source& s, const std::vector<Value>& values) {
+std::vector<size_t> Counts(const Source& s, const ValuesByVariable& values) {
   // A single-valued variable always counts 1 (two values stand for its phase 1 and phase 2
   // forms, and "" is a value).
   if (IsSingleValued(s.variable)) return {1};
-  size_t n = 0;
-  for (const Value& v : values) n += Reads(s, v) ? 1 : 0;
+  const size_t n = values.Count(s);
   if (!s.body_count) return {n};
   if (s.variable == Variable::kArgsPost || s.variable == Variable::kArgsPostNames) return {0, n};
   // ARGS, ARGS_NAMES: the query's, then the query's and the body's.
   Source post = s;
   post.variable = s.variable == Variable::kArgsGet ? Variable::kArgsPost : Variable::kArgsPostNames;
-  size_t body = 0;
-  for (const Value& v : values) body += Reads(post, v) ? 1 : 0;
-  return {n, n + body};
+  return {n, n + values.Count(post)};
 }
 
 std::vector<std::string> SplitWords(const std::string& text) {
@@ -561,6 +592,8 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     return *transformed_at(transformed_at, node, v).value;
   };
 
+  const ValuesByVariable by_variable(values);
+
   // Prefilter hits, by link (LinkIndex).
   std::vector<uint8_t> hit(link_count_, 0);
   hs_scratch* scratch = scratches.For(serial_, sets_);
@@ -623,7 +656,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
         case LinkCheck::kPresence: {
           bool present = false;
           for (const Source& s : link.sources) {
-            for (const Value& v : values) present = present || s.count || Reads(s, v);
+            present = present || s.count || by_variable.Count(s) > 0;
           }
           fires = present;
           break;
@@ -632,7 +665,8 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
           const CaptureRegexes& re = capture_regexes_.at({r, l});
           bool made = false;
           for (const Source& s : link.sources) {
-            for (size_t v = 0; v < values.size() && !made; ++v) {
+            for (uint32_t v : by_variable.Of(s.variable)) {
+              if (made) break;
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
                 made = made || CaptureChainFires(link, re, value_at(node, v));
@@ -646,7 +680,8 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
           const auto& [exact, caseless] = name_regexes_.at({r, l});
           bool made = false;
           for (const Source& s : link.sources) {
-            for (size_t v = 0; v < values.size() && !made; ++v) {
+            for (uint32_t v : by_variable.Of(s.variable)) {
+              if (made) break;
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
                 const std::string name = link.name_prefix + value_at(node, v);
@@ -666,7 +701,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
           bool matched = false;
           for (const Source& s : link.sources) {
             if (s.count) {
-              for (size_t n : Counts(s, values)) {
+              for (size_t n : Counts(s, by_variable)) {
                 const std::string text = std::to_string(n);
                 for (int node : link_nodes_[r][l]) {
                   std::string t = text;
@@ -681,7 +716,8 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
               }
               continue;
             }
-            for (size_t v = 0; v < values.size() && !matched; ++v) {
+            for (uint32_t v : by_variable.Of(s.variable)) {
+              if (matched) break;
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
                 matched = matched || evaluate(value_at(node, v));
