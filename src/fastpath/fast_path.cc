@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <ranges>
 #include <span>
 #include <utility>
 
@@ -265,13 +264,9 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
   modsec::Transformations& t = *fp->transformations_;
   const Transformer transform = [&t](const std::vector<std::string>& chain,
                                      const std::string& value) -> std::optional<std::string> {
-    std::string out = value;
-    for (const std::string& name : chain) {
-      auto index = t.Find(name);
-      if (!index) return std::nullopt;
-      out = t.Apply(index.value(), out);
-    }
-    return out;
+    auto steps = t.FindChain(chain);
+    if (!steps) return std::nullopt;
+    return t.ApplyChain(steps.value(), value);
   };
   fp->plan_ = MakePlan(program, transform, body);
   fp->arguments_limit_ = program.arguments_limit();
@@ -283,12 +278,11 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
   for (const WatchedRule& rule : fp->plan_.json_switches) {
     const WatchedLink& link = rule.links.front();
     JsonSwitch sw;
-    for (const std::string& step : link.transformations) {
-      auto index = t.Find(step);
-      if (!index)
-        return core::MakeError("rule " + std::to_string(rule.id) + ": " + index.error().message);
-      sw.steps.push_back(index.value());
+    auto steps = t.FindChain(link.transformations);
+    if (!steps) {
+      return core::MakeError("rule " + std::to_string(rule.id) + ": " + steps.error().message);
     }
+    sw.steps = std::move(steps).value();
     auto regex = modsec::LibRegex::Shared(link.op.param);
     if (!regex) return regex.error();
     sw.regex = regex.value();
@@ -349,11 +343,9 @@ core::Result<std::shared_ptr<FastPath>> FastPath::CompileFor(
           re.keys.push_back(key ? key.value() : nullptr);
         }
         // The second link's transformations, found now: Decide must not add to the table.
-        for (const std::string& step : link.capture.read_transformations) {
-          auto index = t.Find(step);
-          ok = ok && index;
-          if (index) re.read_steps.push_back(index.value());
-        }
+        auto read_steps = t.FindChain(link.capture.read_transformations);
+        ok = ok && read_steps;
+        if (read_steps) re.read_steps = std::move(read_steps).value();
         re.read.emplace(link.capture.read_op);
         if (ok) {
           fp->capture_regexes_[{r, l}] = std::move(re);
@@ -462,8 +454,7 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
       const bool read =
           re.keys[i] != nullptr ? re.keys[i]->Matches(name) : core::EqualsIgnoreCase(t.key, name);
       if (!read) continue;
-      std::string tv = made;
-      for (int step : re.read_steps) tv = transformations_->Apply(step, tv);
+      const std::string tv = transformations_->ApplyChain(re.read_steps, made);
       if ((re.read->is_regex() && OverInlineBudget(tv)) || re.read->Evaluate(tv).value_or(true)) {
         return true;
       }
@@ -503,9 +494,7 @@ bool FastPath::JsonSwitchFires(const std::vector<Value>& values) const {
     for (const Source& s : plan_.json_switches[i].links.front().sources) {
       for (const Value& v : values) {
         if (!Reads(s, v)) continue;
-        std::string t = v.value;
-        for (int step : sw.steps) t = transformations_->Apply(step, t);
-        if (sw.regex->Matches(t)) return true;
+        if (sw.regex->Matches(transformations_->ApplyChain(sw.steps, v.value))) return true;
       }
     }
   }
@@ -704,14 +693,13 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
               for (size_t n : Counts(s, by_variable)) {
                 const std::string text = std::to_string(n);
                 for (int node : link_nodes_[r][l]) {
-                  std::string t = text;
-                  // Counts go through the same chain; walk it from the root.
-                  std::vector<int> path;
-                  for (int x = node; x > 0; x = nodes_[x].parent) path.push_back(x);
-                  for (int x : std::views::reverse(path)) {
-                    t = transformations_->Apply(nodes_[x].transformation, t);
+                  // Counts go through the same chain, from the root.
+                  std::vector<int> steps;
+                  for (int x = node; x > 0; x = nodes_[x].parent) {
+                    steps.push_back(nodes_[x].transformation);
                   }
-                  matched = matched || evaluate(t);
+                  std::reverse(steps.begin(), steps.end());
+                  matched = matched || evaluate(transformations_->ApplyChain(steps, text));
                 }
               }
               continue;

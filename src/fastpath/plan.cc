@@ -189,18 +189,30 @@ struct StateRules {
   }
 };
 
+// A ctl action's value split at its '=': the kind in lower case ("ruleremovebyid"), the
+// argument as written; nullopt without an '='.
+struct Ctl {
+  std::string kind;
+  std::string argument;
+};
+std::optional<Ctl> SplitCtl(const std::string& value) {
+  const size_t eq = value.find('=');
+  if (eq == std::string::npos) return std::nullopt;
+  return Ctl{core::ToLower(value.substr(0, eq)), value.substr(eq + 1)};
+}
+
 // A ctl that changes nothing for a request without a body, or that only removes request rules
 // or their targets (which can only take matches away from rules the baseline already counts as
 // silent).
 bool HarmlessCtl(const std::string& value, const StateRules& state) {
-  const std::string v = core::ToLower(value);
-  if (v == "forcerequestbodyvariable=on") return true;
-  const size_t eq = v.find('=');
-  const std::string kind = v.substr(0, eq);
-  if (eq == std::string::npos) return false;
-  if (kind == "ruleremovebyid" || kind == "ruleremovebytag" || kind == "ruleremovetargetbyid" ||
-      kind == "ruleremovetargetbytag") {
-    return !state.MayBeTouchedBy(kind, value.substr(eq + 1));
+  const std::optional<Ctl> ctl = SplitCtl(value);
+  if (!ctl) return false;
+  if (ctl->kind == "forcerequestbodyvariable" && core::EqualsIgnoreCase(ctl->argument, "on")) {
+    return true;
+  }
+  if (ctl->kind == "ruleremovebyid" || ctl->kind == "ruleremovebytag" ||
+      ctl->kind == "ruleremovetargetbyid" || ctl->kind == "ruleremovetargetbytag") {
+    return !state.MayBeTouchedBy(ctl->kind, ctl->argument);
   }
   return false;
 }
@@ -849,12 +861,10 @@ class Planner {
         for (const Link& l : r.links) {
           for (const Action& a : l.actions) {
             if (a.name != "ctl") continue;
-            const std::string v = core::ToLower(a.value);
-            const size_t eq = v.find('=');
-            const std::string kind = v.substr(0, eq);
-            if (eq != std::string::npos && kind.rfind("ruleremove", 0) == 0 &&
-                (kind == "ruleremovebymsg" ||
-                 switches.MayBeTouchedBy(kind, a.value.substr(eq + 1)))) {
+            const std::optional<Ctl> ctl = SplitCtl(a.value);
+            if (ctl && ctl->kind.rfind("ruleremove", 0) == 0 &&
+                (ctl->kind == "ruleremovebymsg" ||
+                 switches.MayBeTouchedBy(ctl->kind, ctl->argument))) {
               plan_.unsupported = Place(r) + " may remove the JSON switch at run time";
               return false;
             }

@@ -242,6 +242,21 @@ core::Result<int> Transformations::Find(const std::string& name) {
   return static_cast<int>(objects_.size() - 1);
 }
 
+core::Result<std::vector<int>> Transformations::FindChain(const std::vector<std::string>& names) {
+  std::vector<int> steps;
+  for (const std::string& name : names) {
+    auto index = Find(name);
+    if (!index) return index.error();
+    steps.push_back(index.value());
+  }
+  return steps;
+}
+
+std::string Transformations::ApplyChain(const std::vector<int>& steps, std::string value) const {
+  for (int step : steps) value = Apply(step, value);
+  return value;
+}
+
 uint32_t Transformations::ByteClasses(const std::string& value) {
   const std::array<uint32_t, 256>& table = ClassTable();
   uint32_t classes = 0;

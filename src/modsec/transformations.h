@@ -32,6 +32,10 @@ class Transformations {
   // The index of transformation `name` as rules write it ("urlDecodeUni", "cmdLine"), loading
   // it on first use; an error for a name libmodsecurity does not know.
   core::Result<int> Find(const std::string& name);
+  // The indexes of a chain of transformations, in order (Find for each); the first error.
+  core::Result<std::vector<int>> FindChain(const std::vector<std::string>& names);
+  // `value` through the chain `steps` (from FindChain), in order.
+  std::string ApplyChain(const std::vector<int>& steps, std::string value) const;
   // `value` through transformation `index` (from Find). Thread-safe. Values a look at their
   // bytes shows the transformation leaves alone skip libmodsecurity's call (same result, no
   // copies); t:lowercase and t:cmdLine are rampart's own loops (held to libmodsecurity's).
