@@ -68,7 +68,7 @@ std::optional<bool> InvalidUrlEncoding(const std::string& v) {
 
 }  // namespace
 
-ExactOperator::ExactOperator(const Operator& op) : negated_(op.negated), param_(op.param) {
+std::optional<ExactOperator::Kind> ExactOperator::KindNamed(const std::string& name) {
   static const std::map<std::string, Kind> kKinds = {
       {"streq", Kind::kStreq},
       {"within", Kind::kWithin},
@@ -86,9 +86,15 @@ ExactOperator::ExactOperator(const Operator& op) : negated_(op.negated), param_(
       {"validateurlencoding", Kind::kValidateUrlEncoding},
       {"rx", Kind::kRx},
   };
-  auto it = kKinds.find(op.name);
-  if (it == kKinds.end()) return;
-  kind_ = it->second;
+  auto it = kKinds.find(name);
+  if (it == kKinds.end()) return std::nullopt;
+  return it->second;
+}
+
+ExactOperator::ExactOperator(const Operator& op) : negated_(op.negated), param_(op.param) {
+  const std::optional<Kind> kind = KindNamed(op.name);
+  if (!kind) return;
+  kind_ = *kind;
   if (kind_ == Kind::kEq) number_ = StoiOrZero(param_);
   if (kind_ == Kind::kGe || kind_ == Kind::kGt || kind_ == Kind::kLe || kind_ == Kind::kLt) {
     number_ = Atoll(param_);
@@ -159,10 +165,8 @@ std::optional<bool> EvaluateExactly(const Operator& op, const std::string& value
 }
 
 bool IsExactOperator(const std::string& name) {
-  return name == "streq" || name == "within" || name == "beginswith" || name == "endswith" ||
-         name == "contains" || name == "eq" || name == "ge" || name == "gt" || name == "le" ||
-         name == "lt" || name == "detectsqli" || name == "detectxss" ||
-         name == "validatebyterange" || name == "validateurlencoding";
+  const std::optional<ExactOperator::Kind> kind = ExactOperator::KindNamed(name);
+  return kind && *kind != ExactOperator::Kind::kRx;
 }
 
 }  // namespace rampart::fastpath

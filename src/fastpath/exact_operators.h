@@ -47,6 +47,10 @@ class ExactOperator {
     kValidateUrlEncoding,
     kRx,
   };
+  // The operator `name` (lower case, without '@') names; nullopt for one rampart does not
+  // evaluate.
+  static std::optional<Kind> KindNamed(const std::string& name);
+  friend bool IsExactOperator(const std::string& name);
   std::optional<bool> Positive(const std::string& value) const;
   Kind kind_ = Kind::kUnknown;
   bool negated_ = false;

@@ -202,7 +202,9 @@ int FastPath::NodeFor(const std::vector<std::string>& chain, std::string* error)
       }
     }
     if (found < 0) {
-      nodes_.push_back({node, index.value()});
+      std::vector<int> steps = nodes_[node].steps;
+      steps.push_back(index.value());
+      nodes_.push_back({node, index.value(), std::move(steps)});
       found = static_cast<int>(nodes_.size() - 1);
     }
     node = found;
@@ -693,13 +695,9 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
               for (size_t n : Counts(s, by_variable)) {
                 const std::string text = std::to_string(n);
                 for (int node : link_nodes_[r][l]) {
-                  // Counts go through the same chain, from the root.
-                  std::vector<int> steps;
-                  for (int x = node; x > 0; x = nodes_[x].parent) {
-                    steps.push_back(nodes_[x].transformation);
-                  }
-                  std::reverse(steps.begin(), steps.end());
-                  matched = matched || evaluate(transformations_->ApplyChain(steps, text));
+                  // Counts go through the same chain.
+                  matched =
+                      matched || evaluate(transformations_->ApplyChain(nodes_[node].steps, text));
                 }
               }
               continue;

@@ -58,6 +58,7 @@ class FastPath {
   struct Node {
     int parent = -1;
     int transformation = -1;  // index in transformations_
+    std::vector<int> steps;   // the whole chain from the raw value, in order
   };
   struct LinkRef {
     size_t rule;
