@@ -367,16 +367,23 @@ check_site_200() {  # target
 }
 
 # rampart's /metrics: sets WP_FAST and WP_SLOW to its rampart_waf_fast_path_total counters
-# (requests on routes with a fast path, by decision; 0 0 without an admin listener).
+# (requests on routes with a fast path, by decision; 0 0 without an admin listener), WP_REM and
+# WP_JUD to its rampart_waf_injection_verdicts_total (libinjection verdicts on header and cookie
+# values, remembered or judged).
 read_waf_path() {  # target
   local text
-  WP_FAST=0 WP_SLOW=0
+  WP_FAST=0 WP_SLOW=0 WP_REM=0 WP_JUD=0
   [[ -n "${ADMIN_PORT[$1]:-}" ]] || return 0
   text=$(curl -sf --max-time 5 "http://127.0.0.1:${ADMIN_PORT[$1]}/metrics") ||
     die "no /metrics from $1"
   WP_FAST=$(awk '$1 == "rampart_waf_fast_path_total{decision=\"fast\"}" { print $2 }' <<<"$text")
   WP_SLOW=$(awk '$1 == "rampart_waf_fast_path_total{decision=\"slow\"}" { print $2 }' <<<"$text")
   [[ -n "$WP_FAST" && -n "$WP_SLOW" ]] || die "$1: no rampart_waf_fast_path_total in /metrics"
+  WP_REM=$(awk '$1 == "rampart_waf_injection_verdicts_total{result=\"remembered\"}" { print $2 }' \
+    <<<"$text")
+  WP_JUD=$(awk '$1 == "rampart_waf_injection_verdicts_total{result=\"judged\"}" { print $2 }' \
+    <<<"$text")
+  WP_REM=${WP_REM:-0} WP_JUD=${WP_JUD:-0}
 }
 percent() {  # part whole: "NN.N" or n/a
   awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.1f", 100 * a / b }'
@@ -426,17 +433,18 @@ log "backend 127.0.0.1:${PORT[backend]}; $(nproc) CPUs; corpus $CORPUS ($CORPUS_
 # Verification: every corpus request once, in order, on one connection, against every target;
 # statuses from the replay, rule matches from the WAF logs (matched by request id).
 
-declare -A V_OK V_OTHER V_MATCHED V_FAST V_SLOW
+declare -A V_OK V_OTHER V_MATCHED V_FAST V_SLOW V_REM V_JUD
 sleep_flush() { sleep 1.2; }  # rampart flushes its attack and access logs every second
 
 if [[ "$VERIFY" == 1 ]]; then
   for t in "${TARGETS[@]}"; do
     read_waf_path "$t"
-    V_FAST[$t]=$((-WP_FAST)) V_SLOW[$t]=$((-WP_SLOW))
+    V_FAST[$t]=$((-WP_FAST)) V_SLOW[$t]=$((-WP_SLOW)) V_REM[$t]=$((-WP_REM)) V_JUD[$t]=$((-WP_JUD))
     python3 "$CORPUS_TOOL" replay "$CORPUS" "127.0.0.1:${PORT[$t]}" >"$TMP/replay-$t.txt" \
       2>"$TMP/replay-$t.err" || { cat "$TMP/replay-$t.err" >&2; die "replay against $t failed"; }
     read_waf_path "$t"
     V_FAST[$t]=$((V_FAST[$t] + WP_FAST)) V_SLOW[$t]=$((V_SLOW[$t] + WP_SLOW))
+    V_REM[$t]=$((V_REM[$t] + WP_REM)) V_JUD[$t]=$((V_JUD[$t] + WP_JUD))
   done
   sleep_flush
   for t in "${TARGETS[@]}"; do
@@ -487,7 +495,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Throughput: wrk cycling through the corpus, rounds over all targets in rotated order.
 
-declare -A RPS P50 P99 NON2XX SOCKERR CPU RSS WAFLINES FAST SLOW
+declare -A RPS P50 P99 NON2XX SOCKERR CPU RSS WAFLINES FAST SLOW REM JUD
 CLK_TCK="$(getconf CLK_TCK)"
 RUN_SEQ=0
 
@@ -520,12 +528,12 @@ measure() {  # target
     "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$TMP/corpus.lua" "$url" \
       >/dev/null 2>&1 || true
   fi
-  local ticks_before ticks_after wl_before fast_before slow_before
+  local ticks_before ticks_after wl_before fast_before slow_before rem_before jud_before
   wl_before=$(waf_log_lines "$t")
   # The fast path's counters around the measured run only (not the warm-up), outside the
   # CPU-time window: reading /metrics costs rampart a little CPU.
   read_waf_path "$t"
-  fast_before=$WP_FAST slow_before=$WP_SLOW
+  fast_before=$WP_FAST slow_before=$WP_SLOW rem_before=$WP_REM jud_before=$WP_JUD
   ticks_before=$(cpu_ticks "${PID[$t]}")
   "$WRK" -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
     -s "$TMP/corpus.lua" "$url" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed for $t"; }
@@ -533,6 +541,7 @@ measure() {  # target
   read_waf_path "$t"
   local fast=$((WP_FAST - fast_before)) slow=$((WP_SLOW - slow_before))
   FAST[$t]=$((${FAST[$t]:-0} + fast)) SLOW[$t]=$((${SLOW[$t]:-0} + slow))
+  REM[$t]=$((${REM[$t]:-0} + WP_REM - rem_before)) JUD[$t]=$((${JUD[$t]:-0} + WP_JUD - jud_before))
   local requests cpu_us
   requests=$(wrk_field "$out" requests)
   cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$CLK_TCK" -v n="${requests:-0}" \
@@ -815,5 +824,14 @@ if ((ROUNDS > 0)); then
     echo "    WAF-on vs plain rampart: ${vs_plain} % (target ≥ 50 %): $(met "$vs_plain" 50)"
     echo "    fast-path fraction: ${fraction} % of $((${FAST[$waf]:-0} + ${SLOW[$waf]:-0}))" \
       "requests ($(percent "$CORPUS_TAKEABLE" "$CORPUS_SIZE") % of the corpus has no body or a form or JSON body)"
+    # libinjection's verdicts on headers and cookies are remembered per worker: the throughput
+    # runs replay the corpus over and over, so the single in-order pass is the fairer figure.
+    if ((${REM[$waf]:-0} + ${JUD[$waf]:-0} > 0)); then
+      echo "    libinjection verdicts on header and cookie values remembered:" \
+        "$(percent "${REM[$waf]}" $((REM[$waf] + JUD[$waf]))) % in the throughput runs (the corpus" \
+        "replayed: more than live traffic gives)$( ((${V_REM[$waf]:-0} + ${V_JUD[$waf]:-0} > 0)) &&
+          echo ", $(percent "${V_REM[$waf]}" $((V_REM[$waf] + V_JUD[$waf]))) % in one in-order pass" \
+            "over the corpus")"
+    fi
   done
 fi

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "fastpath/injection_memo.h"
 #include "modsec/lib_regex.h"
 #include "modsec/libinjection.h"
 
@@ -112,7 +113,7 @@ ExactOperator::ExactOperator(const Operator& op) : negated_(op.negated), param_(
   }
 }
 
-std::optional<bool> ExactOperator::Positive(const std::string& v) const {
+std::optional<bool> ExactOperator::Positive(const std::string& v, bool resent) const {
   const std::string& p = param_;
   switch (kind_) {
     case Kind::kUnknown:
@@ -138,9 +139,9 @@ std::optional<bool> ExactOperator::Positive(const std::string& v) const {
     case Kind::kLt:
       return Atoll(v) < number_;
     case Kind::kDetectSqli:
-      return modsec::DetectsSqli(v);
+      return resent ? DetectsInjectionRemembered(Injection::kSqli, v) : modsec::DetectsSqli(v);
     case Kind::kDetectXss:
-      return modsec::DetectsXss(v);
+      return resent ? DetectsInjectionRemembered(Injection::kXss, v) : modsec::DetectsXss(v);
     case Kind::kValidateByteRange:
       for (unsigned char c : v) {
         if (!allowed_bytes_[c]) return true;
@@ -154,8 +155,8 @@ std::optional<bool> ExactOperator::Positive(const std::string& v) const {
   return std::nullopt;
 }
 
-std::optional<bool> ExactOperator::Evaluate(const std::string& value) const {
-  std::optional<bool> matched = Positive(value);
+std::optional<bool> ExactOperator::Evaluate(const std::string& value, bool resent) const {
+  std::optional<bool> matched = Positive(value, resent);
   if (!matched) return std::nullopt;
   return negated_ ? !*matched : *matched;
 }

@@ -23,8 +23,9 @@ class ExactOperator {
  public:
   explicit ExactOperator(const Operator& op);
   // Whether the operator (negation included) matches `value`; nullopt when it is not one
-  // rampart evaluates.
-  std::optional<bool> Evaluate(const std::string& value) const;
+  // rampart evaluates. `resent`: the value is one a client sends with each request (a header
+  // or cookie), whose libinjection verdict is worth remembering (injection_memo.h).
+  std::optional<bool> Evaluate(const std::string& value, bool resent = false) const;
   // @rx: a regex, whose cost the caller may want to bound.
   bool is_regex() const { return kind_ == Kind::kRx; }
 
@@ -51,7 +52,7 @@ class ExactOperator {
   // evaluate.
   static std::optional<Kind> KindNamed(const std::string& name);
   friend bool IsExactOperator(const std::string& name);
-  std::optional<bool> Positive(const std::string& value) const;
+  std::optional<bool> Positive(const std::string& value, bool resent) const;
   Kind kind_ = Kind::kUnknown;
   bool negated_ = false;
   std::string param_;

@@ -87,6 +87,12 @@ bool IsSingleValued(Variable v) {
          v != Variable::kRequestCookiesNames;
 }
 
+// Headers and cookies: what a client sends again with each request (injection_memo.h).
+bool IsResentByClients(Variable v) {
+  return v == Variable::kRequestHeaders || v == Variable::kRequestHeadersNames ||
+         v == Variable::kRequestCookies || v == Variable::kRequestCookiesNames;
+}
+
 bool Reads(const Source& s, const Value& v) {
   return s.variable == v.variable && (s.key.empty() || core::EqualsIgnoreCase(s.key, v.key));
 }
@@ -686,8 +692,9 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
         }
         case LinkCheck::kExact: {
           const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
-          auto evaluate = [&](const std::string& value) {
-            return (op.is_regex() && OverInlineBudget(value)) || op.Evaluate(value).value_or(true);
+          auto evaluate = [&](const std::string& value, bool resent = false) {
+            return (op.is_regex() && OverInlineBudget(value)) ||
+                   op.Evaluate(value, resent).value_or(true);
           };
           bool matched = false;
           for (const Source& s : link.sources) {
@@ -702,11 +709,12 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
               }
               continue;
             }
+            const bool resent = IsResentByClients(s.variable);
             for (uint32_t v : by_variable.Of(s.variable)) {
               if (matched) break;
               if (!Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
-                matched = matched || evaluate(value_at(node, v));
+                matched = matched || evaluate(value_at(node, v), resent);
               }
             }
           }

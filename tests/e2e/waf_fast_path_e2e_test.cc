@@ -113,6 +113,44 @@ TEST_F(WafFastPathTest, AnAttackInAHeaderOrCookieTakesTheSlowPath) {
   EXPECT_EQ(Decisions("fast"), 0);
 }
 
+// libinjection's verdicts on headers and cookies are remembered per worker
+// (fastpath/injection_memo.h): a page's requests on one connection judge them once, and a
+// hostile cookie sent again is blocked again.
+TEST_F(WafFastPathTest, HeaderVerdictsAreRememberedAndAttacksStillBlocked) {
+  REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
+  auto verdicts = [&](const std::string& result) {
+    return MetricSum(Metrics(), "rampart_waf_injection_verdicts_total", {{"result", result}});
+  };
+  Client page;
+  ASSERT_TRUE(page.Connect(port()));
+  auto r = page.Get("/", BrowserHeaders());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const double judged = verdicts("judged");
+  EXPECT_GT(judged, 0);
+  for (const char* target : {"/app.js", "/logo.png"}) {
+    r = page.Get(target, BrowserHeaders());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_EQ(Decisions("fast"), 3);
+  // The next requests judge nothing new: their headers are the first one's.
+  EXPECT_EQ(verdicts("judged"), judged);
+  EXPECT_GE(verdicts("remembered"), 2 * judged);
+
+  HeaderList hostile = BrowserHeaders();
+  hostile[5] = {"Cookie", "session=1' or '1'='1"};
+  for (int i = 0; i < 2; ++i) {
+    Client c;
+    ASSERT_TRUE(c.Connect(port()));
+    r = c.Get("/", hostile);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << "attempt " << i;
+  }
+  EXPECT_EQ(Decisions("slow"), 2);
+}
+
 TEST_F(WafFastPathTest, DetectModeRecordsWhatTheSlowPathFinds) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: detect}"));
