@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <map>
 
-#include "fastpath/injection_memo.h"
 #include "modsec/lib_regex.h"
 #include "modsec/libinjection.h"
 
@@ -113,7 +112,7 @@ ExactOperator::ExactOperator(const Operator& op) : negated_(op.negated), param_(
   }
 }
 
-std::optional<bool> ExactOperator::Positive(const std::string& v, bool resent) const {
+std::optional<bool> ExactOperator::Positive(const std::string& v) const {
   const std::string& p = param_;
   switch (kind_) {
     case Kind::kUnknown:
@@ -139,9 +138,9 @@ std::optional<bool> ExactOperator::Positive(const std::string& v, bool resent) c
     case Kind::kLt:
       return Atoll(v) < number_;
     case Kind::kDetectSqli:
-      return resent ? DetectsInjectionRemembered(Injection::kSqli, v) : modsec::DetectsSqli(v);
+      return modsec::DetectsSqli(v);
     case Kind::kDetectXss:
-      return resent ? DetectsInjectionRemembered(Injection::kXss, v) : modsec::DetectsXss(v);
+      return modsec::DetectsXss(v);
     case Kind::kValidateByteRange:
       for (unsigned char c : v) {
         if (!allowed_bytes_[c]) return true;
@@ -155,8 +154,8 @@ std::optional<bool> ExactOperator::Positive(const std::string& v, bool resent) c
   return std::nullopt;
 }
 
-std::optional<bool> ExactOperator::Evaluate(const std::string& value, bool resent) const {
-  std::optional<bool> matched = Positive(value, resent);
+std::optional<bool> ExactOperator::Evaluate(const std::string& value) const {
+  std::optional<bool> matched = Positive(value);
   if (!matched) return std::nullopt;
   return negated_ ? !*matched : *matched;
 }

@@ -23,9 +23,8 @@ class ExactOperator {
  public:
   explicit ExactOperator(const Operator& op);
   // Whether the operator (negation included) matches `value`; nullopt when it is not one
-  // rampart evaluates. `resent`: the value is one a client sends with each request (a header
-  // or cookie), whose libinjection verdict is worth remembering (injection_memo.h).
-  std::optional<bool> Evaluate(const std::string& value, bool resent = false) const;
+  // rampart evaluates.
+  std::optional<bool> Evaluate(const std::string& value) const;
   // @rx: a regex, whose cost the caller may want to bound.
   bool is_regex() const { return kind_ == Kind::kRx; }
 
@@ -52,7 +51,7 @@ class ExactOperator {
   // evaluate.
   static std::optional<Kind> KindNamed(const std::string& name);
   friend bool IsExactOperator(const std::string& name);
-  std::optional<bool> Positive(const std::string& value, bool resent) const;
+  std::optional<bool> Positive(const std::string& value) const;
   Kind kind_ = Kind::kUnknown;
   bool negated_ = false;
   std::string param_;

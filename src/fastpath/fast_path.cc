@@ -17,6 +17,7 @@
 #include "fastpath/json_arguments.h"
 #include "fastpath/pattern_set.h"
 #include "fastpath/rule_program.h"
+#include "fastpath/value_memo.h"
 #include "modsec/seclang_reader.h"
 
 namespace rampart::fastpath {
@@ -32,11 +33,14 @@ std::atomic<uint64_t> next_serial{1};
 constexpr size_t kMaxValueBytes = 4096;
 constexpr size_t kInlineRegexBytes = 4096;
 constexpr size_t kInlineRegexBudget = 65536;
-thread_local size_t inline_regex_bytes = 0;  // this thread's current decision
+thread_local size_t inline_regex_bytes = 0;     // this thread's current decision
+thread_local bool inline_budget_spent = false;  // some regex counted as "may match" unrun
 
 bool OverInlineBudget(const std::string& value) {
   inline_regex_bytes += value.size();
-  return value.size() > kInlineRegexBytes || inline_regex_bytes > kInlineRegexBudget;
+  const bool over = value.size() > kInlineRegexBytes || inline_regex_bytes > kInlineRegexBudget;
+  inline_budget_spent = inline_budget_spent || over;
+  return over;
 }
 
 bool MayMatchInline(const modsec::LibRegex& re, const std::string& value) {
@@ -87,14 +91,16 @@ bool IsSingleValued(Variable v) {
          v != Variable::kRequestCookiesNames;
 }
 
-// Headers and cookies: what a client sends again with each request (injection_memo.h).
-bool IsResentByClients(Variable v) {
-  return v == Variable::kRequestHeaders || v == Variable::kRequestHeadersNames ||
-         v == Variable::kRequestCookies || v == Variable::kRequestCookiesNames;
-}
-
 bool Reads(const Source& s, const Value& v) {
   return s.variable == v.variable && (s.key.empty() || core::EqualsIgnoreCase(s.key, v.key));
+}
+
+// Whether `link` reads `v` itself (a count is not the value).
+bool LinkReads(const WatchedLink& link, const Value& v) {
+  for (const Source& s : link.sources) {
+    if (!s.count && Reads(s, v)) return true;
+  }
+  return false;
 }
 
 // A request's values grouped by variable (their indices), so that a source only looks at the
@@ -595,10 +601,67 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
   std::vector<uint8_t> hit(link_count_, 0);
   hs_scratch* scratch = scratches.For(serial_, sets_);
   if (scratch == nullptr && !pattern_links_.empty()) return {false, "no scan memory"};
-  // One scan per chain node over every value read there, joined by newlines (the patterns are
-  // multi-line, so ^ and $ still see each value's ends; a match across two values is only a
-  // spurious hit). A hit is then checked value by value with the regex libmodsecurity runs.
   std::vector<uint32_t> ids;
+  // The links a header or cookie value may fire on its own, by link (LinkIndex): remembered
+  // from an earlier request of this thread (value_memo.h), or found now by scanning and
+  // checking the value alone, and remembered unless a regex went unrun for the inline budget.
+  std::vector<uint8_t> checked_alone(values.size(), 0);
+  std::vector<uint8_t> value_fires(link_count_, 0);
+  std::vector<uint32_t> found;
+  // Fills `found` for value v alone; false when a scan failed.
+  auto links_of = [&](size_t v) {
+    const Value& value = values[v];
+    for (size_t node = 0; node < sets_.size(); ++node) {
+      if (!sets_[node] || !set_reads_[node].Reads(value)) continue;
+      ids.clear();
+      if (!sets_[node]->Scan(value_at(static_cast<int>(node), v), scratch, ids)) return false;
+      for (uint32_t id : ids) {
+        const LinkRef ref = pattern_links_[id];
+        const size_t index = LinkIndex(ref.rule, ref.link);
+        if (std::find(found.begin(), found.end(), index) != found.end()) continue;
+        if (!LinkReads(plan_.rules[ref.rule].links[ref.link], value)) continue;
+        const modsec::LibRegex* confirm = confirm_regexes_[index].get();
+        bool matched = confirm == nullptr;  // @pm: the prefilter's answer stands
+        for (int n : link_nodes_[ref.rule][ref.link]) {
+          matched = matched || MayMatchInline(*confirm, value_at(n, v));
+        }
+        if (matched) found.push_back(static_cast<uint32_t>(index));
+      }
+    }
+    for (size_t r = 0; r < plan_.rules.size(); ++r) {
+      for (size_t l = 0; l < plan_.rules[r].links.size(); ++l) {
+        const WatchedLink& link = plan_.rules[r].links[l];
+        if (link.check != LinkCheck::kExact || !LinkReads(link, value)) continue;
+        const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
+        bool matched = false;
+        for (int n : link_nodes_[r][l]) {
+          const std::string& t = value_at(n, v);
+          matched =
+              matched || (op.is_regex() && OverInlineBudget(t)) || op.Evaluate(t).value_or(true);
+        }
+        if (matched) found.push_back(static_cast<uint32_t>(LinkIndex(r, l)));
+      }
+    }
+    return true;
+  };
+  for (size_t v = 0; v < values.size(); ++v) {
+    if (!ValueMemo::Remembers(values[v])) continue;
+    checked_alone[v] = 1;
+    if (const std::vector<uint32_t>* links = ValueMemo::Find(serial_, values[v])) {
+      for (uint32_t index : *links) value_fires[index] = 1;
+      continue;
+    }
+    found.clear();
+    inline_budget_spent = false;
+    if (!links_of(v)) return {false, "prefilter scan failed"};
+    if (!inline_budget_spent) ValueMemo::Remember(serial_, values[v], found);
+    for (uint32_t index : found) value_fires[index] = 1;
+  }
+
+  // The other values: one scan per chain node over every value read there, joined by newlines
+  // (the patterns are multi-line, so ^ and $ still see each value's ends; a match across two
+  // values is only a spurious hit). A hit is then checked value by value with the regex
+  // libmodsecurity runs.
   std::vector<LinkRef> candidates;
   std::string joined;
   for (size_t node = 0; node < sets_.size(); ++node) {
@@ -607,7 +670,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     ids.clear();
     const NodeReads& reads = set_reads_[node];
     for (size_t v = 0; v < values.size(); ++v) {
-      if (!reads.Reads(values[v])) continue;
+      if (checked_alone[v] || !reads.Reads(values[v])) continue;
       const std::string& t = value_at(static_cast<int>(node), v);
       if (t.empty() && !sets_[node]->Scan(t, scratch, ids)) return {false, "prefilter scan failed"};
       joined += t;
@@ -628,9 +691,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     bool matched = false;
     const WatchedLink& link = plan_.rules[ref.rule].links[ref.link];
     for (size_t v = 0; v < values.size() && !matched; ++v) {
-      bool reads = false;
-      for (const Source& s : link.sources) reads = reads || (!s.count && Reads(s, values[v]));
-      if (!reads) continue;
+      if (checked_alone[v] || !LinkReads(link, values[v])) continue;
       for (int node : link_nodes_[ref.rule][ref.link]) {
         const bool m = MayMatchInline(*confirm, value_at(node, v));
         matched = matched || m;
@@ -648,7 +709,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
         case LinkCheck::kAlways:
           break;
         case LinkCheck::kPrefilter:
-          fires = hit[LinkIndex(r, l)] != 0;
+          fires = hit[LinkIndex(r, l)] != 0 || value_fires[LinkIndex(r, l)] != 0;
           break;
         case LinkCheck::kPresence: {
           bool present = false;
@@ -692,11 +753,10 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
         }
         case LinkCheck::kExact: {
           const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
-          auto evaluate = [&](const std::string& value, bool resent = false) {
-            return (op.is_regex() && OverInlineBudget(value)) ||
-                   op.Evaluate(value, resent).value_or(true);
+          auto evaluate = [&](const std::string& value) {
+            return (op.is_regex() && OverInlineBudget(value)) || op.Evaluate(value).value_or(true);
           };
-          bool matched = false;
+          bool matched = value_fires[LinkIndex(r, l)] != 0;
           for (const Source& s : link.sources) {
             if (s.count) {
               for (size_t n : Counts(s, by_variable)) {
@@ -709,12 +769,11 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
               }
               continue;
             }
-            const bool resent = IsResentByClients(s.variable);
             for (uint32_t v : by_variable.Of(s.variable)) {
               if (matched) break;
-              if (!Reads(s, values[v])) continue;
+              if (checked_alone[v] || !Reads(s, values[v])) continue;
               for (int node : link_nodes_[r][l]) {
-                matched = matched || evaluate(value_at(node, v), resent);
+                matched = matched || evaluate(value_at(node, v));
               }
             }
           }

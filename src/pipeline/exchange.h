@@ -191,10 +191,10 @@ class Exchange {
   std::string_view cache_status;
   // Which way the waf stage took (src/fastpath/): kNone when the route has no fast path.
   WafPath waf_path = WafPath::kNone;
-  // The fast path's libinjection verdicts on header and cookie values (fastpath/injection_memo.h):
-  // remembered from an earlier request of the same worker, or judged for this one.
-  uint32_t waf_verdicts_remembered = 0;
-  uint32_t waf_verdicts_judged = 0;
+  // Header and cookie values the fast path checked (fastpath/value_memo.h): what they may match
+  // remembered from an earlier request of the same worker, or checked for this one.
+  uint32_t waf_values_remembered = 0;
+  uint32_t waf_values_checked = 0;
 
  private:
   ClientInfo client_;

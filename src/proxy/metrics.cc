@@ -91,9 +91,9 @@ void Metrics::CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSour
   }
 }
 
-void Metrics::CountWafVerdicts(uint32_t remembered, uint32_t judged) {
-  if (remembered != 0) waf_verdicts_remembered_.fetch_add(remembered, std::memory_order_relaxed);
-  if (judged != 0) waf_verdicts_judged_.fetch_add(judged, std::memory_order_relaxed);
+void Metrics::CountWafValues(uint32_t remembered, uint32_t checked) {
+  if (remembered != 0) waf_values_remembered_.fetch_add(remembered, std::memory_order_relaxed);
+  if (checked != 0) waf_values_checked_.fetch_add(checked, std::memory_order_relaxed);
 }
 
 void Metrics::CountWafPath(pipeline::WafPath path) {
@@ -241,14 +241,14 @@ std::string Metrics::RenderPrometheus() const {
   out += fmt::format("rampart_waf_fast_path_total{{decision=\"fast\"}} {}\n", load(waf_fast_));
   out += fmt::format("rampart_waf_fast_path_total{{decision=\"slow\"}} {}\n", load(waf_slow_));
   out +=
-      "# HELP rampart_waf_injection_verdicts_total The fast path's libinjection verdicts "
-      "(@detectSQLi, @detectXSS) on header and cookie values: remembered (the worker judged the "
-      "same bytes on an earlier request) or judged.\n";
-  out += "# TYPE rampart_waf_injection_verdicts_total counter\n";
-  out += fmt::format("rampart_waf_injection_verdicts_total{{result=\"remembered\"}} {}\n",
-                     load(waf_verdicts_remembered_));
-  out += fmt::format("rampart_waf_injection_verdicts_total{{result=\"judged\"}} {}\n",
-                     load(waf_verdicts_judged_));
+      "# HELP rampart_waf_header_values_total Header and cookie values the waf fast path "
+      "looked at: remembered (the worker knew from an earlier request which rules the same value "
+      "may match) or checked (transformed, scanned and checked).\n";
+  out += "# TYPE rampart_waf_header_values_total counter\n";
+  out += fmt::format("rampart_waf_header_values_total{{result=\"remembered\"}} {}\n",
+                     load(waf_values_remembered_));
+  out += fmt::format("rampart_waf_header_values_total{{result=\"checked\"}} {}\n",
+                     load(waf_values_checked_));
 
   out += "# HELP rampart_cache_requests_total Requests on cached routes, by what the cache did.\n";
   out += "# TYPE rampart_cache_requests_total counter\n";

@@ -67,8 +67,8 @@ class Metrics {
   void CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSource source);
   // A waf fast path decision (pipeline::WafPath::kNone counts nothing).
   void CountWafPath(pipeline::WafPath path);
-  // The fast path's libinjection verdicts on headers and cookies: remembered or judged.
-  void CountWafVerdicts(uint32_t remembered, uint32_t judged);
+  // Header and cookie values the fast path checked, or remembered from an earlier request.
+  void CountWafValues(uint32_t remembered, uint32_t checked);
   void AddBytes(uint64_t received, uint64_t sent);
   // The routes' caches: what each request's lookup came to (hit, miss, stale, revalidated,
   // bypass), and the stores' sizes, read at scrape time.
@@ -101,8 +101,8 @@ class Metrics {
   std::array<std::atomic<uint64_t>, kAttackKinds> attack_records_{};
   std::atomic<uint64_t> waf_fast_{0};
   std::atomic<uint64_t> waf_slow_{0};
-  std::atomic<uint64_t> waf_verdicts_remembered_{0};
-  std::atomic<uint64_t> waf_verdicts_judged_{0};
+  std::atomic<uint64_t> waf_values_remembered_{0};
+  std::atomic<uint64_t> waf_values_checked_{0};
   std::atomic<uint64_t> tls_full_{0};
   std::atomic<uint64_t> tls_resumed_{0};
   std::atomic<uint64_t> tls_failed_{0};

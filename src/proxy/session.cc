@@ -1691,7 +1691,7 @@ void Session::FinishExchange() {
   if (runtime_->access_log) worker_.access_log.Add(runtime_->access_log, ex);
   if (chain_) chain_->Complete(ex);
   worker_.metrics->CountWafPath(ex.waf_path);
-  worker_.metrics->CountWafVerdicts(ex.waf_verdicts_remembered, ex.waf_verdicts_judged);
+  worker_.metrics->CountWafValues(ex.waf_values_remembered, ex.waf_values_checked);
   if (!ex.findings().empty()) {
     const pipeline::Findings& findings = ex.findings();
     worker_.metrics->CountAttackRecord(findings.verdict(), findings.source());

@@ -113,31 +113,32 @@ TEST_F(WafFastPathTest, AnAttackInAHeaderOrCookieTakesTheSlowPath) {
   EXPECT_EQ(Decisions("fast"), 0);
 }
 
-// libinjection's verdicts on headers and cookies are remembered per worker
-// (fastpath/injection_memo.h): a page's requests on one connection judge them once, and a
-// hostile cookie sent again is blocked again.
-TEST_F(WafFastPathTest, HeaderVerdictsAreRememberedAndAttacksStillBlocked) {
+// What a header or cookie value may match is remembered per worker (fastpath/value_memo.h): a
+// page's requests on one connection check their headers once, and a hostile cookie sent again
+// is blocked again.
+TEST_F(WafFastPathTest, HeaderValuesAreRememberedAndAttacksStillBlocked) {
   REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(Start("{mode: block}"));
-  auto verdicts = [&](const std::string& result) {
-    return MetricSum(Metrics(), "rampart_waf_injection_verdicts_total", {{"result", result}});
+  auto values = [&](const std::string& result) {
+    return MetricSum(Metrics(), "rampart_waf_header_values_total", {{"result", result}});
   };
   Client page;
   ASSERT_TRUE(page.Connect(port()));
   auto r = page.Get("/", BrowserHeaders());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  const double judged = verdicts("judged");
-  EXPECT_GT(judged, 0);
+  const double checked = values("checked");
+  EXPECT_GT(checked, 0);
+  EXPECT_EQ(values("remembered"), 0);
   for (const char* target : {"/app.js", "/logo.png"}) {
     r = page.Get(target, BrowserHeaders());
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
   }
   EXPECT_EQ(Decisions("fast"), 3);
-  // The next requests judge nothing new: their headers are the first one's.
-  EXPECT_EQ(verdicts("judged"), judged);
-  EXPECT_GE(verdicts("remembered"), 2 * judged);
+  // The next requests check nothing new: their headers are the first one's.
+  EXPECT_EQ(values("checked"), checked);
+  EXPECT_EQ(values("remembered"), 2 * checked);
 
   HeaderList hostile = BrowserHeaders();
   hostile[5] = {"Cookie", "session=1' or '1'='1"};

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/strings.h"
-#include "fastpath/injection_memo.h"
+#include "fastpath/value_memo.h"
 #include "modsec/body_view.h"
 #include "modsec/findings.h"
 #include "modsec/inspection.h"
@@ -178,9 +178,9 @@ class WafStage final : public pipeline::Stage {
     head.headers.reserve(ex.received_headers().size());
     for (const http::Header& h : ex.received_headers()) head.headers.emplace_back(h.name, h.value);
     const fastpath::Decision decision = fast.Decide(head);
-    const fastpath::InjectionMemoCounts memo = fastpath::TakeInjectionMemoCounts();
-    ex.waf_verdicts_remembered = memo.hits;
-    ex.waf_verdicts_judged = memo.misses;
+    const fastpath::ValueMemo::Counts memo = fastpath::ValueMemo::Take();
+    ex.waf_values_remembered = memo.hits;
+    ex.waf_values_checked = memo.misses;
     if (!decision.fast) {
       spdlog::debug("waf {}: slow path: {}", ex.request_id(), decision.reason);
       return false;

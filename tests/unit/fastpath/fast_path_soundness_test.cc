@@ -163,6 +163,40 @@ TEST_F(FastPathSoundnessTest, AnchorsToTheValuesEnds) {
   EXPECT_TRUE(IsFast({"/?b=c&a=fine"}));
 }
 
+// What a header or cookie value may match is remembered per thread (value_memo.h): the second
+// pass over the same requests decides from memory, and must decide as the first did, per header
+// name (in any case), per cookie name, and combined with the request's other values in a chain.
+TEST_F(FastPathSoundnessTest, RememberedHeaderValuesDecideAsBefore) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_HEADERS:X-Api \"@rx evil\" \"id:10090,phase:1,deny,log\"\n"
+           "SecRule REQUEST_COOKIES:sid \"@detectSQLi\" \"id:10091,phase:1,deny,log\"\n"
+           "SecRule REQUEST_HEADERS_NAMES \"@streq X-Bad\" \"id:10092,phase:1,deny,log\"\n"
+           "SecRule REQUEST_HEADERS:X-Mode \"@streq debug\" \"id:10093,phase:1,deny,log,chain\"\n"
+           "  SecRule ARGS:q \"@rx drop\" \"t:none\"\n"));
+  const std::vector<std::pair<Request, bool>> requests = {
+      // and whether it is fast
+      {{"/", {{"Host", "h"}, {"X-Other", "evil"}}}, true},
+      {{"/", {{"Host", "h"}, {"X-Api", "evil"}}}, false},
+      {{"/", {{"Host", "h"}, {"x-api", "evil"}}}, false},
+      {{"/", {{"Host", "h"}, {"Cookie", "other=1' or '1'='1"}}}, true},
+      {{"/", {{"Host", "h"}, {"Cookie", "sid=1' or '1'='1"}}}, false},
+      {{"/", {{"Host", "h"}, {"X-Bad", "1"}}}, false},
+      {{"/?q=drop", {{"Host", "h"}, {"X-Mode", "debug"}}}, false},
+      {{"/?q=fine", {{"Host", "h"}, {"X-Mode", "debug"}}}, true},
+      {{"/?q=drop", {{"Host", "h"}, {"X-Mode", "normal"}}}, true},
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [request, fast] : requests) {
+      const std::string what = "pass " + std::to_string(pass) + ": " + request.uri + " " +
+                               request.headers.back().first + ": " + request.headers.back().second;
+      EXPECT_TRUE(Sound(request)) << what;
+      EXPECT_EQ(IsFast(request), fast) << what;
+      EXPECT_EQ(Flagged(request), !fast) << what;
+    }
+  }
+}
+
 TEST_F(FastPathSoundnessTest, RemovingARuleTheBaselineFollows) {
   RAMPART_REQUIRE_CRS();
   const std::string rules =
