@@ -608,6 +608,35 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
   std::vector<uint8_t> checked_alone(values.size(), 0);
   std::vector<uint8_t> value_fires(link_count_, 0);
   std::vector<uint32_t> found;
+  // Whether value v may make link (r, l) match, at any of its nodes: a kExact, kCapture or
+  // kTxName link, evaluated exactly (a regex past the inline budget may match).
+  auto value_fires_link = [&](size_t r, size_t l, size_t v) {
+    const WatchedLink& link = plan_.rules[r].links[l];
+    for (int node : link_nodes_[r][l]) {
+      const std::string& t = value_at(node, v);
+      switch (link.check) {
+        case LinkCheck::kExact: {
+          const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
+          if ((op.is_regex() && OverInlineBudget(t)) || op.Evaluate(t).value_or(true)) return true;
+          break;
+        }
+        case LinkCheck::kCapture:
+          if (CaptureChainFires(link, capture_regexes_.at({r, l}), t)) return true;
+          break;
+        case LinkCheck::kTxName: {
+          const auto& [exact, caseless] = name_regexes_.at({r, l});
+          const std::string name = link.name_prefix + t;
+          if (OverInlineBudget(name) || exact->Matches(name) || caseless->Matches(name)) {
+            return true;
+          }
+          break;
+        }
+        default:
+          return true;
+      }
+    }
+    return false;
+  };
   // Fills `found` for value v alone; false when a scan failed.
   auto links_of = [&](size_t v) {
     const Value& value = values[v];
@@ -631,15 +660,14 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     for (size_t r = 0; r < plan_.rules.size(); ++r) {
       for (size_t l = 0; l < plan_.rules[r].links.size(); ++l) {
         const WatchedLink& link = plan_.rules[r].links[l];
-        if (link.check != LinkCheck::kExact || !LinkReads(link, value)) continue;
-        const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
-        bool matched = false;
-        for (int n : link_nodes_[r][l]) {
-          const std::string& t = value_at(n, v);
-          matched =
-              matched || (op.is_regex() && OverInlineBudget(t)) || op.Evaluate(t).value_or(true);
+        bool reads = false;
+        if (link.check == LinkCheck::kExact) {
+          reads = LinkReads(link, value);  // counts are the request's, below
+        } else if (link.check == LinkCheck::kCapture || link.check == LinkCheck::kTxName) {
+          for (const Source& s : link.sources) reads = reads || Reads(s, value);
         }
-        if (matched) found.push_back(static_cast<uint32_t>(LinkIndex(r, l)));
+        if (reads && value_fires_link(r, l, v))
+          found.push_back(static_cast<uint32_t>(LinkIndex(r, l)));
       }
     }
     return true;
@@ -719,33 +747,14 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
           fires = present;
           break;
         }
-        case LinkCheck::kCapture: {
-          const CaptureRegexes& re = capture_regexes_.at({r, l});
-          bool made = false;
-          for (const Source& s : link.sources) {
-            for (uint32_t v : by_variable.Of(s.variable)) {
-              if (made) break;
-              if (!Reads(s, values[v])) continue;
-              for (int node : link_nodes_[r][l]) {
-                made = made || CaptureChainFires(link, re, value_at(node, v));
-              }
-            }
-          }
-          fires = made;
-          break;
-        }
+        case LinkCheck::kCapture:
         case LinkCheck::kTxName: {
-          const auto& [exact, caseless] = name_regexes_.at({r, l});
-          bool made = false;
+          bool made = value_fires[LinkIndex(r, l)] != 0;
           for (const Source& s : link.sources) {
             for (uint32_t v : by_variable.Of(s.variable)) {
               if (made) break;
-              if (!Reads(s, values[v])) continue;
-              for (int node : link_nodes_[r][l]) {
-                const std::string name = link.name_prefix + value_at(node, v);
-                made = made || OverInlineBudget(name) || exact->Matches(name) ||
-                       caseless->Matches(name);
-              }
+              if (checked_alone[v] || !Reads(s, values[v])) continue;
+              made = value_fires_link(r, l, v);
             }
           }
           fires = made;
@@ -772,9 +781,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
             for (uint32_t v : by_variable.Of(s.variable)) {
               if (matched) break;
               if (checked_alone[v] || !Reads(s, values[v])) continue;
-              for (int node : link_nodes_[r][l]) {
-                matched = matched || evaluate(value_at(node, v));
-              }
+              matched = value_fires_link(r, l, v);
             }
           }
           fires = matched;

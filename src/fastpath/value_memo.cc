@@ -59,11 +59,22 @@ std::pair<Slot*, Slot*> SlotsOf(Memo& memo, uint64_t serial, const Value& v) {
 }  // namespace
 
 bool ValueMemo::Remembers(const Value& value) {
-  const bool resent = value.variable == Variable::kRequestHeaders ||
-                      value.variable == Variable::kRequestHeadersNames ||
-                      value.variable == Variable::kRequestCookies ||
-                      value.variable == Variable::kRequestCookiesNames;
-  return resent && value.value.size() <= kLongest && value.key.size() <= kLongestKey;
+  switch (value.variable) {
+    // What a client sends again with each request.
+    case Variable::kRequestHeaders:
+    case Variable::kRequestHeadersNames:
+    case Variable::kRequestCookies:
+    case Variable::kRequestCookiesNames:
+    // What hardly varies between any requests: the method, the protocol, variables the request
+    // leaves "" or "0".
+    case Variable::kRequestMethod:
+    case Variable::kRequestProtocol:
+    case Variable::kEmptyScalar:
+    case Variable::kZeroFlag:
+      return value.value.size() <= kLongest && value.key.size() <= kLongestKey;
+    default:
+      return false;
+  }
 }
 
 const std::vector<uint32_t>* ValueMemo::Find(uint64_t serial, const Value& value) {

@@ -46,12 +46,15 @@ TEST(ValueMemoTest, FindsOnlyWhatWasRememberedUnderTheSameSerialVariableAndKey) 
   EXPECT_EQ(ValueMemo::Take().hits, 0u);
 }
 
-TEST(ValueMemoTest, RemembersHeadersAndCookiesButNotArgumentsOrLongValues) {
+TEST(ValueMemoTest, RemembersHeadersCookiesAndConstantsButNotTheUriArgumentsOrLongValues) {
   EXPECT_TRUE(ValueMemo::Remembers(Header("Referer", "https://shop.example/")));
   EXPECT_TRUE(ValueMemo::Remembers({Variable::kRequestCookies, "session", "4f2a9c81e7"}));
   EXPECT_TRUE(ValueMemo::Remembers({Variable::kRequestCookiesNames, "", "session"}));
   EXPECT_TRUE(ValueMemo::Remembers({Variable::kRequestHeadersNames, "", "Accept"}));
+  EXPECT_TRUE(ValueMemo::Remembers({Variable::kRequestMethod, "", "GET"}));
+  EXPECT_TRUE(ValueMemo::Remembers({Variable::kEmptyScalar, "", ""}));
   EXPECT_FALSE(ValueMemo::Remembers({Variable::kArgsGet, "q", "shoes"}));
+  EXPECT_FALSE(ValueMemo::Remembers({Variable::kQueryString, "", "q=shoes"}));
   EXPECT_FALSE(ValueMemo::Remembers({Variable::kArgsPost, "q", "shoes"}));
   EXPECT_FALSE(ValueMemo::Remembers({Variable::kRequestUri, "", "/"}));
   EXPECT_FALSE(ValueMemo::Remembers(Header("Cookie", std::string(3000, 'a'))));
