@@ -368,8 +368,8 @@ check_site_200() {  # target
 
 # rampart's /metrics: sets WP_FAST and WP_SLOW to its rampart_waf_fast_path_total counters
 # (requests on routes with a fast path, by decision; 0 0 without an admin listener), WP_REM and
-# WP_JUD to its rampart_waf_header_values_total (header and cookie values whose possible matches
-# were remembered from an earlier request, or checked).
+# WP_JUD to its rampart_waf_value_memo_total (header, cookie and other repeating values whose
+# possible matches were remembered from an earlier request, or checked).
 read_waf_path() {  # target
   local text
   WP_FAST=0 WP_SLOW=0 WP_REM=0 WP_JUD=0
@@ -379,9 +379,9 @@ read_waf_path() {  # target
   WP_FAST=$(awk '$1 == "rampart_waf_fast_path_total{decision=\"fast\"}" { print $2 }' <<<"$text")
   WP_SLOW=$(awk '$1 == "rampart_waf_fast_path_total{decision=\"slow\"}" { print $2 }' <<<"$text")
   [[ -n "$WP_FAST" && -n "$WP_SLOW" ]] || die "$1: no rampart_waf_fast_path_total in /metrics"
-  WP_REM=$(awk '$1 == "rampart_waf_header_values_total{result=\"remembered\"}" { print $2 }' \
+  WP_REM=$(awk '$1 == "rampart_waf_value_memo_total{result=\"remembered\"}" { print $2 }' \
     <<<"$text")
-  WP_JUD=$(awk '$1 == "rampart_waf_header_values_total{result=\"checked\"}" { print $2 }' \
+  WP_JUD=$(awk '$1 == "rampart_waf_value_memo_total{result=\"checked\"}" { print $2 }' \
     <<<"$text")
   WP_REM=${WP_REM:-0} WP_JUD=${WP_JUD:-0}
 }
@@ -827,7 +827,7 @@ if ((ROUNDS > 0)); then
     # What header and cookie values may match is remembered per worker: the throughput runs
     # replay the corpus over and over, so the single in-order pass is the fairer figure.
     if ((${REM[$waf]:-0} + ${JUD[$waf]:-0} > 0)); then
-      echo "    header and cookie values remembered:" \
+      echo "    values remembered (headers, cookies, method, ...):" \
         "$(percent "${REM[$waf]}" $((REM[$waf] + JUD[$waf]))) % in the throughput runs (the corpus" \
         "replayed: more than live traffic gives)$( ((${V_REM[$waf]:-0} + ${V_JUD[$waf]:-0} > 0)) &&
           echo ", $(percent "${V_REM[$waf]}" $((V_REM[$waf] + V_JUD[$waf]))) % in one in-order pass" \

@@ -47,6 +47,18 @@ bool MayMatchInline(const modsec::LibRegex& re, const std::string& value) {
   return OverInlineBudget(value) || re.Matches(value);
 }
 
+// Whether an exact operator may match `text`: its answer, or "may" for a regex past the budget
+// or an operator it cannot evaluate.
+bool ExactMayMatch(const ExactOperator& op, const std::string& text) {
+  return (op.is_regex() && OverInlineBudget(text)) || op.Evaluate(text).value_or(true);
+}
+
+// At most this many values a request checks alone without finding them in memory
+// (value_memo.h); the rest join the other values' scans. A request of hundreds of distinct
+// cookies would otherwise cost a scan per node for each, and push every other client's values
+// out of the memory.
+constexpr size_t kAloneMissesPerRequest = 64;
+
 // Per-thread Hyperscan scratch: one, grown to fit every fast path the thread has used (each
 // reload makes new ones; a scratch only grows, so its size stays that of the largest).
 class ThreadScratch {
@@ -95,10 +107,13 @@ bool Reads(const Source& s, const Value& v) {
   return s.variable == v.variable && (s.key.empty() || core::EqualsIgnoreCase(s.key, v.key));
 }
 
-// Whether `link` reads `v` itself (a count is not the value).
+// Whether `link` reads `v` itself, as the checks of a request read it: prefilter and exact links
+// through their value sources (a count is the request's, checked with the request), capture
+// and tx-name links through every source, as their checks do.
 bool LinkReads(const WatchedLink& link, const Value& v) {
+  const bool counts_too = link.check == LinkCheck::kCapture || link.check == LinkCheck::kTxName;
   for (const Source& s : link.sources) {
-    if (!s.count && Reads(s, v)) return true;
+    if ((counts_too || !s.count) && Reads(s, v)) return true;
   }
   return false;
 }
@@ -108,7 +123,7 @@ bool LinkReads(const WatchedLink& link, const Value& v) {
 class ValuesByVariable {
  public:
   explicit ValuesByVariable(const std::vector<Value>& values) : values_(values) {
-    constexpr size_t kVariables = static_cast<size_t>(Variable::kCount);
+    constexpr auto kVariables = static_cast<size_t>(Variable::kCount);
     for (const Value& v : values) ++begin_[static_cast<size_t>(v.variable) + 1];
     for (size_t i = 1; i <= kVariables; ++i) begin_[i] += begin_[i - 1];
     std::array<uint32_t, kVariables + 1> next = begin_;
@@ -469,9 +484,7 @@ bool FastPath::CaptureChainFires(const WatchedLink& link, const CaptureRegexes& 
           re.keys[i] != nullptr ? re.keys[i]->Matches(name) : core::EqualsIgnoreCase(t.key, name);
       if (!read) continue;
       const std::string tv = transformations_->ApplyChain(re.read_steps, made);
-      if ((re.read->is_regex() && OverInlineBudget(tv)) || re.read->Evaluate(tv).value_or(true)) {
-        return true;
-      }
+      if (ExactMayMatch(*re.read, tv)) return true;
     }
   }
   return false;
@@ -563,6 +576,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     if (body_arguments != head.json->size()) return {false, "json: over SecArgumentsLimit"};
   }
   inline_regex_bytes = 0;
+  inline_budget_spent = false;
   // transformed[node * values + value], made on first use: the parent's string itself when the
   // transformation leaves it alone, else a new one kept in `arena`; with the byte classes of
   // the string (Transformations::ByteClasses), which tell whether the next one leaves it alone.
@@ -602,9 +616,11 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
   hs_scratch* scratch = scratches.For(serial_, sets_);
   if (scratch == nullptr && !pattern_links_.empty()) return {false, "no scan memory"};
   std::vector<uint32_t> ids;
-  // The links a header or cookie value may fire on its own, by link (LinkIndex): remembered
-  // from an earlier request of this thread (value_memo.h), or found now by scanning and
-  // checking the value alone, and remembered unless a regex went unrun for the inline budget.
+  // The links a value that repeats between requests (ValueMemo::Remembers: headers, cookies,
+  // the method, ...) may fire on its own, by link (LinkIndex): remembered from an earlier
+  // request of this thread (value_memo.h), or found now by scanning and checking the value
+  // alone. An answer made while a regex went unrun for the inline budget says "may match"
+  // more often than it must, so it is not remembered.
   std::vector<uint8_t> checked_alone(values.size(), 0);
   std::vector<uint8_t> value_fires(link_count_, 0);
   std::vector<uint32_t> found;
@@ -615,11 +631,9 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     for (int node : link_nodes_[r][l]) {
       const std::string& t = value_at(node, v);
       switch (link.check) {
-        case LinkCheck::kExact: {
-          const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
-          if ((op.is_regex() && OverInlineBudget(t)) || op.Evaluate(t).value_or(true)) return true;
+        case LinkCheck::kExact:
+          if (ExactMayMatch(*exact_ops_[LinkIndex(r, l)], t)) return true;
           break;
-        }
         case LinkCheck::kCapture:
           if (CaptureChainFires(link, capture_regexes_.at({r, l}), t)) return true;
           break;
@@ -637,6 +651,14 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     }
     return false;
   };
+  // Whether libmodsecurity's regex of prefiltered link `ref` may match value v at one of the
+  // link's nodes.
+  auto regex_may_match = [&](const modsec::LibRegex& re, LinkRef ref, size_t v) {
+    for (int n : link_nodes_[ref.rule][ref.link]) {
+      if (MayMatchInline(re, value_at(n, v))) return true;
+    }
+    return false;
+  };
   // Fills `found` for value v alone; false when a scan failed.
   auto links_of = [&](size_t v) {
     const Value& value = values[v];
@@ -650,35 +672,35 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
         if (std::find(found.begin(), found.end(), index) != found.end()) continue;
         if (!LinkReads(plan_.rules[ref.rule].links[ref.link], value)) continue;
         const modsec::LibRegex* confirm = confirm_regexes_[index].get();
-        bool matched = confirm == nullptr;  // @pm: the prefilter's answer stands
-        for (int n : link_nodes_[ref.rule][ref.link]) {
-          matched = matched || MayMatchInline(*confirm, value_at(n, v));
+        // @pm (no regex): the prefilter's answer stands.
+        if (confirm == nullptr || regex_may_match(*confirm, ref, v)) {
+          found.push_back(static_cast<uint32_t>(index));
         }
-        if (matched) found.push_back(static_cast<uint32_t>(index));
       }
     }
     for (size_t r = 0; r < plan_.rules.size(); ++r) {
       for (size_t l = 0; l < plan_.rules[r].links.size(); ++l) {
         const WatchedLink& link = plan_.rules[r].links[l];
-        bool reads = false;
-        if (link.check == LinkCheck::kExact) {
-          reads = LinkReads(link, value);  // counts are the request's, below
-        } else if (link.check == LinkCheck::kCapture || link.check == LinkCheck::kTxName) {
-          for (const Source& s : link.sources) reads = reads || Reads(s, value);
-        }
-        if (reads && value_fires_link(r, l, v))
+        const bool checked_per_value = link.check == LinkCheck::kExact ||
+                                       link.check == LinkCheck::kCapture ||
+                                       link.check == LinkCheck::kTxName;
+        if (checked_per_value && LinkReads(link, value) && value_fires_link(r, l, v)) {
           found.push_back(static_cast<uint32_t>(LinkIndex(r, l)));
+        }
       }
     }
     return true;
   };
+  size_t misses = 0;
   for (size_t v = 0; v < values.size(); ++v) {
     if (!ValueMemo::Remembers(values[v])) continue;
-    checked_alone[v] = 1;
     if (const std::vector<uint32_t>* links = ValueMemo::Find(serial_, values[v])) {
+      checked_alone[v] = 1;
       for (uint32_t index : *links) value_fires[index] = 1;
       continue;
     }
+    if (++misses > kAloneMissesPerRequest) continue;
+    checked_alone[v] = 1;
     found.clear();
     inline_budget_spent = false;
     if (!links_of(v)) return {false, "prefilter scan failed"};
@@ -720,10 +742,7 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     const WatchedLink& link = plan_.rules[ref.rule].links[ref.link];
     for (size_t v = 0; v < values.size() && !matched; ++v) {
       if (checked_alone[v] || !LinkReads(link, values[v])) continue;
-      for (int node : link_nodes_[ref.rule][ref.link]) {
-        const bool m = MayMatchInline(*confirm, value_at(node, v));
-        matched = matched || m;
-      }
+      matched = regex_may_match(*confirm, ref, v);
     }
     hit[LinkIndex(ref.rule, ref.link)] = matched ? 1 : 0;
   }
@@ -762,9 +781,6 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
         }
         case LinkCheck::kExact: {
           const ExactOperator& op = *exact_ops_[LinkIndex(r, l)];
-          auto evaluate = [&](const std::string& value) {
-            return (op.is_regex() && OverInlineBudget(value)) || op.Evaluate(value).value_or(true);
-          };
           bool matched = value_fires[LinkIndex(r, l)] != 0;
           for (const Source& s : link.sources) {
             if (s.count) {
@@ -772,8 +788,8 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
                 const std::string text = std::to_string(n);
                 for (int node : link_nodes_[r][l]) {
                   // Counts go through the same chain.
-                  matched =
-                      matched || evaluate(transformations_->ApplyChain(nodes_[node].steps, text));
+                  matched = matched || ExactMayMatch(op, transformations_->ApplyChain(
+                                                             nodes_[node].steps, text));
                 }
               }
               continue;

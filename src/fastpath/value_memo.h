@@ -1,10 +1,10 @@
 #pragma once
-// What a header or cookie value may make match, remembered per thread: the links (checks of
-// watched rules) that value alone may fire. A client resends the same headers and cookies with
-// every request (User-Agent, Referer, session cookies), and the method, the protocol and the
-// variables a request without a body leaves "" or "0" hardly vary at all. The answer depends
-// only on the fast path (its serial), the variable, the key (in any case) and the bytes, so a
-// remembered answer is exact. The URI and arguments are not remembered: they vary far more in
+// What a value that repeats between requests may make match, remembered per thread: the links
+// (checks of watched rules) that value alone may fire. A client resends the same headers and
+// cookies with every request (User-Agent, Referer, session cookies), and the method, the protocol
+// and the variables a request without a body leaves "" or "0" hardly vary at all. The answer
+// depends only on the fast path (its serial), the variable, the key (in any case) and the bytes, so
+// a remembered answer is exact. The URI and arguments are not remembered: they vary far more in
 // real traffic, and a benchmark replaying a corpus would flatter their memory.
 
 #include <cstdint>

@@ -191,8 +191,9 @@ class Exchange {
   std::string_view cache_status;
   // Which way the waf stage took (src/fastpath/): kNone when the route has no fast path.
   WafPath waf_path = WafPath::kNone;
-  // Header and cookie values the fast path checked (fastpath/value_memo.h): what they may match
-  // remembered from an earlier request of the same worker, or checked for this one.
+  // Values that repeat between requests (headers, cookies, the method, ...) the fast path
+  // looked at (fastpath/value_memo.h): what they may match remembered from an earlier request
+  // of the same worker, or checked for this one.
   uint32_t waf_values_remembered = 0;
   uint32_t waf_values_checked = 0;
 

@@ -241,13 +241,14 @@ std::string Metrics::RenderPrometheus() const {
   out += fmt::format("rampart_waf_fast_path_total{{decision=\"fast\"}} {}\n", load(waf_fast_));
   out += fmt::format("rampart_waf_fast_path_total{{decision=\"slow\"}} {}\n", load(waf_slow_));
   out +=
-      "# HELP rampart_waf_header_values_total Header and cookie values the waf fast path "
-      "looked at: remembered (the worker knew from an earlier request which rules the same value "
-      "may match) or checked (transformed, scanned and checked).\n";
-  out += "# TYPE rampart_waf_header_values_total counter\n";
-  out += fmt::format("rampart_waf_header_values_total{{result=\"remembered\"}} {}\n",
+      "# HELP rampart_waf_value_memo_total Values that repeat between requests (headers, "
+      "cookies and their names, the method, the protocol, variables a request leaves empty) the "
+      "waf fast path looked at: remembered (the worker knew from an earlier request which rules "
+      "the same value may match) or checked (transformed, scanned and checked).\n";
+  out += "# TYPE rampart_waf_value_memo_total counter\n";
+  out += fmt::format("rampart_waf_value_memo_total{{result=\"remembered\"}} {}\n",
                      load(waf_values_remembered_));
-  out += fmt::format("rampart_waf_header_values_total{{result=\"checked\"}} {}\n",
+  out += fmt::format("rampart_waf_value_memo_total{{result=\"checked\"}} {}\n",
                      load(waf_values_checked_));
 
   out += "# HELP rampart_cache_requests_total Requests on cached routes, by what the cache did.\n";

@@ -67,7 +67,7 @@ class Metrics {
   void CountAttackRecord(pipeline::Verdict verdict, pipeline::FindingSource source);
   // A waf fast path decision (pipeline::WafPath::kNone counts nothing).
   void CountWafPath(pipeline::WafPath path);
-  // Header and cookie values the fast path checked, or remembered from an earlier request.
+  // Values the fast path checked alone, or remembered from an earlier request (value_memo.h).
   void CountWafValues(uint32_t remembered, uint32_t checked);
   void AddBytes(uint64_t received, uint64_t sent);
   // The routes' caches: what each request's lookup came to (hit, miss, stale, revalidated,

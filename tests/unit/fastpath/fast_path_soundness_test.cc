@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fastpath/fast_path.h"
+#include "fastpath/value_memo.h"
 #include "modsec/inspection.h"
 #include "modsec/policy.h"
 #include "unit/modsec/modsec_test_util.h"
@@ -163,38 +164,104 @@ TEST_F(FastPathSoundnessTest, AnchorsToTheValuesEnds) {
   EXPECT_TRUE(IsFast({"/?b=c&a=fine"}));
 }
 
-// What a header or cookie value may match is remembered per thread (value_memo.h): the second
-// pass over the same requests decides from memory, and must decide as the first did, per header
-// name (in any case), per cookie name, and combined with the request's other values in a chain.
-TEST_F(FastPathSoundnessTest, RememberedHeaderValuesDecideAsBefore) {
+// What a value that repeats between requests may match is remembered per thread
+// (value_memo.h): the second pass over the same requests decides from memory alone, and must
+// decide as the first did: per header name (in any case) and cookie name, per plan (a form's
+// links are not a GET's), for the method, for a count of identical headers, through a capture
+// chain (920450's shape), and combined with the request's other values in a chain.
+TEST_F(FastPathSoundnessTest, RememberedValuesDecideAsBefore) {
   RAMPART_REQUIRE_CRS();
   ASSERT_NO_FATAL_FAILURE(
-      Load("SecRule REQUEST_HEADERS:X-Api \"@rx evil\" \"id:10090,phase:1,deny,log\"\n"
+      Load("SecRule REQUEST_BODY \"@rx never-in-a-test\" \"id:10089,phase:2,deny,log\"\n"
+           "SecRule REQUEST_HEADERS:X-Api \"@rx evil\" \"id:10090,phase:1,deny,log\"\n"
            "SecRule REQUEST_COOKIES:sid \"@detectSQLi\" \"id:10091,phase:1,deny,log\"\n"
            "SecRule REQUEST_HEADERS_NAMES \"@streq X-Bad\" \"id:10092,phase:1,deny,log\"\n"
            "SecRule REQUEST_HEADERS:X-Mode \"@streq debug\" \"id:10093,phase:1,deny,log,chain\"\n"
-           "  SecRule ARGS:q \"@rx drop\" \"t:none\"\n"));
+           "  SecRule ARGS:q \"@rx drop\" \"t:none\"\n"
+           "SecRule &REQUEST_HEADERS:X-Twice \"@gt 1\" \"id:10094,phase:1,deny,log\"\n"
+           "SecRule REQUEST_METHOD \"@streq DELETE\" \"id:10095,phase:1,deny,log\"\n"
+           "SecRule REQUEST_HEADERS_NAMES \"@rx ^.*$\" \"id:10096,phase:1,deny,log,capture,t:none,"
+           "t:lowercase,setvar:'tx.header_name_%{tx.0}=/%{tx.0}/',chain\"\n"
+           "  SecRule TX:/^header_name_/ \"@within /proxy/ /x-evil/\" \"t:none\"\n"));
+  auto with = [](Request r, std::string name, std::string value) {
+    r.headers.emplace_back(std::move(name), std::move(value));
+    return r;
+  };
+  Request del("/", {{"Host", "h"}});
+  del.method = "DELETE";
   const std::vector<std::pair<Request, bool>> requests = {
       // and whether it is fast
-      {{"/", {{"Host", "h"}, {"X-Other", "evil"}}}, true},
-      {{"/", {{"Host", "h"}, {"X-Api", "evil"}}}, false},
-      {{"/", {{"Host", "h"}, {"x-api", "evil"}}}, false},
-      {{"/", {{"Host", "h"}, {"Cookie", "other=1' or '1'='1"}}}, true},
-      {{"/", {{"Host", "h"}, {"Cookie", "sid=1' or '1'='1"}}}, false},
-      {{"/", {{"Host", "h"}, {"X-Bad", "1"}}}, false},
-      {{"/?q=drop", {{"Host", "h"}, {"X-Mode", "debug"}}}, false},
-      {{"/?q=fine", {{"Host", "h"}, {"X-Mode", "debug"}}}, true},
-      {{"/?q=drop", {{"Host", "h"}, {"X-Mode", "normal"}}}, true},
+      {with({"/"}, "X-Other", "evil"), true},
+      {with({"/"}, "X-Api", "evil"), false},
+      {with({"/"}, "x-api", "evil"), false},
+      {with(Form("/", "a=b"), "X-Other", "evil"), true},
+      {with(Form("/", "a=b"), "X-Api", "evil"), false},
+      {with({"/"}, "Cookie", "other=1' or '1'='1"), true},
+      {with({"/"}, "Cookie", "sid=1' or '1'='1"), false},
+      {with({"/"}, "X-Bad", "1"), false},
+      {with({"/?q=drop"}, "X-Mode", "debug"), false},
+      {with({"/?q=fine"}, "X-Mode", "debug"), true},
+      {with({"/?q=drop"}, "X-Mode", "normal"), true},
+      {with({"/"}, "X-Twice", "1"), true},
+      {with(with({"/"}, "X-Twice", "1"), "X-Twice", "1"), false},
+      {{"/", {{"Host", "h"}}}, true},
+      {del, false},
+      {with({"/"}, "X-Ok", "1"), true},
+      {with({"/"}, "Proxy", "1"), false},
+      {with({"/"}, "proxy", "1"), false},
+      {with({"/"}, "X-EVIL", "1"), false},
   };
   for (int pass = 0; pass < 2; ++pass) {
+    (void)ValueMemo::Take();
     for (const auto& [request, fast] : requests) {
-      const std::string what = "pass " + std::to_string(pass) + ": " + request.uri + " " +
-                               request.headers.back().first + ": " + request.headers.back().second;
+      const std::string what = "pass " + std::to_string(pass) + ": " + request.method + " " +
+                               request.uri + " " + request.headers.back().first + ": " +
+                               request.headers.back().second;
       EXPECT_TRUE(Sound(request)) << what;
       EXPECT_EQ(IsFast(request), fast) << what;
       EXPECT_EQ(Flagged(request), !fast) << what;
     }
+    if (pass == 1) {  // every value came from memory
+      const ValueMemo::Counts counts = ValueMemo::Take();
+      EXPECT_GT(counts.hits, 0u);
+      EXPECT_EQ(counts.misses, 0u);
+    }
   }
+}
+
+// Past 64 values a request checks alone without finding them in memory, the rest join the
+// other values' scans: a hostile cookie among a hundred new ones is still found.
+TEST_F(FastPathSoundnessTest, ManyNewCookiesAreStillAllChecked) {
+  RAMPART_REQUIRE_CRS();
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_COOKIES \"@detectSQLi\" \"id:10099,phase:1,deny,log\"\n"));
+  for (int pass = 0; pass < 2; ++pass) {
+    std::string clean;
+    std::string hostile;
+    for (int i = 0; i < 100; ++i) {
+      const std::string name = "c" + std::to_string(pass) + "x" + std::to_string(i);
+      clean += name + "=v" + std::to_string(i) + "; ";
+      hostile += name + (i == 90 ? "=1' or '1'='1; " : "=w" + std::to_string(i) + "; ");
+    }
+    const Request fine("/", {{"Host", "h"}, {"Cookie", clean}});
+    const Request bad("/", {{"Host", "h"}, {"Cookie", hostile}});
+    EXPECT_TRUE(IsFast(fine)) << "pass " << pass;
+    EXPECT_TRUE(Sound(bad)) << "pass " << pass;
+    EXPECT_FALSE(IsFast(bad)) << "pass " << pass;
+  }
+}
+
+// A reload's rules are new: what the old ones remembered of a value does not answer for them.
+TEST_F(FastPathSoundnessTest, RememberedValuesAreForgottenByNewRules) {
+  RAMPART_REQUIRE_CRS();
+  const Request good("/", {{"Host", "h"}, {"X-Api", "good"}});
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_HEADERS:X-Api \"@rx evil\" \"id:10097,phase:1,deny,log\"\n"));
+  EXPECT_TRUE(IsFast(good));
+  ASSERT_NO_FATAL_FAILURE(
+      Load("SecRule REQUEST_HEADERS:X-Api \"@rx good\" \"id:10098,phase:1,deny,log\"\n"));
+  EXPECT_TRUE(Sound(good));
+  EXPECT_FALSE(IsFast(good));
 }
 
 TEST_F(FastPathSoundnessTest, RemovingARuleTheBaselineFollows) {
