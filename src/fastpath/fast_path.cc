@@ -33,8 +33,10 @@ std::atomic<uint64_t> next_serial{1};
 constexpr size_t kMaxValueBytes = 4096;
 constexpr size_t kInlineRegexBytes = 4096;
 constexpr size_t kInlineRegexBudget = 65536;
-thread_local size_t inline_regex_bytes = 0;     // this thread's current decision
-thread_local bool inline_budget_spent = false;  // some regex counted as "may match" unrun
+thread_local size_t inline_regex_bytes = 0;  // this thread's current decision
+// Set when a regex counted as "may match" unrun: read after checking one value alone, which
+// resets it first (such an answer is not remembered).
+thread_local bool inline_budget_spent = false;
 
 bool OverInlineBudget(const std::string& value) {
   inline_regex_bytes += value.size();
@@ -576,7 +578,6 @@ Decision FastPath::DecideFor(const RequestHead& head) const {
     if (body_arguments != head.json->size()) return {false, "json: over SecArgumentsLimit"};
   }
   inline_regex_bytes = 0;
-  inline_budget_spent = false;
   // transformed[node * values + value], made on first use: the parent's string itself when the
   // transformation leaves it alone, else a new one kept in `arena`; with the byte classes of
   // the string (Transformations::ByteClasses), which tell whether the next one leaves it alone.

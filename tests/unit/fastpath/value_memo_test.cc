@@ -16,6 +16,8 @@ Value Header(const std::string& name, const std::string& value) {
   return {Variable::kRequestHeaders, name, value};
 }
 
+// The serials are made up, far above any a fast path of this test binary gets (FastPath counts
+// them from 1), so these entries never answer for a real fast path's values.
 TEST(ValueMemoTest, FindsOnlyWhatWasRememberedUnderTheSameSerialVariableAndKey) {
   (void)ValueMemo::Take();
   const uint64_t serial = 1'000'001;
